@@ -1,0 +1,15 @@
+//! Domain types: what the service talks about, free of any I/O.
+
+pub mod directory;
+pub mod face;
+pub mod job;
+pub mod photo;
+pub mod principal;
+pub mod selfie;
+
+pub use directory::{Consent, ConsentPurpose, Operator, Photographer, Project};
+pub use face::{DetectedFace, EMBEDDING_DIM, FaceBox, FaceMatch, MatchedPhoto, PhotoFace};
+pub use job::{Job, JobCount, JobKind, JobPayload, JobStatus, PurgeTarget};
+pub use photo::{FailureReason, Photo, PhotoListing, PhotoMetadata, PhotoStatus};
+pub use principal::{Audience, Principal, Role};
+pub use selfie::{RejectionReason, Selfie, SelfieStatus, SelfieVerdict};

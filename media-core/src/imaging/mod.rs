@@ -1,0 +1,198 @@
+//! The image pipeline: from an uploaded original to the thumbnails and the
+//! watermarked copy (SPEC §5), safely on hostile files.
+//!
+//! One call decodes the original once, at the smallest JPEG DCT scale that
+//! still covers the largest output ("shrink-on-load"), then resizes with SIMD
+//! convolution (fast_image_resize, Lanczos3), applies the EXIF orientation to
+//! the small result, and encodes without any metadata. Dimensions are read
+//! from the header and checked against the limits before a pixel is decoded.
+
+mod decode;
+mod ops;
+mod probe;
+mod watermark;
+
+use std::time::Instant;
+
+use thiserror::Error;
+
+use crate::domain::{FailureReason, PhotoMetadata};
+pub use probe::{Format, Probe, probe};
+
+/// Hard limits applied before decoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub max_pixels: u64,
+    pub max_bytes: u64,
+}
+
+/// Why an image cannot be processed. None of these is worth retrying.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ImageError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("the file is {bytes} bytes, above the limit of {limit}")]
+    TooLarge { bytes: u64, limit: u64 },
+    #[error("not a JPEG, PNG or WebP image")]
+    UnsupportedFormat,
+    #[error("{width}x{height} is more than the limit of {limit} pixels")]
+    TooManyPixels { width: u32, height: u32, limit: u64 },
+    #[error("unreadable image: {0}")]
+    Corrupt(String),
+}
+
+impl ImageError {
+    pub fn reason(&self) -> FailureReason {
+        match self {
+            Self::Empty => FailureReason::EmptyFile,
+            Self::TooLarge { .. } => FailureReason::TooLarge,
+            Self::UnsupportedFormat => FailureReason::UnsupportedFormat,
+            Self::TooManyPixels { .. } => FailureReason::TooManyPixels,
+            Self::Corrupt(_) => FailureReason::UnreadableImage,
+        }
+    }
+}
+
+/// Thumbnail widths of SPEC §5.
+pub const THUMB_SMALL: u32 = 400;
+pub const THUMB_LARGE: u32 = 800;
+pub const THUMB_QUALITY: u8 = 80;
+pub const WATERMARK_QUALITY: u8 = 85;
+
+/// What to render.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderRequest {
+    pub thumbnails: bool,
+    pub watermark: Option<WatermarkSpec>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatermarkSpec {
+    pub text: String,
+    pub max_edge: u32,
+}
+
+/// Milliseconds spent per step, for `media-cli pipeline run`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct StepTimings {
+    pub probe_ms: f64,
+    pub decode_ms: f64,
+    pub thumbnails_ms: f64,
+    pub watermark_ms: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendered {
+    /// Oriented dimensions and `takenAt`.
+    pub meta: PhotoMetadata,
+    pub thumb_small: Option<Vec<u8>>,
+    pub thumb_large: Option<Vec<u8>>,
+    pub watermarked: Option<Vec<u8>>,
+    pub timings: StepTimings,
+}
+
+fn ms_since(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+/// Width-constrained thumbnail size: `width` wide (never enlarged), aspect kept.
+pub fn thumbnail_size(width: u32, height: u32, target_width: u32) -> (u32, u32) {
+    if width <= target_width {
+        return (width, height);
+    }
+    let h = (f64::from(height) * f64::from(target_width) / f64::from(width)).round() as u32;
+    (target_width, h.max(1))
+}
+
+/// Fit inside `max_edge` × `max_edge` (never enlarged), aspect kept.
+pub fn fit_size(width: u32, height: u32, max_edge: u32) -> (u32, u32) {
+    let long = width.max(height);
+    if long <= max_edge {
+        return (width, height);
+    }
+    let s = f64::from(max_edge) / f64::from(long);
+    let w = (f64::from(width) * s).round() as u32;
+    let h = (f64::from(height) * s).round() as u32;
+    (w.clamp(1, max_edge), h.clamp(1, max_edge))
+}
+
+/// Runs the pipeline on one original. CPU-bound: call it off the async runtime.
+pub fn render(bytes: &[u8], request: &RenderRequest, limits: Limits) -> Result<Rendered, ImageError> {
+    let t = Instant::now();
+    let info = probe(bytes, limits)?;
+    let mut timings = StepTimings {
+        probe_ms: ms_since(t),
+        ..StepTimings::default()
+    };
+    let (ow, oh) = info.oriented_size();
+    let meta = PhotoMetadata {
+        width: ow,
+        height: oh,
+        taken_at: info.taken_at,
+    };
+
+    // The largest output decides the decode scale (in oriented pixels).
+    let mut need = (0u32, 0u32);
+    if request.thumbnails {
+        need = thumbnail_size(ow, oh, THUMB_LARGE);
+    }
+    if let Some(wm) = &request.watermark {
+        let fit = fit_size(ow, oh, wm.max_edge);
+        need = (need.0.max(fit.0), need.1.max(fit.1));
+    }
+    if need == (0, 0) {
+        return Ok(Rendered {
+            meta,
+            thumb_small: None,
+            thumb_large: None,
+            watermarked: None,
+            timings,
+        });
+    }
+
+    let t = Instant::now();
+    let stored_need = if info.orientation.swaps_axes() {
+        (need.1, need.0)
+    } else {
+        need
+    };
+    let decoded = decode::decode(bytes, &info, stored_need, limits)?;
+    timings.decode_ms = ms_since(t);
+
+    let t = Instant::now();
+    let (thumb_small, thumb_large) = if request.thumbnails {
+        let large = ops::resize_oriented(&decoded, info.orientation, thumbnail_size(ow, oh, THUMB_LARGE))?;
+        // The small thumbnail comes from the large one: half the work, same quality.
+        let small_size = thumbnail_size(ow, oh, THUMB_SMALL);
+        let small = ops::resize(&large, small_size.0, small_size.1)?;
+        (
+            Some(ops::encode_jpeg(&small, THUMB_QUALITY)?),
+            Some(ops::encode_jpeg(&large, THUMB_QUALITY)?),
+        )
+    } else {
+        (None, None)
+    };
+    timings.thumbnails_ms = ms_since(t);
+
+    let t = Instant::now();
+    let watermarked = match &request.watermark {
+        Some(wm) => {
+            let mut img = ops::resize_oriented(&decoded, info.orientation, fit_size(ow, oh, wm.max_edge))?;
+            watermark::overlay_text(&mut img, &wm.text);
+            Some(ops::encode_jpeg(&img, WATERMARK_QUALITY)?)
+        }
+        None => None,
+    };
+    timings.watermark_ms = ms_since(t);
+
+    Ok(Rendered {
+        meta,
+        thumb_small,
+        thumb_large,
+        watermarked,
+        timings,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,251 @@
+//! Every storage key of SPEC §4a, built from typed ids and numbers only.
+//! No client string can become part of a key: the constructors take no `&str`.
+
+use std::fmt;
+
+use crate::domain::PurgeTarget;
+use crate::ids::{OperatorId, PhotoId, ProjectId, UserId};
+
+/// A full object key. Only this module can make one from parts.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StorageKey(String);
+
+/// A key prefix ending in `/`, naming a folder of objects.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct KeyPrefix(String);
+
+impl StorageKey {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl KeyPrefix {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    pub fn contains(&self, key: &StorageKey) -> bool {
+        key.0.starts_with(&self.0)
+    }
+}
+
+impl fmt::Display for StorageKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl fmt::Debug for StorageKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "StorageKey({})", self.0)
+    }
+}
+impl fmt::Display for KeyPrefix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl fmt::Debug for KeyPrefix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KeyPrefix({})", self.0)
+    }
+}
+
+/// The derived objects of a photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PhotoObject {
+    Original,
+    Thumb400,
+    Thumb800,
+    Watermarked,
+}
+
+impl PhotoObject {
+    pub const ALL: [PhotoObject; 4] = [
+        Self::Original,
+        Self::Thumb400,
+        Self::Thumb800,
+        Self::Watermarked,
+    ];
+
+    const fn file_name(self) -> &'static str {
+        match self {
+            Self::Original => "original.jpg",
+            Self::Thumb400 => "thumb-400.jpg",
+            Self::Thumb800 => "thumb-800.jpg",
+            Self::Watermarked => "watermarked.jpg",
+        }
+    }
+}
+
+pub fn selfie(user: UserId, timestamp_ms: i64) -> StorageKey {
+    StorageKey(format!("selfies/{user}/{timestamp_ms}.jpg"))
+}
+
+pub fn selfies_of(user: UserId) -> KeyPrefix {
+    KeyPrefix(format!("selfies/{user}/"))
+}
+
+pub fn photo(project: ProjectId, photo: PhotoId, object: PhotoObject) -> StorageKey {
+    StorageKey(format!(
+        "photos/{project}/{photo}/{}",
+        object.file_name()
+    ))
+}
+
+pub fn photo_folder(project: ProjectId, photo: PhotoId) -> KeyPrefix {
+    KeyPrefix(format!("photos/{project}/{photo}/"))
+}
+
+pub fn operator_profile(operator: OperatorId) -> StorageKey {
+    StorageKey(format!("operators/{operator}/profile.jpg"))
+}
+
+/// The top-level folders the service writes under.
+pub fn photos_root() -> KeyPrefix {
+    KeyPrefix("photos/".to_owned())
+}
+pub fn selfies_root() -> KeyPrefix {
+    KeyPrefix("selfies/".to_owned())
+}
+
+/// What a key found in the store (a webhook event, a listing) refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParsedKey {
+    Selfie {
+        user: UserId,
+        timestamp_ms: i64,
+    },
+    Photo {
+        project: ProjectId,
+        photo: PhotoId,
+        object: PhotoObject,
+    },
+    OperatorProfile {
+        operator: OperatorId,
+    },
+}
+
+impl ParsedKey {
+    /// The key again; `parse(k).key() == k` for every key this module builds.
+    pub fn key(self) -> StorageKey {
+        match self {
+            Self::Selfie { user, timestamp_ms } => selfie(user, timestamp_ms),
+            Self::Photo {
+                project,
+                photo: p,
+                object,
+            } => photo(project, p, object),
+            Self::OperatorProfile { operator } => operator_profile(operator),
+        }
+    }
+}
+
+/// Recognises a key of SPEC §4a. Anything else (other shapes, non-canonical
+/// ids, extra segments) is `None`, so foreign objects are never acted on.
+pub fn parse(key: &str) -> Option<ParsedKey> {
+    let parts: Vec<&str> = key.split('/').collect();
+    let parsed = match parts.as_slice() {
+        ["selfies", user, file] => {
+            let ts = file.strip_suffix(".jpg")?;
+            if ts.is_empty() || !ts.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            ParsedKey::Selfie {
+                user: user.parse().ok()?,
+                timestamp_ms: ts.parse().ok()?,
+            }
+        }
+        ["photos", project, photo_id, file] => ParsedKey::Photo {
+            project: project.parse().ok()?,
+            photo: photo_id.parse().ok()?,
+            object: PhotoObject::ALL
+                .into_iter()
+                .find(|o| o.file_name() == *file)?,
+        },
+        ["operators", operator, "profile.jpg"] => ParsedKey::OperatorProfile {
+            operator: operator.parse().ok()?,
+        },
+        _ => return None,
+    };
+    // Only canonical spellings: a key that parses must be exactly the key we would build.
+    (parsed.key().as_str() == key).then_some(parsed)
+}
+
+/// The objects a purge target names: a prefix, or one key.
+pub enum PurgeScope {
+    Prefix(KeyPrefix),
+    Key(StorageKey),
+}
+
+pub fn purge_scope(target: &PurgeTarget) -> PurgeScope {
+    match *target {
+        PurgeTarget::Photo {
+            project_id,
+            photo_id,
+        } => PurgeScope::Prefix(photo_folder(project_id, photo_id)),
+        PurgeTarget::Selfie {
+            user_id,
+            timestamp_ms,
+        } => PurgeScope::Key(selfie(user_id, timestamp_ms)),
+        PurgeTarget::AllSelfiesOf { user_id } => PurgeScope::Prefix(selfies_of(user_id)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use uuid::Uuid;
+
+    fn uuid() -> impl Strategy<Value = Uuid> {
+        any::<u128>().prop_map(Uuid::from_u128)
+    }
+
+    proptest! {
+        #[test]
+        fn photo_keys_stay_in_their_folder(p in uuid(), ph in uuid(), i in 0usize..4) {
+            let (project, photo_id) = (ProjectId::from(p), PhotoId::from(ph));
+            let key = photo(project, photo_id, PhotoObject::ALL[i]);
+            prop_assert!(photo_folder(project, photo_id).contains(&key));
+            prop_assert!(photos_root().contains(&key));
+            prop_assert_eq!(parse(key.as_str()).map(ParsedKey::key), Some(key.clone()));
+            prop_assert_eq!(key.as_str().split('/').count(), 4);
+        }
+
+        #[test]
+        fn selfie_keys_stay_in_their_folder(u in uuid(), ts in 0i64..i64::MAX) {
+            let user = UserId::from(u);
+            let key = selfie(user, ts);
+            prop_assert!(selfies_of(user).contains(&key));
+            prop_assert!(selfies_root().contains(&key));
+            prop_assert_eq!(parse(key.as_str()), Some(ParsedKey::Selfie { user, timestamp_ms: ts }));
+        }
+
+        #[test]
+        fn operator_keys_round_trip(o in uuid()) {
+            let key = operator_profile(OperatorId::from(o));
+            prop_assert!(key.as_str().starts_with("operators/"));
+            prop_assert_eq!(parse(key.as_str()).map(ParsedKey::key), Some(key.clone()));
+        }
+
+        #[test]
+        fn arbitrary_strings_never_parse_unless_canonical(s in "\\PC*") {
+            if let Some(parsed) = parse(&s) {
+                prop_assert_eq!(parsed.key().as_str().to_owned(), s.clone());
+            }
+        }
+    }
+
+    #[test]
+    fn non_canonical_keys_are_refused() {
+        let p = ProjectId::new();
+        let ph = PhotoId::new();
+        let good = photo(p, ph, PhotoObject::Original);
+        assert!(parse(good.as_str()).is_some());
+        assert!(parse(&good.as_str().to_uppercase()).is_none());
+        assert!(parse(&format!("{}/extra", good)).is_none());
+        assert!(parse(&format!("photos/{p}/{ph}/../x.jpg")).is_none());
+        assert!(parse("selfies/x/1.jpg").is_none());
+        assert!(parse(&format!("selfies/{}/+1.jpg", UserId::new())).is_none());
+    }
+}

@@ -1,0 +1,38 @@
+//! # media-core
+//!
+//! The heart of the media service of an event-photography platform, with no
+//! I/O of its own: domain types, the ports the outside world plugs into,
+//! permission rules, and every use case and background job handler.
+//!
+//! A Rust service embeds it by implementing (or taking from `media-adapters`)
+//! the ports and building a [`service::Media`]:
+//!
+//! - [`ports::Storage`]: the object store (presigned PUT/GET, head, get, put,
+//!   delete, list) — R2 or any S3-compatible store.
+//! - [`ports::PhotoRepo`], [`ports::SelfieRepo`], [`ports::FaceRepo`],
+//!   [`ports::DirectoryRepo`]: the database, one trait per aggregate. Methods
+//!   that change state take the jobs the change causes and commit both in one
+//!   transaction.
+//! - [`ports::JobQueue`]: durable jobs with leases, retries and dead jobs.
+//! - [`ports::Clock`]: the time, frozen in tests.
+//! - [`ports::FaceEmbedder`]: the face service (Retina): faces and 512-dim
+//!   embeddings for an image URL.
+//! - [`ports::Authenticator`]: a bearer token → a [`domain::Principal`].
+//!
+//! Every port returns [`Error`], whose variants tell a server which status to
+//! answer and a worker whether to retry.
+
+pub mod domain;
+pub mod error;
+pub mod ids;
+pub mod imaging;
+pub mod keys;
+pub mod listing;
+pub mod matching;
+pub mod policy;
+pub mod ports;
+pub mod service;
+pub mod settings;
+
+pub use error::{ConflictKind, Error, InvalidKind, Result};
+pub use settings::Settings;

@@ -1,0 +1,30 @@
+//! The ports: what the core needs from the outside world, as traits over
+//! domain types. `media-adapters` implements them; with the `mocks` feature
+//! (or in this crate's tests) mockall generates `Mock*` implementations.
+
+mod auth;
+mod clock;
+mod embedder;
+mod queue;
+mod repo;
+mod storage;
+
+pub use auth::{AuthError, Authenticator};
+pub use clock::Clock;
+pub use embedder::FaceEmbedder;
+pub use queue::JobQueue;
+pub use repo::{DirectoryRepo, FaceRepo, PhotoRepo, SelfieRepo};
+pub use storage::{ImageContentType, ObjectInfo, Storage, UploadConstraints};
+
+#[cfg(any(test, feature = "mocks"))]
+pub use auth::MockAuthenticator;
+#[cfg(any(test, feature = "mocks"))]
+pub use clock::MockClock;
+#[cfg(any(test, feature = "mocks"))]
+pub use embedder::MockFaceEmbedder;
+#[cfg(any(test, feature = "mocks"))]
+pub use queue::MockJobQueue;
+#[cfg(any(test, feature = "mocks"))]
+pub use repo::{MockDirectoryRepo, MockFaceRepo, MockPhotoRepo, MockSelfieRepo};
+#[cfg(any(test, feature = "mocks"))]
+pub use storage::MockStorage;

@@ -1,0 +1,56 @@
+use std::time::Duration;
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use crate::domain::{Job, JobCount, JobPayload, JobStatus};
+use crate::error::Result;
+use crate::ids::JobId;
+
+/// The durable job queue, in the same database as the rows it serves.
+/// A claimed job belongs to one worker until its lease ends; a worker that
+/// dies loses the lease and another claims the job again. Jobs that must
+/// commit with a state change are passed to the repository method making the
+/// change instead of to `enqueue`.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait JobQueue: Send + Sync {
+    async fn enqueue(&self, jobs: &[JobPayload], now: OffsetDateTime) -> Result<()>;
+
+    /// Takes the next due job (queued and due, or running with an expired lease),
+    /// counts an attempt, and leases it to `worker` until `now + lease`.
+    async fn claim(&self, worker: &str, now: OffsetDateTime, lease: Duration)
+    -> Result<Option<Job>>;
+
+    /// Extends the lease; false when the job is no longer this worker's.
+    async fn heartbeat(&self, id: JobId, worker: &str, lease_until: OffsetDateTime) -> Result<bool>;
+
+    async fn complete(&self, id: JobId, worker: &str, now: OffsetDateTime) -> Result<()>;
+
+    /// Records a failed attempt: queued again at `retry_at`, or dead when `None`.
+    async fn fail(
+        &self,
+        id: JobId,
+        worker: &str,
+        error: &str,
+        retry_at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> Result<()>;
+
+    /// Gives the job back without counting the attempt (shutdown, or waiting
+    /// for an unconfigured dependency), due again at `run_at`.
+    async fn release(&self, id: JobId, worker: &str, run_at: OffsetDateTime) -> Result<()>;
+
+    /// Marks dead the running jobs whose lease expired on their last attempt.
+    async fn reap_expired(&self, now: OffsetDateTime) -> Result<Vec<Job>>;
+
+    async fn get(&self, id: JobId) -> Result<Option<Job>>;
+    async fn list(&self, status: Option<JobStatus>, limit: u32) -> Result<Vec<Job>>;
+    /// Puts dead jobs back in the queue with fresh attempts; returns how many.
+    async fn retry(&self, ids: &[JobId], now: OffsetDateTime) -> Result<u64>;
+    async fn retry_all_dead(&self, now: OffsetDateTime) -> Result<u64>;
+    async fn stats(&self) -> Result<Vec<JobCount>>;
+
+    /// Waits until a job may be due (a notification, or at most `max`).
+    async fn wait_for_work(&self, max: Duration);
+}

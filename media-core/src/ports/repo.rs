@@ -1,0 +1,182 @@
+//! The repository ports, one per aggregate. A method that changes state takes
+//! the jobs that change causes and commits both in one transaction.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use crate::domain::{
+    Consent, ConsentPurpose, FaceMatch, FailureReason, JobPayload, MatchedPhoto, Operator, Photo,
+    PhotoFace, PhotoListing, PhotoMetadata, Photographer, Project, Selfie,
+};
+use crate::error::Result;
+use crate::ids::{OperatorId, PhotoId, PhotographerId, ProjectId, SelfieId, UserId};
+use crate::listing::PhotoQuery;
+
+/// Operators, photographers, projects, assignments and memberships. In the
+/// platform these rows come from other services; `media-cli directory` writes them.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait DirectoryRepo: Send + Sync {
+    async fn project(&self, id: ProjectId) -> Result<Option<Project>>;
+    async fn is_assigned(&self, project: ProjectId, photographer: PhotographerId) -> Result<bool>;
+    async fn is_member(&self, project: ProjectId, user: UserId) -> Result<bool>;
+    async fn projects_of_user(&self, user: UserId) -> Result<Vec<ProjectId>>;
+    /// Members of the project that have an approved selfie.
+    async fn members_with_approved_selfie(&self, project: ProjectId) -> Result<Vec<UserId>>;
+
+    /// Inserts or, when the id exists, updates the name. Idempotent.
+    async fn upsert_operator(&self, operator: &Operator) -> Result<()>;
+    async fn upsert_photographer(&self, photographer: &Photographer) -> Result<()>;
+    async fn upsert_project(&self, project: &Project) -> Result<()>;
+    async fn assign(&self, project: ProjectId, photographer: PhotographerId) -> Result<()>;
+    /// Adds the member (idempotent) and enqueues `jobs` when the row is new.
+    async fn join(
+        &self,
+        project: ProjectId,
+        user: UserId,
+        jobs: &[JobPayload],
+        now: OffsetDateTime,
+    ) -> Result<bool>;
+    async fn operator_exists(&self, id: OperatorId) -> Result<bool>;
+    async fn photographer_exists(&self, id: PhotographerId) -> Result<bool>;
+}
+
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait PhotoRepo: Send + Sync {
+    async fn create_photo(&self, photo: &Photo) -> Result<()>;
+    async fn photo(&self, id: PhotoId) -> Result<Option<Photo>>;
+    /// Up to `query.limit` photos in listing order, after the cursor.
+    async fn list_photos(&self, query: &PhotoQuery) -> Result<Vec<PhotoListing>>;
+    /// `awaiting_upload`/`expired` → `processing` with `jobs`, once. True if this call moved it.
+    async fn mark_photo_uploaded(
+        &self,
+        id: PhotoId,
+        jobs: &[JobPayload],
+        now: OffsetDateTime,
+    ) -> Result<bool>;
+    /// Thumbnails are in the store; `ready` once the watermark is too.
+    async fn record_thumbnails(&self, id: PhotoId, meta: &PhotoMetadata) -> Result<()>;
+    async fn record_watermark(&self, id: PhotoId) -> Result<()>;
+    async fn fail_photo(&self, id: PhotoId, reason: FailureReason) -> Result<()>;
+    /// Clears the given done-flags and enqueues `jobs`, for `reprocess`.
+    async fn reset_photo(
+        &self,
+        id: PhotoId,
+        thumbnails: bool,
+        watermark: bool,
+        faces: bool,
+        jobs: &[JobPayload],
+        now: OffsetDateTime,
+    ) -> Result<bool>;
+    /// Removes the row, its faces and matches, and enqueues `jobs` (the purge).
+    async fn delete_photo(&self, id: PhotoId, jobs: &[JobPayload], now: OffsetDateTime)
+    -> Result<bool>;
+    /// Photos still `awaiting_upload` whose URL was issued before `issued_before`.
+    async fn pending_photo_uploads(&self, issued_before: OffsetDateTime, limit: u32)
+    -> Result<Vec<Photo>>;
+    async fn expire_photo(&self, id: PhotoId) -> Result<()>;
+    async fn photos_of_project(&self, project: ProjectId) -> Result<Vec<PhotoId>>;
+    async fn failed_photos(&self) -> Result<Vec<PhotoId>>;
+}
+
+/// Selfies, consents and everything biometric about a user.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait SelfieRepo: Send + Sync {
+    async fn create_selfie(&self, selfie: &Selfie) -> Result<()>;
+    async fn selfie(&self, id: SelfieId) -> Result<Option<Selfie>>;
+    async fn selfie_by_key(&self, user: UserId, timestamp_ms: i64) -> Result<Option<Selfie>>;
+    /// The newest selfie of the user, whatever its status.
+    async fn latest_selfie(&self, user: UserId) -> Result<Option<Selfie>>;
+    async fn selfies_of(&self, user: UserId) -> Result<Vec<Selfie>>;
+    /// The embedding of the user's approved selfie.
+    async fn approved_embedding(&self, user: UserId) -> Result<Option<(SelfieId, Vec<f32>)>>;
+    async fn mark_selfie_uploaded(
+        &self,
+        id: SelfieId,
+        jobs: &[JobPayload],
+        now: OffsetDateTime,
+    ) -> Result<bool>;
+    /// Approves the selfie with its embedding; removes the `superseded` selfies
+    /// with the user's matches and matching progress; enqueues `jobs`.
+    async fn approve_selfie(
+        &self,
+        id: SelfieId,
+        embedding: &[f32],
+        superseded: &[SelfieId],
+        jobs: &[JobPayload],
+        now: OffsetDateTime,
+    ) -> Result<()>;
+    async fn reject_selfie(
+        &self,
+        id: SelfieId,
+        reason: crate::domain::RejectionReason,
+        now: OffsetDateTime,
+    ) -> Result<()>;
+    async fn fail_selfie(&self, id: SelfieId, reason: FailureReason, now: OffsetDateTime)
+    -> Result<()>;
+    async fn pending_selfie_uploads(
+        &self,
+        issued_before: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<Selfie>>;
+    async fn expire_selfie(&self, id: SelfieId) -> Result<()>;
+
+    async fn consents(&self, user: UserId) -> Result<Vec<Consent>>;
+    async fn has_consent(&self, user: UserId, purpose: ConsentPurpose) -> Result<bool>;
+    /// Idempotent: an active consent keeps its first grant time.
+    async fn grant_consent(
+        &self,
+        user: UserId,
+        purpose: ConsentPurpose,
+        now: OffsetDateTime,
+    ) -> Result<()>;
+    /// Deletes every selfie row, embedding, match and matching progress of the
+    /// user (and revokes the consent when `revoke` is set), enqueuing `jobs`.
+    async fn erase_biometrics(
+        &self,
+        user: UserId,
+        revoke: Option<ConsentPurpose>,
+        jobs: &[JobPayload],
+        now: OffsetDateTime,
+    ) -> Result<()>;
+}
+
+/// Faces of photos, matches, and per-(project, user) matching progress.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait FaceRepo: Send + Sync {
+    /// Stores the photo's faces (replacing any), marks its faces done, and
+    /// enqueues `jobs`. Face sequence numbers grow in commit order per project.
+    async fn store_faces(
+        &self,
+        photo: PhotoId,
+        embeddings: &[Vec<f32>],
+        jobs: &[JobPayload],
+        now: OffsetDateTime,
+    ) -> Result<()>;
+    /// Faces of the project with `seq > after`, in `seq` order.
+    async fn faces_after(&self, project: ProjectId, after: i64, limit: u32)
+    -> Result<Vec<PhotoFace>>;
+    /// The last face `seq` compared with this selfie of the user (0 when none).
+    async fn match_progress(
+        &self,
+        project: ProjectId,
+        user: UserId,
+        selfie: SelfieId,
+    ) -> Result<i64>;
+    /// Upserts matches (a closer face replaces a farther one for the same
+    /// photo) and moves the progress to `through_seq`, in one transaction.
+    async fn record_matches(
+        &self,
+        project: ProjectId,
+        user: UserId,
+        selfie: SelfieId,
+        matches: &[FaceMatch],
+        through_seq: i64,
+    ) -> Result<()>;
+    /// The user's matched photos in the project, in photo listing order.
+    async fn matched_photos(&self, project: ProjectId, user: UserId) -> Result<Vec<MatchedPhoto>>;
+    async fn matches_of_user(&self, user: UserId) -> Result<Vec<FaceMatch>>;
+}

@@ -1,0 +1,83 @@
+use std::time::Duration;
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use crate::error::Result;
+use crate::keys::{KeyPrefix, StorageKey};
+
+/// Image types a client may declare for an upload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageContentType {
+    Jpeg,
+    Png,
+    Webp,
+}
+
+impl ImageContentType {
+    pub const ALL: [ImageContentType; 3] = [Self::Jpeg, Self::Png, Self::Webp];
+
+    pub const fn mime(self) -> &'static str {
+        match self {
+            Self::Jpeg => "image/jpeg",
+            Self::Png => "image/png",
+            Self::Webp => "image/webp",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.mime() == s)
+    }
+}
+
+/// What a presigned PUT pins down. Declared headers are signed into the URL,
+/// so the store refuses a body of another type or length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct UploadConstraints {
+    pub content_type: Option<ImageContentType>,
+    pub content_length: Option<u64>,
+}
+
+/// An object found in the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectInfo {
+    pub key: String,
+    pub size: u64,
+    pub last_modified: Option<OffsetDateTime>,
+}
+
+/// The object store (R2 or any S3-compatible store). Presigning is pure
+/// computation and takes the signing time, so listings can sign thousands of
+/// URLs cheaply and tests can freeze time; everything else is I/O. Failures
+/// of the store are `Error::Unavailable`; an absent object is `Ok(None)` from
+/// `head` and `Error::NotFound` from `get`.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait Storage: Send + Sync {
+    /// A URL that accepts one PUT of `key` until `now + ttl`.
+    fn presign_put(
+        &self,
+        key: &StorageKey,
+        constraints: &UploadConstraints,
+        now: OffsetDateTime,
+        ttl: Duration,
+    ) -> Result<String>;
+
+    /// A URL that serves GETs of `key` until `now + ttl`.
+    fn presign_get(&self, key: &StorageKey, now: OffsetDateTime, ttl: Duration) -> Result<String>;
+
+    /// The permanent (not presigned) reference of `key` under `R2_PUBLIC_URL`,
+    /// used only as the operator profile's `fileUrl` (SPEC §3.9).
+    fn public_reference(&self, key: &StorageKey) -> String;
+
+    async fn head(&self, key: &StorageKey) -> Result<Option<ObjectInfo>>;
+    async fn get(&self, key: &StorageKey) -> Result<Vec<u8>>;
+    async fn put(&self, key: &StorageKey, body: Vec<u8>, content_type: &'static str) -> Result<()>;
+    /// Deleting an absent object succeeds.
+    async fn delete(&self, key: &StorageKey) -> Result<()>;
+    /// Deletes every object under `prefix`; returns how many went.
+    async fn delete_prefix(&self, prefix: &KeyPrefix) -> Result<u64>;
+    async fn list_prefix(&self, prefix: &KeyPrefix) -> Result<Vec<ObjectInfo>>;
+    /// Whether the store answers (readiness).
+    async fn ping(&self) -> Result<()>;
+}

@@ -1,0 +1,1 @@
+//! Workspace root: holds the end-to-end tests and examples.
