@@ -42,7 +42,7 @@ impl ConflictKind {
     }
 }
 
-#[derive(Debug, Error)]
+#[derive(Debug, Clone, Error)]
 pub enum Error {
     /// The token does not admit the caller to this route (its audience). The
     /// authenticator reports bad tokens itself; this is the core's own check.

@@ -86,10 +86,7 @@ pub fn selfies_of(user: UserId) -> KeyPrefix {
 }
 
 pub fn photo(project: ProjectId, photo: PhotoId, object: PhotoObject) -> StorageKey {
-    StorageKey(format!(
-        "photos/{project}/{photo}/{}",
-        object.file_name()
-    ))
+    StorageKey(format!("photos/{project}/{photo}/{}", object.file_name()))
 }
 
 pub fn photo_folder(project: ProjectId, photo: PhotoId) -> KeyPrefix {

@@ -23,7 +23,10 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut acc = [0.0f32; LANES];
     let chunks = n / LANES;
     for c in 0..chunks {
-        let (x, y) = (&a[c * LANES..c * LANES + LANES], &b[c * LANES..c * LANES + LANES]);
+        let (x, y) = (
+            &a[c * LANES..c * LANES + LANES],
+            &b[c * LANES..c * LANES + LANES],
+        );
         for l in 0..LANES {
             acc[l] += x[l] * y[l];
         }
@@ -60,7 +63,11 @@ pub fn match_distance(query: &[f32], face: &[f32], max_distance: f32) -> Option<
 
 /// L2-normalises in place; a zero vector stays zero.
 pub fn normalize(v: &mut [f32]) {
-    let norm = v.iter().map(|x| f64::from(*x) * f64::from(*x)).sum::<f64>().sqrt();
+    let norm = v
+        .iter()
+        .map(|x| f64::from(*x) * f64::from(*x))
+        .sum::<f64>()
+        .sqrt();
     if norm > 0.0 {
         for x in v.iter_mut() {
             *x = (f64::from(*x) / norm) as f32;
@@ -93,7 +100,7 @@ pub fn best_matches(
             distance,
         })
         .collect();
-    out.sort_by(|a, b| a.photo_id.cmp(&b.photo_id));
+    out.sort_by_key(|m| m.photo_id);
     out
 }
 
@@ -141,9 +148,21 @@ mod tests {
         let photo = PhotoId::new();
         let q = vec![1.0, 0.0, 0.0, 0.0];
         let faces = vec![
-            PhotoFace { seq: 1, photo_id: photo, embedding: vec![0.8, 0.6, 0.0, 0.0] },
-            PhotoFace { seq: 2, photo_id: photo, embedding: vec![1.0, 0.0, 0.0, 0.0] },
-            PhotoFace { seq: 3, photo_id: PhotoId::new(), embedding: vec![0.0, 1.0, 0.0, 0.0] },
+            PhotoFace {
+                seq: 1,
+                photo_id: photo,
+                embedding: vec![0.8, 0.6, 0.0, 0.0],
+            },
+            PhotoFace {
+                seq: 2,
+                photo_id: photo,
+                embedding: vec![1.0, 0.0, 0.0, 0.0],
+            },
+            PhotoFace {
+                seq: 3,
+                photo_id: PhotoId::new(),
+                embedding: vec![0.0, 1.0, 0.0, 0.0],
+            },
         ];
         let m = best_matches(project, user, &q, &faces, 0.5);
         assert_eq!(m.len(), 1);

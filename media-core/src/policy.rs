@@ -43,7 +43,9 @@ impl Access {
 /// Audience then role. Consent needs a lookup and is checked by the caller next.
 pub fn authorize(principal: &Principal, access: &Access) -> Result<()> {
     if !access.audiences.contains(&principal.audience) {
-        return Err(Error::Unauthorized("token audience does not admit this route"));
+        return Err(Error::Unauthorized(
+            "token audience does not admit this route",
+        ));
     }
     if !principal.has_role(access.role) {
         return Err(Error::Forbidden("role not allowed on this route"));
@@ -53,7 +55,11 @@ pub fn authorize(principal: &Principal, access: &Access) -> Result<()> {
 
 /// A photographer reaches a project only when assigned to it.
 pub fn photographer_project(assigned: bool) -> Result<()> {
-    if assigned { Ok(()) } else { Err(Error::NotFound) }
+    if assigned {
+        Ok(())
+    } else {
+        Err(Error::NotFound)
+    }
 }
 
 /// An operator reaches a project only when owning it; another's project is
@@ -77,13 +83,19 @@ pub fn photographer_may_delete(principal: &Principal, photo: &Photo) -> Result<(
     if photo.photographer_id == principal.as_photographer() {
         Ok(())
     } else {
-        Err(Error::Forbidden("only the photographer who uploaded a photo may delete it"))
+        Err(Error::Forbidden(
+            "only the photographer who uploaded a photo may delete it",
+        ))
     }
 }
 
 /// Completing an upload: own photo → allowed; another's photo in a project the
 /// photographer works on → 403; anything else → 404.
-pub fn photographer_may_complete(principal: &Principal, photo: Option<&Photo>, assigned: bool) -> Result<()> {
+pub fn photographer_may_complete(
+    principal: &Principal,
+    photo: Option<&Photo>,
+    assigned: bool,
+) -> Result<()> {
     match photo {
         Some(p) if p.photographer_id == principal.as_photographer() => Ok(()),
         Some(_) if assigned => Err(Error::Forbidden("not your upload")),

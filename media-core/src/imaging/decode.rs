@@ -9,7 +9,12 @@ use super::{ImageError, Limits};
 
 /// Decodes the image in stored orientation, at least `need` (stored axes)
 /// where the format can decode smaller (JPEG: 1/2, 1/4, 1/8 in the IDCT).
-pub fn decode(bytes: &[u8], info: &Probe, need: (u32, u32), limits: Limits) -> Result<RgbImage, ImageError> {
+pub fn decode(
+    bytes: &[u8],
+    info: &Probe,
+    need: (u32, u32),
+    limits: Limits,
+) -> Result<RgbImage, ImageError> {
     // Decoders are third-party code fed hostile bytes: a panic there must end
     // this image, not the worker.
     catch_unwind(AssertUnwindSafe(|| match info.format {
@@ -30,9 +35,7 @@ fn decode_jpeg(bytes: &[u8], need: (u32, u32)) -> Result<RgbImage, ImageError> {
         .scale(clamp(need.0), clamp(need.1))
         .map_err(corrupt)?;
     let pixels = decoder.decode().map_err(corrupt)?;
-    let info = decoder
-        .info()
-        .ok_or_else(|| corrupt("no frame header"))?;
+    let info = decoder.info().ok_or_else(|| corrupt("no frame header"))?;
     let (w, h) = (u32::from(w), u32::from(h));
     let n = w as usize * h as usize;
     let data = match info.pixel_format {

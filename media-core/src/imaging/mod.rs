@@ -117,7 +117,11 @@ pub fn fit_size(width: u32, height: u32, max_edge: u32) -> (u32, u32) {
 }
 
 /// Runs the pipeline on one original. CPU-bound: call it off the async runtime.
-pub fn render(bytes: &[u8], request: &RenderRequest, limits: Limits) -> Result<Rendered, ImageError> {
+pub fn render(
+    bytes: &[u8],
+    request: &RenderRequest,
+    limits: Limits,
+) -> Result<Rendered, ImageError> {
     let t = Instant::now();
     let info = probe(bytes, limits)?;
     let mut timings = StepTimings {
@@ -161,7 +165,11 @@ pub fn render(bytes: &[u8], request: &RenderRequest, limits: Limits) -> Result<R
 
     let t = Instant::now();
     let (thumb_small, thumb_large) = if request.thumbnails {
-        let large = ops::resize_oriented(&decoded, info.orientation, thumbnail_size(ow, oh, THUMB_LARGE))?;
+        let large = ops::resize_oriented(
+            &decoded,
+            info.orientation,
+            thumbnail_size(ow, oh, THUMB_LARGE),
+        )?;
         // The small thumbnail comes from the large one: half the work, same quality.
         let small_size = thumbnail_size(ow, oh, THUMB_SMALL);
         let small = ops::resize(&large, small_size.0, small_size.1)?;
@@ -177,7 +185,8 @@ pub fn render(bytes: &[u8], request: &RenderRequest, limits: Limits) -> Result<R
     let t = Instant::now();
     let watermarked = match &request.watermark {
         Some(wm) => {
-            let mut img = ops::resize_oriented(&decoded, info.orientation, fit_size(ow, oh, wm.max_edge))?;
+            let mut img =
+                ops::resize_oriented(&decoded, info.orientation, fit_size(ow, oh, wm.max_edge))?;
             watermark::overlay_text(&mut img, &wm.text);
             Some(ops::encode_jpeg(&img, WATERMARK_QUALITY)?)
         }

@@ -19,7 +19,11 @@ impl RgbImage {
         if data.len() != width as usize * height as usize * 3 {
             return Err(ImageError::Corrupt("pixel buffer of the wrong size".into()));
         }
-        Ok(Self { width, height, data })
+        Ok(Self {
+            width,
+            height,
+            data,
+        })
     }
 }
 
@@ -32,8 +36,8 @@ pub fn resize(src: &RgbImage, width: u32, height: u32) -> Result<RgbImage, Image
     if (src.width, src.height) == (width, height) {
         return Ok(src.clone());
     }
-    let src_view = ImageRef::new(src.width, src.height, &src.data, PixelType::U8x3)
-        .map_err(internal)?;
+    let src_view =
+        ImageRef::new(src.width, src.height, &src.data, PixelType::U8x3).map_err(internal)?;
     let mut dst = Image::new(width, height, PixelType::U8x3);
     Resizer::new()
         .resize(
@@ -47,7 +51,11 @@ pub fn resize(src: &RgbImage, width: u32, height: u32) -> Result<RgbImage, Image
 
 /// Resizes a stored-orientation image to the oriented size `target`, then
 /// orients it: orienting the small result is cheaper than the large source.
-pub fn resize_oriented(src: &RgbImage, orientation: Orientation, target: (u32, u32)) -> Result<RgbImage, ImageError> {
+pub fn resize_oriented(
+    src: &RgbImage,
+    orientation: Orientation,
+    target: (u32, u32),
+) -> Result<RgbImage, ImageError> {
     let stored = if orientation.swaps_axes() {
         (target.1, target.0)
     } else {

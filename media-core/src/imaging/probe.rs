@@ -131,9 +131,8 @@ fn read_exif(bytes: &[u8]) -> (Orientation, Option<OffsetDateTime>) {
         Some(exif::Value::Ascii(v)) => v.first().cloned(),
         _ => None,
     };
-    let taken_at = ascii(exif::Tag::DateTimeOriginal).and_then(|dt| {
-        taken_at(&dt, ascii(exif::Tag::OffsetTimeOriginal).as_deref())
-    });
+    let taken_at = ascii(exif::Tag::DateTimeOriginal)
+        .and_then(|dt| taken_at(&dt, ascii(exif::Tag::OffsetTimeOriginal).as_deref()));
     (orientation, taken_at)
 }
 
@@ -144,12 +143,9 @@ pub(crate) fn taken_at(datetime: &[u8], offset: Option<&[u8]>) -> Option<OffsetD
         dt.parse_offset(o).ok()?;
         dt.offset
     });
-    let date = Date::from_calendar_date(
-        i32::from(dt.year),
-        Month::try_from(dt.month).ok()?,
-        dt.day,
-    )
-    .ok()?;
+    let date =
+        Date::from_calendar_date(i32::from(dt.year), Month::try_from(dt.month).ok()?, dt.day)
+            .ok()?;
     let time = Time::from_hms(dt.hour, dt.minute, dt.second).ok()?;
     let offset = UtcOffset::from_whole_seconds(i32::from(offset_minutes.unwrap_or(0)) * 60).ok()?;
     Some(

@@ -35,31 +35,32 @@ fn exif_block(orientation: Option<u16>, taken: Option<&str>, offset: Option<&str
     let mut out = b"II*\0".to_vec();
     out.extend(8u32.to_le_bytes());
     let mut data: Vec<u8> = Vec::new();
-    let mut write_ifd = |out: &mut Vec<u8>, entries: &[(u16, u16, u32, Vec<u8>)], extra: Option<(u16, u32)>| {
-        let n = entries.len() + usize::from(extra.is_some());
-        out.extend((n as u16).to_le_bytes());
-        for (tag, ty, count, value) in entries {
-            out.extend(tag.to_le_bytes());
-            out.extend(ty.to_le_bytes());
-            out.extend(count.to_le_bytes());
-            if value.len() <= 4 {
-                let mut v = value.clone();
-                v.resize(4, 0);
-                out.extend(v);
-            } else {
-                out.extend((data_off as u32).to_le_bytes());
-                data.extend(value);
-                data_off += value.len();
+    let mut write_ifd =
+        |out: &mut Vec<u8>, entries: &[(u16, u16, u32, Vec<u8>)], extra: Option<(u16, u32)>| {
+            let n = entries.len() + usize::from(extra.is_some());
+            out.extend((n as u16).to_le_bytes());
+            for (tag, ty, count, value) in entries {
+                out.extend(tag.to_le_bytes());
+                out.extend(ty.to_le_bytes());
+                out.extend(count.to_le_bytes());
+                if value.len() <= 4 {
+                    let mut v = value.clone();
+                    v.resize(4, 0);
+                    out.extend(v);
+                } else {
+                    out.extend((data_off as u32).to_le_bytes());
+                    data.extend(value);
+                    data_off += value.len();
+                }
             }
-        }
-        if let Some((tag, off)) = extra {
-            out.extend(tag.to_le_bytes());
-            out.extend(4u16.to_le_bytes());
-            out.extend(1u32.to_le_bytes());
-            out.extend(off.to_le_bytes());
-        }
-        out.extend(0u32.to_le_bytes());
-    };
+            if let Some((tag, off)) = extra {
+                out.extend(tag.to_le_bytes());
+                out.extend(4u16.to_le_bytes());
+                out.extend(1u32.to_le_bytes());
+                out.extend(off.to_le_bytes());
+            }
+            out.extend(0u32.to_le_bytes());
+        };
     write_ifd(&mut out, &ifd0, Some((0x8769, exif_off as u32)));
     write_ifd(&mut out, &exif_ifd, None);
     out.extend(data);
@@ -74,8 +75,13 @@ fn jpeg(img: &ops::RgbImage, exif: Option<Vec<u8>>) -> Vec<u8> {
     if let Some(e) = exif {
         enc.add_app_segment(1, &e).unwrap();
     }
-    enc.encode(&img.data, img.width as u16, img.height as u16, jpeg_encoder::ColorType::Rgb)
-        .unwrap();
+    enc.encode(
+        &img.data,
+        img.width as u16,
+        img.height as u16,
+        jpeg_encoder::ColorType::Rgb,
+    )
+    .unwrap();
     out
 }
 
@@ -104,14 +110,24 @@ fn decode_jpeg(bytes: &[u8]) -> ops::RgbImage {
 }
 
 fn pixel_at_corner(img: &ops::RgbImage, right: bool, bottom: bool) -> [u8; 3] {
-    let x = if right { img.width - 1 - img.width / 16 } else { img.width / 16 };
-    let y = if bottom { img.height - 1 - img.height / 16 } else { img.height / 16 };
+    let x = if right {
+        img.width - 1 - img.width / 16
+    } else {
+        img.width / 16
+    };
+    let y = if bottom {
+        img.height - 1 - img.height / 16
+    } else {
+        img.height / 16
+    };
     let i = ((y * img.width + x) * 3) as usize;
     [img.data[i], img.data[i + 1], img.data[i + 2]]
 }
 
 fn close(a: [u8; 3], b: [u8; 3]) -> bool {
-    a.iter().zip(b).all(|(x, y)| (i16::from(*x) - i16::from(y)).abs() < 40)
+    a.iter()
+        .zip(b)
+        .all(|(x, y)| (i16::from(*x) - i16::from(y)).abs() < 40)
 }
 
 const RED: [u8; 3] = [220, 20, 20];
@@ -144,16 +160,32 @@ fn all_eight_orientations_come_out_upright() {
         let file = jpeg(&stored, Some(exif_block(Some(o), None, None)));
         let request = RenderRequest {
             thumbnails: true,
-            watermark: Some(WatermarkSpec { text: "x".into(), max_edge: 2560 }),
+            watermark: Some(WatermarkSpec {
+                text: "x".into(),
+                max_edge: 2560,
+            }),
         };
         let out = render(&file, &request, LIMITS).unwrap();
-        assert_eq!((out.meta.width, out.meta.height), (160, 80), "orientation {o}");
+        assert_eq!(
+            (out.meta.width, out.meta.height),
+            (160, 80),
+            "orientation {o}"
+        );
         for bytes in [out.thumb_small.unwrap(), out.thumb_large.unwrap()] {
             let img = decode_jpeg(&bytes);
             assert_eq!((img.width, img.height), (160, 80), "orientation {o}");
-            assert!(close(pixel_at_corner(&img, false, false), RED), "orientation {o}: red not top-left");
-            assert!(close(pixel_at_corner(&img, true, false), GREEN), "orientation {o}: green not top-right");
-            assert!(close(pixel_at_corner(&img, false, true), GREY), "orientation {o}");
+            assert!(
+                close(pixel_at_corner(&img, false, false), RED),
+                "orientation {o}: red not top-left"
+            );
+            assert!(
+                close(pixel_at_corner(&img, true, false), GREEN),
+                "orientation {o}: green not top-right"
+            );
+            assert!(
+                close(pixel_at_corner(&img, false, true), GREY),
+                "orientation {o}"
+            );
         }
     }
 }
@@ -207,12 +239,22 @@ fn no_metadata_in_any_output() {
     let file = jpeg(&big, Some(exif));
     let request = RenderRequest {
         thumbnails: true,
-        watermark: Some(WatermarkSpec { text: "© Test".into(), max_edge: 2560 }),
+        watermark: Some(WatermarkSpec {
+            text: "© Test".into(),
+            max_edge: 2560,
+        }),
     };
     let out = render(&file, &request, LIMITS).unwrap();
-    for bytes in [out.thumb_small, out.thumb_large, out.watermarked].into_iter().flatten() {
+    for bytes in [out.thumb_small, out.thumb_large, out.watermarked]
+        .into_iter()
+        .flatten()
+    {
         let segs = segments(&bytes);
-        assert!(segs.iter().all(|m| !(0xE1..=0xEF).contains(m) && *m != 0xFE), "{segs:x?}");
+        assert!(
+            segs.iter()
+                .all(|m| !(0xE1..=0xEF).contains(m) && *m != 0xFE),
+            "{segs:x?}"
+        );
         assert!(!bytes.windows(4).any(|w| w == b"Exif"));
     }
 }
@@ -221,19 +263,33 @@ fn no_metadata_in_any_output() {
 fn png_transparency_becomes_white_and_webp_decodes() {
     let mut rgba = image::RgbaImage::new(64, 48);
     for (x, _, p) in rgba.enumerate_pixels_mut() {
-        *p = if x < 32 { image::Rgba([0, 0, 0, 0]) } else { image::Rgba([0, 0, 255, 255]) };
+        *p = if x < 32 {
+            image::Rgba([0, 0, 0, 0])
+        } else {
+            image::Rgba([0, 0, 255, 255])
+        };
     }
     let mut png = Vec::new();
-    rgba.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
-    let request = RenderRequest { thumbnails: true, watermark: None };
+    rgba.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let request = RenderRequest {
+        thumbnails: true,
+        watermark: None,
+    };
     let out = render(&png, &request, LIMITS).unwrap();
     let img = decode_jpeg(&out.thumb_small.unwrap());
-    assert!(close(pixel_at_corner(&img, false, false), [255, 255, 255]), "transparent must be white");
+    assert!(
+        close(pixel_at_corner(&img, false, false), [255, 255, 255]),
+        "transparent must be white"
+    );
     assert!(close(pixel_at_corner(&img, true, false), [0, 0, 255]));
 
     let mut webp = Vec::new();
     image::DynamicImage::ImageRgba8(rgba)
-        .write_to(&mut std::io::Cursor::new(&mut webp), image::ImageFormat::WebP)
+        .write_to(
+            &mut std::io::Cursor::new(&mut webp),
+            image::ImageFormat::WebP,
+        )
         .unwrap();
     let out = render(&webp, &request, LIMITS).unwrap();
     assert_eq!((out.meta.width, out.meta.height), (64, 48));
@@ -243,8 +299,17 @@ fn png_transparency_becomes_white_and_webp_decodes() {
 fn greyscale_jpeg_becomes_rgb() {
     let mut out = Vec::new();
     let enc = jpeg_encoder::Encoder::new(&mut out, 90);
-    enc.encode(&vec![200u8; 64 * 64], 64, 64, jpeg_encoder::ColorType::Luma).unwrap();
-    let r = render(&out, &RenderRequest { thumbnails: true, watermark: None }, LIMITS).unwrap();
+    enc.encode(&vec![200u8; 64 * 64], 64, 64, jpeg_encoder::ColorType::Luma)
+        .unwrap();
+    let r = render(
+        &out,
+        &RenderRequest {
+            thumbnails: true,
+            watermark: None,
+        },
+        LIMITS,
+    )
+    .unwrap();
     let img = decode_jpeg(&r.thumb_small.unwrap());
     assert!(close(pixel_at_corner(&img, false, false), [200, 200, 200]));
 }
@@ -254,7 +319,11 @@ fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -284,27 +353,51 @@ fn hostile_files_fail_with_their_reason() {
     let good = jpeg(&solid(256, 256, GREY), None);
     let request = RenderRequest {
         thumbnails: true,
-        watermark: Some(WatermarkSpec { text: "x".into(), max_edge: 2560 }),
+        watermark: Some(WatermarkSpec {
+            text: "x".into(),
+            max_edge: 2560,
+        }),
     };
     let fail = |bytes: &[u8]| render(bytes, &request, LIMITS).unwrap_err().reason();
 
     assert_eq!(fail(&[]), FailureReason::EmptyFile);
-    assert_eq!(fail(b"hello, this is text"), FailureReason::UnsupportedFormat);
-    assert_eq!(fail(&good[..good.len() * 45 / 100]), FailureReason::UnreadableImage);
-    assert_eq!(fail(&good[..good.len() / 3]), FailureReason::UnreadableImage);
+    assert_eq!(
+        fail(b"hello, this is text"),
+        FailureReason::UnsupportedFormat
+    );
+    assert_eq!(
+        fail(&good[..good.len() * 45 / 100]),
+        FailureReason::UnreadableImage
+    );
+    assert_eq!(
+        fail(&good[..good.len() / 3]),
+        FailureReason::UnreadableImage
+    );
 
     // Header-detectable: refused by the probe, before any pixel is decoded.
     let bomb = png_declaring(30_000, 30_000);
-    assert!(matches!(probe(&bomb, LIMITS), Err(ImageError::TooManyPixels { .. })));
+    assert!(matches!(
+        probe(&bomb, LIMITS),
+        Err(ImageError::TooManyPixels { .. })
+    ));
     assert_eq!(fail(&bomb), FailureReason::TooManyPixels);
 
     let mut huge = good.clone();
     let sof = huge.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
     huge[sof + 5..sof + 9].copy_from_slice(&[0xFD, 0xE8, 0xFD, 0xE8]); // 65000x65000
-    assert!(matches!(probe(&huge, LIMITS), Err(ImageError::TooManyPixels { .. })));
+    assert!(matches!(
+        probe(&huge, LIMITS),
+        Err(ImageError::TooManyPixels { .. })
+    ));
 
-    let small = Limits { max_pixels: 100_000_000, max_bytes: 100 };
-    assert!(matches!(probe(&good, small), Err(ImageError::TooLarge { .. })));
+    let small = Limits {
+        max_pixels: 100_000_000,
+        max_bytes: 100,
+    };
+    assert!(matches!(
+        probe(&good, small),
+        Err(ImageError::TooLarge { .. })
+    ));
 }
 
 #[test]
@@ -313,7 +406,10 @@ fn watermark_is_drawn_on_light_and_dark() {
         let file = jpeg(&solid(1000, 600, base), None);
         let request = RenderRequest {
             thumbnails: false,
-            watermark: Some(WatermarkSpec { text: "© Wairo".into(), max_edge: 2560 }),
+            watermark: Some(WatermarkSpec {
+                text: "© Wairo".into(),
+                max_edge: 2560,
+            }),
         };
         let out = render(&file, &request, LIMITS).unwrap();
         let img = decode_jpeg(&out.watermarked.unwrap());
@@ -326,7 +422,10 @@ fn watermark_is_drawn_on_light_and_dark() {
                 (i16::from(img.data[i]) - i16::from(base[0])).abs() > 40
             })
             .count();
-        assert!(changed > 200, "watermark not visible on {base:?}: {changed}");
+        assert!(
+            changed > 200,
+            "watermark not visible on {base:?}: {changed}"
+        );
         // and the top-left is untouched
         assert!(close(pixel_at_corner(&img, false, false), base));
     }

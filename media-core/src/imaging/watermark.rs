@@ -32,7 +32,9 @@ fn rasterize(font: &FontRef<'_>, text: &str, px: f32, pad: usize) -> (Vec<f32>, 
         if let Some(p) = prev {
             caret += scaled.kern(p, id);
         }
-        glyphs.push(id.with_scale_and_position(scale, point(caret + pad as f32, ascent + pad as f32)));
+        glyphs.push(
+            id.with_scale_and_position(scale, point(caret + pad as f32, ascent + pad as f32)),
+        );
         caret += scaled.h_advance(id);
         prev = Some(id);
     }
@@ -60,7 +62,10 @@ fn dilate(mask: &[f32], w: usize, h: usize, r: usize) -> Vec<f32> {
     for y in 0..h {
         for x in 0..w {
             let (lo, hi) = (x.saturating_sub(r), (x + r).min(w - 1));
-            horiz[y * w + x] = mask[y * w + lo..=y * w + hi].iter().copied().fold(0.0, f32::max);
+            horiz[y * w + x] = mask[y * w + lo..=y * w + hi]
+                .iter()
+                .copied()
+                .fold(0.0, f32::max);
         }
     }
     let mut out = vec![0.0f32; w * h];

@@ -19,11 +19,16 @@ pub trait JobQueue: Send + Sync {
 
     /// Takes the next due job (queued and due, or running with an expired lease),
     /// counts an attempt, and leases it to `worker` until `now + lease`.
-    async fn claim(&self, worker: &str, now: OffsetDateTime, lease: Duration)
-    -> Result<Option<Job>>;
+    async fn claim(
+        &self,
+        worker: &str,
+        now: OffsetDateTime,
+        lease: Duration,
+    ) -> Result<Option<Job>>;
 
     /// Extends the lease; false when the job is no longer this worker's.
-    async fn heartbeat(&self, id: JobId, worker: &str, lease_until: OffsetDateTime) -> Result<bool>;
+    async fn heartbeat(&self, id: JobId, worker: &str, lease_until: OffsetDateTime)
+    -> Result<bool>;
 
     async fn complete(&self, id: JobId, worker: &str, now: OffsetDateTime) -> Result<()>;
 

@@ -55,9 +55,10 @@ pub trait PhotoRepo: Send + Sync {
         jobs: &[JobPayload],
         now: OffsetDateTime,
     ) -> Result<bool>;
-    /// Thumbnails are in the store; `ready` once the watermark is too.
-    async fn record_thumbnails(&self, id: PhotoId, meta: &PhotoMetadata) -> Result<()>;
-    async fn record_watermark(&self, id: PhotoId) -> Result<()>;
+    /// Thumbnails are in the store; `ready` once the watermark is too. False
+    /// when the photo is gone (deleted meanwhile) or no longer processing.
+    async fn record_thumbnails(&self, id: PhotoId, meta: &PhotoMetadata) -> Result<bool>;
+    async fn record_watermark(&self, id: PhotoId) -> Result<bool>;
     async fn fail_photo(&self, id: PhotoId, reason: FailureReason) -> Result<()>;
     /// Clears the given done-flags and enqueues `jobs`, for `reprocess`.
     async fn reset_photo(
@@ -70,12 +71,21 @@ pub trait PhotoRepo: Send + Sync {
         now: OffsetDateTime,
     ) -> Result<bool>;
     /// Removes the row, its faces and matches, and enqueues `jobs` (the purge).
-    async fn delete_photo(&self, id: PhotoId, jobs: &[JobPayload], now: OffsetDateTime)
-    -> Result<bool>;
+    async fn delete_photo(
+        &self,
+        id: PhotoId,
+        jobs: &[JobPayload],
+        now: OffsetDateTime,
+    ) -> Result<bool>;
     /// Photos still `awaiting_upload` whose URL was issued before `issued_before`.
-    async fn pending_photo_uploads(&self, issued_before: OffsetDateTime, limit: u32)
-    -> Result<Vec<Photo>>;
+    async fn pending_photo_uploads(
+        &self,
+        issued_before: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<Photo>>;
     async fn expire_photo(&self, id: PhotoId) -> Result<()>;
+    /// Photos `expired` whose URL expired before `before`.
+    async fn expired_photos(&self, before: OffsetDateTime) -> Result<Vec<Photo>>;
     async fn photos_of_project(&self, project: ProjectId) -> Result<Vec<PhotoId>>;
     async fn failed_photos(&self) -> Result<Vec<PhotoId>>;
 }
@@ -98,8 +108,10 @@ pub trait SelfieRepo: Send + Sync {
         jobs: &[JobPayload],
         now: OffsetDateTime,
     ) -> Result<bool>;
-    /// Approves the selfie with its embedding; removes the `superseded` selfies
-    /// with the user's matches and matching progress; enqueues `jobs`.
+    /// Approves the selfie (only while it is `processing`) with its
+    /// embedding; removes the `superseded` selfies with the user's matches and
+    /// matching progress; enqueues `jobs`. False when the selfie was not
+    /// processing any more (erased meanwhile): nothing changes then.
     async fn approve_selfie(
         &self,
         id: SelfieId,
@@ -107,15 +119,19 @@ pub trait SelfieRepo: Send + Sync {
         superseded: &[SelfieId],
         jobs: &[JobPayload],
         now: OffsetDateTime,
-    ) -> Result<()>;
+    ) -> Result<bool>;
     async fn reject_selfie(
         &self,
         id: SelfieId,
         reason: crate::domain::RejectionReason,
         now: OffsetDateTime,
     ) -> Result<()>;
-    async fn fail_selfie(&self, id: SelfieId, reason: FailureReason, now: OffsetDateTime)
-    -> Result<()>;
+    async fn fail_selfie(
+        &self,
+        id: SelfieId,
+        reason: FailureReason,
+        now: OffsetDateTime,
+    ) -> Result<()>;
     async fn pending_selfie_uploads(
         &self,
         issued_before: OffsetDateTime,
@@ -157,8 +173,12 @@ pub trait FaceRepo: Send + Sync {
         now: OffsetDateTime,
     ) -> Result<()>;
     /// Faces of the project with `seq > after`, in `seq` order.
-    async fn faces_after(&self, project: ProjectId, after: i64, limit: u32)
-    -> Result<Vec<PhotoFace>>;
+    async fn faces_after(
+        &self,
+        project: ProjectId,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<PhotoFace>>;
     /// The last face `seq` compared with this selfie of the user (0 when none).
     async fn match_progress(
         &self,
@@ -167,7 +187,8 @@ pub trait FaceRepo: Send + Sync {
         selfie: SelfieId,
     ) -> Result<i64>;
     /// Upserts matches (a closer face replaces a farther one for the same
-    /// photo) and moves the progress to `through_seq`, in one transaction.
+    /// photo) and moves the progress to `through_seq`, in one transaction —
+    /// only while `selfie` is the user's approved selfie.
     async fn record_matches(
         &self,
         project: ProjectId,

@@ -1,1 +1,93 @@
-//! Use cases.
+//! The use cases: one method per route of SPEC §3, one handler per job of
+//! SPEC §5, and the operator tasks of SPEC §8, on a [`Media`] service that
+//! holds the ports.
+
+mod admin;
+mod jobs;
+mod photos;
+mod selfies;
+mod uploads;
+mod views;
+mod worker;
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use crate::Settings;
+use crate::error::Result;
+use crate::keys::StorageKey;
+use crate::listing::truncate_to_micros;
+use crate::ports::{
+    Clock, DirectoryRepo, FaceEmbedder, FaceRepo, JobQueue, PhotoRepo, SelfieRepo, Storage,
+};
+use crate::settings::DOWNLOAD_URL_TTL;
+
+pub use admin::{PurgeReport, ReprocessStep};
+pub use jobs::JobOutcome;
+pub use photos::OperatorFilter;
+pub use uploads::{UploadRequest, UploadTicket};
+pub use views::{MyPhoto, PhotoView, ProfilePictureUpload, SelfieView};
+pub use worker::{Worker, WorkerEvent, backoff};
+
+/// The ports the service runs on.
+#[derive(Clone)]
+pub struct Ports {
+    pub directory: Arc<dyn DirectoryRepo>,
+    pub photos: Arc<dyn PhotoRepo>,
+    pub selfies: Arc<dyn SelfieRepo>,
+    pub faces: Arc<dyn FaceRepo>,
+    pub queue: Arc<dyn JobQueue>,
+    pub storage: Arc<dyn Storage>,
+    pub clock: Arc<dyn Clock>,
+    pub embedder: Arc<dyn FaceEmbedder>,
+}
+
+/// The media service: every use case, over the ports.
+#[derive(Clone)]
+pub struct Media {
+    ports: Ports,
+    settings: Arc<Settings>,
+}
+
+impl Media {
+    pub fn new(ports: Ports, settings: Settings) -> Self {
+        Self {
+            ports,
+            settings: Arc::new(settings),
+        }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn ports(&self) -> &Ports {
+        &self.ports
+    }
+
+    /// The current time at the database's precision.
+    fn now(&self) -> OffsetDateTime {
+        truncate_to_micros(self.ports.clock.now())
+    }
+
+    fn download_url(&self, key: &StorageKey, now: OffsetDateTime) -> Result<String> {
+        self.ports.storage.presign_get(key, now, DOWNLOAD_URL_TTL)
+    }
+
+    fn limits(&self) -> crate::imaging::Limits {
+        crate::imaging::Limits {
+            max_pixels: self.settings.max_image_pixels,
+            max_bytes: self.settings.max_upload_bytes,
+        }
+    }
+}
+
+/// Seconds of a TTL as the API reports them.
+pub(crate) fn seconds(d: Duration) -> u32 {
+    u32::try_from(d.as_secs()).unwrap_or(u32::MAX)
+}

@@ -1,0 +1,238 @@
+//! Operator tasks behind `media-cli` (SPEC §8), on the same rules and durable
+//! paths as the API.
+
+use std::collections::HashSet;
+
+use super::Media;
+use crate::domain::{
+    ConsentPurpose, JobPayload, Operator, PhotoStatus, Photographer, Project, SelfieStatus,
+};
+use crate::error::{Error, Result};
+use crate::ids::{OperatorId, PhotoId, PhotographerId, ProjectId, UserId};
+use crate::keys::{self, ParsedKey};
+
+/// Which part of processing `reprocess` runs again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReprocessStep {
+    Thumbnails,
+    Watermark,
+    Faces,
+    All,
+}
+
+impl ReprocessStep {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "thumbnails" => Some(Self::Thumbnails),
+            "watermark" => Some(Self::Watermark),
+            "faces" => Some(Self::Faces),
+            "all" => Some(Self::All),
+            _ => None,
+        }
+    }
+}
+
+/// What a purge removed, or (dry run) would remove.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PurgeReport {
+    pub photos: Vec<PhotoId>,
+    /// Object keys without a row (orphans).
+    pub objects: Vec<String>,
+}
+
+/// Uploads expired this long ago are removed by `purge --orphans`.
+const EXPIRED_LONG_AGO: time::Duration = time::Duration::days(1);
+
+impl Media {
+    /// Re-enqueues processing of the photos; returns the jobs' payloads.
+    pub async fn reprocess(
+        &self,
+        photos: &[PhotoId],
+        step: ReprocessStep,
+    ) -> Result<Vec<JobPayload>> {
+        let now = self.now();
+        let mut all = Vec::new();
+        for &id in photos {
+            let photo = self.ports.photos.photo(id).await?.ok_or(Error::NotFound)?;
+            if !photo.original_uploaded() {
+                continue; // nothing to process yet
+            }
+            let (thumbs, wm, faces) = match step {
+                ReprocessStep::Thumbnails => (true, false, false),
+                ReprocessStep::Watermark => (false, true, false),
+                ReprocessStep::Faces => (false, false, true),
+                ReprocessStep::All => (true, true, true),
+            };
+            // A failed photo is retried whole: it may have failed before any step ran.
+            let (thumbs, wm) = if photo.status == PhotoStatus::Failed {
+                (true, true)
+            } else {
+                (thumbs, wm)
+            };
+            let mut jobs = Vec::new();
+            if thumbs || faces {
+                jobs.push(JobPayload::GenerateThumbnail {
+                    photo_id: id,
+                    rerender: thumbs,
+                    faces_only: !thumbs,
+                });
+            }
+            if wm {
+                jobs.push(JobPayload::GenerateWatermark { photo_id: id });
+            }
+            self.ports
+                .photos
+                .reset_photo(id, thumbs, wm, faces, &jobs, now)
+                .await?;
+            all.extend(jobs);
+        }
+        Ok(all)
+    }
+
+    pub async fn photos_of_project(&self, project: ProjectId) -> Result<Vec<PhotoId>> {
+        self.ports.photos.photos_of_project(project).await
+    }
+
+    pub async fn failed_photos(&self) -> Result<Vec<PhotoId>> {
+        self.ports.photos.failed_photos().await
+    }
+
+    /// Deletes photos through the same durable path as the API's DELETE.
+    pub async fn purge_photos(&self, photos: &[PhotoId], dry_run: bool) -> Result<PurgeReport> {
+        let mut report = PurgeReport::default();
+        for &id in photos {
+            let photo = self.ports.photos.photo(id).await?.ok_or(Error::NotFound)?;
+            if !dry_run {
+                self.delete_photo(photo.project_id, id).await?;
+            }
+            report.photos.push(id);
+        }
+        Ok(report)
+    }
+
+    /// Objects under `photos/` and `selfies/` with no row, and uploads that
+    /// expired long ago. Without `dry_run` they are removed.
+    pub async fn purge_orphans(&self, dry_run: bool) -> Result<PurgeReport> {
+        let now = self.now();
+        let mut report = PurgeReport::default();
+        let mut known_photos: HashSet<PhotoId> = HashSet::new();
+        let mut gone_photos: HashSet<PhotoId> = HashSet::new();
+        for root in [keys::photos_root(), keys::selfies_root()] {
+            for object in self.ports.storage.list_prefix(&root).await? {
+                let orphan = match keys::parse(&object.key) {
+                    Some(ParsedKey::Photo { photo, .. }) => {
+                        if known_photos.contains(&photo) {
+                            false
+                        } else if gone_photos.contains(&photo) {
+                            true
+                        } else if self.ports.photos.photo(photo).await?.is_some() {
+                            known_photos.insert(photo);
+                            false
+                        } else {
+                            gone_photos.insert(photo);
+                            true
+                        }
+                    }
+                    Some(ParsedKey::Selfie { user, timestamp_ms }) => self
+                        .ports
+                        .selfies
+                        .selfie_by_key(user, timestamp_ms)
+                        .await?
+                        .is_none_or(|s| s.status == SelfieStatus::Expired),
+                    // Keys of no known shape are not ours to judge: leave them.
+                    _ => false,
+                };
+                if orphan {
+                    report.objects.push(object.key);
+                }
+            }
+        }
+        // Rows of uploads that expired long ago, with anything that arrived late.
+        let cutoff = now - EXPIRED_LONG_AGO;
+        for photo in self.ports.photos.expired_photos(cutoff).await? {
+            report.photos.push(photo.id);
+            if !dry_run {
+                self.delete_photo(photo.project_id, photo.id).await?;
+            }
+        }
+        if !dry_run {
+            for key in &report.objects {
+                if let Some(parsed) = keys::parse(key) {
+                    self.ports.storage.delete(&parsed.key()).await?;
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    pub async fn upsert_operator(&self, operator: &Operator) -> Result<()> {
+        self.ports.directory.upsert_operator(operator).await
+    }
+
+    pub async fn upsert_photographer(&self, photographer: &Photographer) -> Result<()> {
+        self.ports.directory.upsert_photographer(photographer).await
+    }
+
+    /// A project needs its operator to exist.
+    pub async fn upsert_project(&self, project: &Project) -> Result<()> {
+        if !self
+            .ports
+            .directory
+            .operator_exists(project.operator_id)
+            .await?
+        {
+            return Err(Error::invalid(format!(
+                "operator {} does not exist",
+                project.operator_id
+            )));
+        }
+        self.ports.directory.upsert_project(project).await
+    }
+
+    pub async fn assign(&self, project: ProjectId, photographer: PhotographerId) -> Result<()> {
+        if self.ports.directory.project(project).await?.is_none() {
+            return Err(Error::invalid(format!("project {project} does not exist")));
+        }
+        if !self
+            .ports
+            .directory
+            .photographer_exists(photographer)
+            .await?
+        {
+            return Err(Error::invalid(format!(
+                "photographer {photographer} does not exist"
+            )));
+        }
+        self.ports.directory.assign(project, photographer).await
+    }
+
+    /// Adds a member; one with an approved selfie is matched against the project (SPEC §5).
+    pub async fn join(&self, project: ProjectId, user: UserId) -> Result<bool> {
+        if self.ports.directory.project(project).await?.is_none() {
+            return Err(Error::invalid(format!("project {project} does not exist")));
+        }
+        let jobs = if self.ports.selfies.approved_embedding(user).await?.is_some() {
+            vec![JobPayload::ClusterFaces {
+                project_id: project,
+                user_id: user,
+            }]
+        } else {
+            Vec::new()
+        };
+        self.ports
+            .directory
+            .join(project, user, &jobs, self.now())
+            .await
+    }
+
+    pub async fn grant_consent_for(&self, user: UserId, purpose: ConsentPurpose) -> Result<()> {
+        self.ports
+            .selfies
+            .grant_consent(user, purpose, self.now())
+            .await
+    }
+
+    pub async fn operator_exists(&self, id: OperatorId) -> Result<bool> {
+        self.ports.directory.operator_exists(id).await
+    }
+}

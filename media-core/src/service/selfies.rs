@@ -1,0 +1,124 @@
+//! Selfie status and erasure (SPEC §3.11), consents (§3.12), my photos (§3.13).
+
+use super::Media;
+use super::views::{MyPhoto, SelfieView};
+use crate::domain::{Consent, ConsentPurpose, JobPayload, Principal, PurgeTarget};
+use crate::error::{Error, Result};
+use crate::ids::{ProjectId, UserId};
+use crate::keys::{self, PhotoObject};
+use crate::policy::{self, Access};
+
+impl Media {
+    /// SPEC §3.11: the user's newest selfie, whatever its status.
+    pub async fn selfie_status(&self, principal: &Principal) -> Result<SelfieView> {
+        policy::authorize(principal, &Access::SELFIE_SELF)?;
+        let s = self
+            .ports
+            .selfies
+            .latest_selfie(principal.as_user())
+            .await?
+            .ok_or(Error::NotFound)?;
+        Ok(SelfieView {
+            selfie_id: s.id,
+            status: s.status,
+            rejection_reason: s.rejection_reason,
+            failure_reason: s.failure_reason,
+            created_at: s.created_at,
+            processed_at: s.processed_at,
+        })
+    }
+
+    /// SPEC §3.11: erase every selfie, embedding and match of the user.
+    pub async fn delete_selfie(&self, principal: &Principal) -> Result<()> {
+        policy::authorize(principal, &Access::SELFIE_SELF)?;
+        self.erase_biometrics(principal.as_user(), None).await
+    }
+
+    /// SPEC §3.12: active consents.
+    pub async fn consents(&self, principal: &Principal) -> Result<Vec<Consent>> {
+        policy::authorize(principal, &Access::CONSENTS)?;
+        self.ports.selfies.consents(principal.as_user()).await
+    }
+
+    /// SPEC §3.12: grant (idempotent).
+    pub async fn grant_consent(
+        &self,
+        principal: &Principal,
+        purpose: ConsentPurpose,
+    ) -> Result<()> {
+        policy::authorize(principal, &Access::CONSENTS)?;
+        self.ports
+            .selfies
+            .grant_consent(principal.as_user(), purpose, self.now())
+            .await
+    }
+
+    /// SPEC §3.12: revoke, and purge all biometric data of the user.
+    pub async fn revoke_consent(
+        &self,
+        principal: &Principal,
+        purpose: ConsentPurpose,
+    ) -> Result<()> {
+        policy::authorize(principal, &Access::CONSENTS)?;
+        self.erase_biometrics(principal.as_user(), Some(purpose))
+            .await
+    }
+
+    /// Rows go in one transaction with the durable purge of the user's selfie objects.
+    pub(crate) async fn erase_biometrics(
+        &self,
+        user: UserId,
+        revoke: Option<ConsentPurpose>,
+    ) -> Result<()> {
+        let purge = JobPayload::PurgeObjects {
+            targets: vec![PurgeTarget::AllSelfiesOf { user_id: user }],
+        };
+        self.ports
+            .selfies
+            .erase_biometrics(user, revoke, &[purge], self.now())
+            .await
+    }
+
+    /// SPEC §3.13: the member's matched photos, watermarked copies only.
+    pub async fn my_photos(
+        &self,
+        principal: &Principal,
+        project: ProjectId,
+    ) -> Result<Vec<MyPhoto>> {
+        policy::authorize(principal, &Access::MY_PHOTOS)?;
+        let user = principal.as_user();
+        if !self
+            .ports
+            .selfies
+            .has_consent(user, ConsentPurpose::BiometricProcessing)
+            .await?
+        {
+            return Err(Error::ConsentRequired);
+        }
+        policy::member_project(self.ports.directory.is_member(project, user).await?)?;
+        let now = self.now();
+        self.ports
+            .faces
+            .matched_photos(project, user)
+            .await?
+            .into_iter()
+            .map(|m| {
+                let url = |object, exists: bool| -> Result<Option<String>> {
+                    if exists {
+                        self.download_url(&keys::photo(m.project_id, m.photo_id, object), now)
+                            .map(Some)
+                    } else {
+                        Ok(None)
+                    }
+                };
+                Ok(MyPhoto {
+                    photo_id: m.photo_id,
+                    taken_at: m.taken_at,
+                    thumbnail_url: url(PhotoObject::Thumb400, m.thumbnails_done)?,
+                    full_url: url(PhotoObject::Watermarked, m.watermark_done)?,
+                    distance: m.distance,
+                })
+            })
+            .collect()
+    }
+}

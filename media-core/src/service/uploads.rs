@@ -1,0 +1,402 @@
+//! Upload URLs (SPEC §3.1–§3.3, §3.9) and upload completion (§3.10): three
+//! paths — the client's confirmation, the store's event, the reconciler —
+//! feed one idempotent transition per upload.
+
+use time::OffsetDateTime;
+
+use super::{Media, seconds};
+use crate::domain::{
+    ConsentPurpose, FailureReason, JobPayload, Photo, PhotoStatus, Principal, Selfie, SelfieStatus,
+};
+use crate::error::{ConflictKind, Error, InvalidKind, Result};
+use crate::ids::{PhotoId, ProjectId, SelfieId};
+use crate::keys::{self, ParsedKey, PhotoObject, StorageKey};
+use crate::policy::{self, Access};
+use crate::ports::{ImageContentType, UploadConstraints};
+use crate::service::views::ProfilePictureUpload;
+use crate::settings::UPLOAD_URL_TTL;
+
+/// The optional body fields of the upload routes, as the client sent them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UploadRequest {
+    pub content_type: Option<String>,
+    pub content_length: Option<u64>,
+}
+
+/// A presigned upload: where to PUT, and the id to follow it by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadTicket {
+    pub id: uuid::Uuid,
+    pub upload_url: String,
+    pub key: String,
+    pub expires_in_seconds: u32,
+}
+
+/// How long after issuing a URL the reconciler first looks for the upload.
+const RECONCILE_DELAY: time::Duration = time::Duration::seconds(30);
+const RECONCILE_BATCH: u32 = 200;
+
+impl Media {
+    fn upload_constraints(&self, req: &UploadRequest) -> Result<UploadConstraints> {
+        let content_type = req
+            .content_type
+            .as_deref()
+            .map(|t| {
+                ImageContentType::parse(t).ok_or_else(|| Error::Invalid {
+                    kind: InvalidKind::UnsupportedType,
+                    detail: format!(
+                        "contentType must be image/jpeg, image/png or image/webp, not {t:?}"
+                    ),
+                })
+            })
+            .transpose()?;
+        if let Some(len) = req.content_length {
+            if len == 0 {
+                return Err(Error::invalid("contentLength must be positive"));
+            }
+            if len > self.settings.max_upload_bytes {
+                return Err(Error::Invalid {
+                    kind: InvalidKind::UploadTooLarge,
+                    detail: format!(
+                        "contentLength {len} is above the limit of {} bytes",
+                        self.settings.max_upload_bytes
+                    ),
+                });
+            }
+        }
+        Ok(UploadConstraints {
+            content_type,
+            content_length: req.content_length,
+        })
+    }
+
+    async fn require_consent(&self, principal: &Principal) -> Result<()> {
+        let consented = self
+            .ports
+            .selfies
+            .has_consent(principal.as_user(), ConsentPurpose::BiometricProcessing)
+            .await?;
+        if consented {
+            Ok(())
+        } else {
+            Err(Error::ConsentRequired)
+        }
+    }
+
+    /// SPEC §3.1: a presigned PUT for a new selfie.
+    pub async fn selfie_upload_url(
+        &self,
+        principal: &Principal,
+        req: &UploadRequest,
+    ) -> Result<UploadTicket> {
+        policy::authorize(principal, &Access::SELFIE_UPLOAD)?;
+        self.require_consent(principal).await?;
+        let constraints = self.upload_constraints(req)?;
+        let now = self.now();
+        let user = principal.as_user();
+        let timestamp_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
+        let key = keys::selfie(user, timestamp_ms);
+        let upload_url = self
+            .ports
+            .storage
+            .presign_put(&key, &constraints, now, UPLOAD_URL_TTL)?;
+        let selfie = Selfie {
+            id: SelfieId::new(),
+            user_id: user,
+            key_timestamp_ms: timestamp_ms,
+            status: SelfieStatus::AwaitingUpload,
+            rejection_reason: None,
+            failure_reason: None,
+            created_at: now,
+            processed_at: None,
+            upload_expires_at: now + UPLOAD_URL_TTL,
+        };
+        self.ports.selfies.create_selfie(&selfie).await?;
+        Ok(UploadTicket {
+            id: selfie.id.as_uuid(),
+            upload_url,
+            key: key.to_string(),
+            expires_in_seconds: seconds(UPLOAD_URL_TTL),
+        })
+    }
+
+    /// SPEC §3.2 (`media` audience) and §3.3 (`backoffice`): a presigned PUT
+    /// for a new photo in a project the photographer is assigned to.
+    pub async fn photo_upload_url(
+        &self,
+        principal: &Principal,
+        project: ProjectId,
+        req: &UploadRequest,
+    ) -> Result<UploadTicket> {
+        let access = match principal.audience {
+            crate::domain::Audience::Media => Access::PHOTO_UPLOAD_APP,
+            crate::domain::Audience::Backoffice => Access::PHOTO_UPLOAD_BACKOFFICE,
+        };
+        policy::authorize(principal, &access)?;
+        let constraints = self.upload_constraints(req)?;
+        let assigned = self
+            .ports
+            .directory
+            .is_assigned(project, principal.as_photographer())
+            .await?;
+        policy::photographer_project(assigned)?;
+        let now = self.now();
+        let photo = Photo {
+            id: PhotoId::new(),
+            project_id: project,
+            photographer_id: principal.as_photographer(),
+            status: PhotoStatus::AwaitingUpload,
+            taken_at: None,
+            width: None,
+            height: None,
+            created_at: now,
+            upload_expires_at: now + UPLOAD_URL_TTL,
+            failure_reason: None,
+            thumbnails_done: false,
+            watermark_done: false,
+            faces_done: false,
+        };
+        let key = keys::photo(project, photo.id, PhotoObject::Original);
+        let upload_url = self
+            .ports
+            .storage
+            .presign_put(&key, &constraints, now, UPLOAD_URL_TTL)?;
+        self.ports.photos.create_photo(&photo).await?;
+        Ok(UploadTicket {
+            id: photo.id.as_uuid(),
+            upload_url,
+            key: key.to_string(),
+            expires_in_seconds: seconds(UPLOAD_URL_TTL),
+        })
+    }
+
+    /// SPEC §3.9: upload URL and permanent reference of the operator's picture.
+    pub async fn profile_picture_upload_url(
+        &self,
+        principal: &Principal,
+        req: &UploadRequest,
+    ) -> Result<ProfilePictureUpload> {
+        policy::authorize(principal, &Access::OPERATOR)?;
+        let constraints = self.upload_constraints(req)?;
+        let key = keys::operator_profile(principal.as_operator());
+        let upload_url =
+            self.ports
+                .storage
+                .presign_put(&key, &constraints, self.now(), UPLOAD_URL_TTL)?;
+        Ok(ProfilePictureUpload {
+            upload_url,
+            file_url: self.ports.storage.public_reference(&key),
+        })
+    }
+
+    /// SPEC §3.9: a presigned GET of the operator's picture; 404 while none was uploaded.
+    pub async fn profile_picture_url(&self, principal: &Principal) -> Result<String> {
+        policy::authorize(principal, &Access::OPERATOR)?;
+        let key = keys::operator_profile(principal.as_operator());
+        if self.ports.storage.head(&key).await?.is_none() {
+            return Err(Error::NotFound);
+        }
+        self.download_url(&key, self.now())
+    }
+
+    /// SPEC §3.10: the photographer confirms an upload. Returns the status after it.
+    pub async fn complete_photo(&self, principal: &Principal, id: PhotoId) -> Result<PhotoStatus> {
+        policy::authorize(principal, &Access::PHOTO_COMPLETE)?;
+        let photo = self.ports.photos.photo(id).await?;
+        let assigned = match &photo {
+            Some(p) => {
+                self.ports
+                    .directory
+                    .is_assigned(p.project_id, principal.as_photographer())
+                    .await?
+            }
+            None => false,
+        };
+        policy::photographer_may_complete(principal, photo.as_ref(), assigned)?;
+        let photo = photo.ok_or(Error::NotFound)?;
+        if !matches!(
+            photo.status,
+            PhotoStatus::AwaitingUpload | PhotoStatus::Expired
+        ) {
+            return Ok(photo.status);
+        }
+        let key = keys::photo(photo.project_id, photo.id, PhotoObject::Original);
+        if !self.photo_arrived(&photo, &key).await? {
+            return Err(Error::Conflict {
+                kind: ConflictKind::UploadMissing,
+                detail: "the photo is not in the store yet: PUT it to the upload URL first".into(),
+            });
+        }
+        Ok(self
+            .ports
+            .photos
+            .photo(id)
+            .await?
+            .map_or(PhotoStatus::Processing, |p| p.status))
+    }
+
+    /// SPEC §3.10: the user confirms a selfie upload.
+    pub async fn complete_selfie(
+        &self,
+        principal: &Principal,
+        id: SelfieId,
+    ) -> Result<SelfieStatus> {
+        policy::authorize(principal, &Access::SELFIE_COMPLETE)?;
+        self.require_consent(principal).await?;
+        let selfie = self
+            .ports
+            .selfies
+            .selfie(id)
+            .await?
+            .filter(|s| s.user_id == principal.as_user())
+            .ok_or(Error::NotFound)?;
+        if !matches!(
+            selfie.status,
+            SelfieStatus::AwaitingUpload | SelfieStatus::Expired
+        ) {
+            return Ok(selfie.status);
+        }
+        if !self.selfie_arrived(&selfie).await? {
+            return Err(Error::Conflict {
+                kind: ConflictKind::UploadMissing,
+                detail: "the selfie is not in the store yet: PUT it to the upload URL first".into(),
+            });
+        }
+        Ok(self
+            .ports
+            .selfies
+            .selfie(id)
+            .await?
+            .map_or(SelfieStatus::Processing, |s| s.status))
+    }
+
+    /// HEADs the original; when present, moves the photo to `processing` with
+    /// its jobs (or `failed` when too large). False when absent.
+    async fn photo_arrived(&self, photo: &Photo, key: &StorageKey) -> Result<bool> {
+        let Some(object) = self.ports.storage.head(key).await? else {
+            return Ok(false);
+        };
+        let now = self.now();
+        let jobs = [
+            JobPayload::thumbnails(photo.id),
+            JobPayload::GenerateWatermark { photo_id: photo.id },
+        ];
+        let moved = self
+            .ports
+            .photos
+            .mark_photo_uploaded(photo.id, &jobs, now)
+            .await?;
+        if moved && object.size > self.settings.max_upload_bytes {
+            // Found larger than allowed after upload: fail it; the jobs will see `failed` and stop.
+            self.ports
+                .photos
+                .fail_photo(photo.id, FailureReason::TooLarge)
+                .await?;
+        }
+        Ok(true)
+    }
+
+    async fn selfie_arrived(&self, selfie: &Selfie) -> Result<bool> {
+        let key = keys::selfie(selfie.user_id, selfie.key_timestamp_ms);
+        let Some(object) = self.ports.storage.head(&key).await? else {
+            return Ok(false);
+        };
+        let now = self.now();
+        let jobs = [JobPayload::ProcessSelfie {
+            selfie_id: selfie.id,
+        }];
+        let moved = self
+            .ports
+            .selfies
+            .mark_selfie_uploaded(selfie.id, &jobs, now)
+            .await?;
+        if moved && object.size > self.settings.max_upload_bytes {
+            self.ports
+                .selfies
+                .fail_selfie(selfie.id, FailureReason::TooLarge, now)
+                .await?;
+        }
+        Ok(true)
+    }
+
+    /// SPEC §3.10: object keys the store reported as written. Keys that match
+    /// no pending upload are ignored. Returns how many uploads moved on.
+    pub async fn storage_event(&self, object_keys: &[String]) -> Result<u32> {
+        let mut moved = 0;
+        for raw in object_keys {
+            match keys::parse(raw) {
+                Some(ParsedKey::Photo {
+                    photo,
+                    object: PhotoObject::Original,
+                    project,
+                }) => {
+                    let Some(p) = self.ports.photos.photo(photo).await? else {
+                        continue;
+                    };
+                    if p.project_id == project
+                        && matches!(p.status, PhotoStatus::AwaitingUpload | PhotoStatus::Expired)
+                        && self
+                            .photo_arrived(&p, &keys::photo(project, photo, PhotoObject::Original))
+                            .await?
+                    {
+                        moved += 1;
+                    }
+                }
+                Some(ParsedKey::Selfie { user, timestamp_ms }) => {
+                    let Some(s) = self.ports.selfies.selfie_by_key(user, timestamp_ms).await?
+                    else {
+                        continue;
+                    };
+                    if matches!(
+                        s.status,
+                        SelfieStatus::AwaitingUpload | SelfieStatus::Expired
+                    ) && self.selfie_arrived(&s).await?
+                    {
+                        moved += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(moved)
+    }
+
+    /// The upload reconciler (SPEC §3.10): HEADs uploads still awaited a
+    /// while after their URL was issued; expires those absent past the URL's
+    /// life plus the grace period. Returns (arrived, expired).
+    pub async fn reconcile_uploads(&self) -> Result<(u32, u32)> {
+        let now = self.now();
+        let issued_before = now - RECONCILE_DELAY;
+        let grace = self.settings.upload_grace;
+        let given_up = |expires_at: OffsetDateTime| now > expires_at + grace;
+        let (mut arrived, mut expired) = (0, 0);
+        for photo in self
+            .ports
+            .photos
+            .pending_photo_uploads(issued_before, RECONCILE_BATCH)
+            .await?
+        {
+            let key = keys::photo(photo.project_id, photo.id, PhotoObject::Original);
+            if self.photo_arrived(&photo, &key).await? {
+                arrived += 1;
+            } else if given_up(photo.upload_expires_at) {
+                self.ports.photos.expire_photo(photo.id).await?;
+                expired += 1;
+            }
+        }
+        for selfie in self
+            .ports
+            .selfies
+            .pending_selfie_uploads(issued_before, RECONCILE_BATCH)
+            .await?
+        {
+            if self.selfie_arrived(&selfie).await? {
+                arrived += 1;
+            } else if given_up(selfie.upload_expires_at) {
+                self.ports.selfies.expire_selfie(selfie.id).await?;
+                expired += 1;
+            }
+        }
+        Ok((arrived, expired))
+    }
+}

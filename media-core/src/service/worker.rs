@@ -1,0 +1,163 @@
+//! The worker loop: claim a job, run its handler while keeping the lease
+//! alive, then record the outcome — done, retry with backoff, or dead.
+
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+
+use super::Media;
+use super::jobs::JobOutcome;
+use crate::domain::{Job, JobKind};
+use crate::error::{Error, Result};
+
+/// Exponential backoff with "equal jitter": attempt n waits between half and
+/// all of `base · 2^(n-1)` (capped), so delays grow strictly while workers
+/// retrying together spread out. `jitter` is uniform in [0, 1).
+pub fn backoff(attempt: u32, jitter: f64) -> Duration {
+    const BASE: f64 = 2.0;
+    const CAP: f64 = 3600.0;
+    let exp = (BASE * 2f64.powi(attempt.saturating_sub(1).min(30) as i32)).min(CAP);
+    Duration::from_secs_f64(exp / 2.0 + exp / 2.0 * jitter.clamp(0.0, 1.0))
+}
+
+fn random_unit() -> f64 {
+    // A v4 UUID is 122 random bits from the OS generator: enough for jitter.
+    let bits = uuid::Uuid::new_v4().as_u128() as u64;
+    (bits >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// What happened to one job, for metrics and logs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WorkerEvent {
+    /// No job was due.
+    Idle,
+    Ran {
+        kind: JobKind,
+        outcome: &'static str,
+        duration: Duration,
+    },
+}
+
+pub struct Worker {
+    media: Media,
+    id: String,
+    lease: Duration,
+}
+
+impl Worker {
+    pub fn new(media: Media, id: impl Into<String>, lease: Duration) -> Self {
+        Self {
+            media,
+            id: id.into(),
+            lease,
+        }
+    }
+
+    /// Claims and runs at most one job.
+    pub async fn run_once(&self) -> Result<WorkerEvent> {
+        let queue = &self.media.ports.queue;
+        let Some(job) = queue.claim(&self.id, self.media.now(), self.lease).await? else {
+            return Ok(WorkerEvent::Idle);
+        };
+        let started = Instant::now();
+        let result = self.run_with_heartbeat(&job).await;
+        let now = self.media.now();
+        let outcome = match result {
+            Ok(JobOutcome::Done) => {
+                queue.complete(job.id, &self.id, now).await?;
+                "done"
+            }
+            Ok(JobOutcome::Deferred(at)) => {
+                queue.release(job.id, &self.id, at).await?;
+                "deferred"
+            }
+            Err(e) if e.is_retryable() && !job.is_last_attempt() => {
+                let retry_at = now + backoff(job.attempts, random_unit());
+                tracing::warn!(job = %job.id, kind = job.payload.kind().as_str(), attempt = job.attempts, error = %e, "job failed; will retry");
+                queue
+                    .fail(job.id, &self.id, &e.to_string(), Some(retry_at), now)
+                    .await?;
+                "retry"
+            }
+            Err(e) => {
+                tracing::error!(job = %job.id, kind = job.payload.kind().as_str(), attempt = job.attempts, error = %e, "job dead");
+                queue
+                    .fail(job.id, &self.id, &e.to_string(), None, now)
+                    .await?;
+                self.media.on_job_dead(&job, &e).await?;
+                "dead"
+            }
+        };
+        Ok(WorkerEvent::Ran {
+            kind: job.payload.kind(),
+            outcome,
+            duration: started.elapsed(),
+        })
+    }
+
+    async fn run_with_heartbeat(&self, job: &Job) -> Result<JobOutcome> {
+        let handler = self.media.handle(&job.payload);
+        tokio::pin!(handler);
+        let mut tick = tokio::time::interval(self.lease / 3);
+        tick.tick().await; // the first tick is immediate
+        loop {
+            tokio::select! {
+                result = &mut handler => return result,
+                _ = tick.tick() => {
+                    let until = self.media.now() + self.lease;
+                    match self.media.ports.queue.heartbeat(job.id, &self.id, until).await {
+                        Ok(true) => {}
+                        Ok(false) => tracing::warn!(job = %job.id, "lease lost; finishing anyway (handlers are idempotent)"),
+                        Err(e) => tracing::warn!(job = %job.id, error = %e, "heartbeat failed"),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs jobs until `shutdown` turns true; the job in hand is finished first.
+    pub async fn run(&self, mut shutdown: watch::Receiver<bool>, on_event: impl Fn(&WorkerEvent)) {
+        let mut failures = 0u32;
+        while !*shutdown.borrow() {
+            match self.run_once().await {
+                Ok(WorkerEvent::Idle) => {
+                    failures = 0;
+                    tokio::select! {
+                        _ = self.media.ports.queue.wait_for_work(Duration::from_secs(2)) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                }
+                Ok(event) => {
+                    failures = 0;
+                    on_event(&event);
+                }
+                Err(e) => {
+                    // The database is down: wait, growing, and try again.
+                    failures += 1;
+                    tracing::warn!(error = %e, "worker could not reach the queue");
+                    tokio::select! {
+                        _ = tokio::time::sleep(backoff(failures.min(4), random_unit())) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Media {
+    /// Periodic upkeep: dead-letters jobs whose lease expired on their last
+    /// attempt, and reconciles uploads. Returns the jobs it declared dead.
+    pub async fn maintenance(&self) -> Result<u32> {
+        let dead = self.ports.queue.reap_expired(self.now()).await?;
+        for job in &dead {
+            self.on_job_dead(
+                job,
+                &Error::Unavailable("lease expired on the last attempt".into()),
+            )
+            .await?;
+        }
+        self.reconcile_uploads().await?;
+        Ok(dead.len() as u32)
+    }
+}
