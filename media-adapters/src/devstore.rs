@@ -1,0 +1,190 @@
+//! The embedded development store: an S3-compatible server in-process
+//! (s3s over the file system). It checks SigV4 signatures, expiry and signed
+//! headers as R2 does, and reports each completed PUT so uploads complete at
+//! once (SPEC §3.10). The server's embedded mode and the tests use it through
+//! the same [`S3Storage`] adapter as production.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use async_trait::async_trait;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use s3s::dto::*;
+use s3s::{S3, S3Request, S3Response, S3Result};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use media_core::error::{Error, Result};
+
+use crate::s3::{S3Config, S3Storage};
+
+/// The file-system store, reporting completed PUTs.
+struct Reporting {
+    fs: s3s_fs::FileSystem,
+    on_put: Option<mpsc::UnboundedSender<String>>,
+}
+
+#[async_trait]
+impl S3 for Reporting {
+    async fn put_object(
+        &self,
+        req: S3Request<PutObjectInput>,
+    ) -> S3Result<S3Response<PutObjectOutput>> {
+        let key = req.input.key.clone();
+        let out = self.fs.put_object(req).await?;
+        if let Some(tx) = &self.on_put {
+            let _ = tx.send(key);
+        }
+        Ok(out)
+    }
+    async fn get_object(
+        &self,
+        req: S3Request<GetObjectInput>,
+    ) -> S3Result<S3Response<GetObjectOutput>> {
+        self.fs.get_object(req).await
+    }
+    async fn head_object(
+        &self,
+        req: S3Request<HeadObjectInput>,
+    ) -> S3Result<S3Response<HeadObjectOutput>> {
+        self.fs.head_object(req).await
+    }
+    async fn delete_object(
+        &self,
+        req: S3Request<DeleteObjectInput>,
+    ) -> S3Result<S3Response<DeleteObjectOutput>> {
+        self.fs.delete_object(req).await
+    }
+    async fn delete_objects(
+        &self,
+        req: S3Request<DeleteObjectsInput>,
+    ) -> S3Result<S3Response<DeleteObjectsOutput>> {
+        self.fs.delete_objects(req).await
+    }
+    async fn list_objects(
+        &self,
+        req: S3Request<ListObjectsInput>,
+    ) -> S3Result<S3Response<ListObjectsOutput>> {
+        self.fs.list_objects(req).await
+    }
+    async fn list_objects_v2(
+        &self,
+        req: S3Request<ListObjectsV2Input>,
+    ) -> S3Result<S3Response<ListObjectsV2Output>> {
+        self.fs.list_objects_v2(req).await
+    }
+    async fn head_bucket(
+        &self,
+        req: S3Request<HeadBucketInput>,
+    ) -> S3Result<S3Response<HeadBucketOutput>> {
+        self.fs.head_bucket(req).await
+    }
+    async fn create_bucket(
+        &self,
+        req: S3Request<CreateBucketInput>,
+    ) -> S3Result<S3Response<CreateBucketOutput>> {
+        self.fs.create_bucket(req).await
+    }
+    async fn list_buckets(
+        &self,
+        req: S3Request<ListBucketsInput>,
+    ) -> S3Result<S3Response<ListBucketsOutput>> {
+        self.fs.list_buckets(req).await
+    }
+}
+
+/// A running development store. Dropping it stops the listener.
+pub struct DevStore {
+    addr: SocketAddr,
+    config: S3Config,
+    task: JoinHandle<()>,
+}
+
+impl Drop for DevStore {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl std::fmt::Debug for DevStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DevStore")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A random credential for this process: the store is private to it.
+fn random_secret() -> String {
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+impl DevStore {
+    /// Serves `root` on `addr` (port 0 picks one) with bucket `bucket`;
+    /// completed PUT keys go to `on_put`.
+    pub async fn start(
+        root: &Path,
+        addr: SocketAddr,
+        bucket: &str,
+        on_put: Option<mpsc::UnboundedSender<String>>,
+    ) -> Result<Self> {
+        let fail = |what: &str, e: &dyn std::fmt::Display| {
+            Error::unavailable(format!("embedded store: {what}: {e}"))
+        };
+        std::fs::create_dir_all(root.join(bucket)).map_err(|e| fail("creating its folder", &e))?;
+        let fs = s3s_fs::FileSystem::new(root)
+            .map_err(|e| fail("opening its folder", &format!("{e:?}")))?;
+        let access_key = "media-dev".to_owned();
+        let secret = random_secret();
+        let mut builder = s3s::service::S3ServiceBuilder::new(Reporting { fs, on_put });
+        builder.set_auth(s3s::auth::SimpleAuth::from_single(
+            access_key.clone(),
+            secret.clone(),
+        ));
+        let service = builder.build();
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|e| fail(&format!("binding {addr}"), &e))?;
+        let addr = listener.local_addr().map_err(|e| fail("address", &e))?;
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let service = service.clone();
+                tokio::spawn(async move {
+                    let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        let config = S3Config {
+            endpoint: format!("http://{addr}"),
+            bucket: bucket.to_owned(),
+            region: "auto".to_owned(),
+            access_key_id: access_key,
+            secret_access_key: secret,
+            public_url: None,
+        };
+        Ok(Self { addr, config, task })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// How to reach it with [`S3Storage`].
+    pub fn config(&self) -> &S3Config {
+        &self.config
+    }
+
+    pub fn storage(&self) -> S3Storage {
+        S3Storage::new(&self.config)
+    }
+}

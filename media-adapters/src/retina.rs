@@ -1,0 +1,154 @@
+//! The face service "Retina" over HTTP (SPEC §7).
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::Deserialize;
+
+use media_core::domain::{DetectedFace, EMBEDDING_DIM, FaceBox};
+use media_core::error::{Error, Result};
+use media_core::matching::normalize;
+use media_core::ports::FaceEmbedder;
+
+/// Where Retina is. The API key is not printed by `Debug`.
+#[derive(Clone)]
+pub struct RetinaConfig {
+    pub url: String,
+    pub api_key: Option<String>,
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for RetinaConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RetinaConfig")
+            .field("url", &self.url)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RetinaClient {
+    http: reqwest::Client,
+    endpoint: String,
+    config: RetinaConfig,
+}
+
+#[derive(Deserialize)]
+struct FacesResponse {
+    faces: Vec<WireFace>,
+}
+
+#[derive(Deserialize)]
+struct WireFace {
+    #[serde(rename = "box")]
+    bbox: WireBox,
+    score: f32,
+    embedding: Vec<f32>,
+}
+
+#[derive(Deserialize)]
+struct WireBox {
+    x: f32,
+    y: f32,
+    width: f32,
+    height: f32,
+}
+
+impl RetinaClient {
+    pub fn new(config: RetinaConfig) -> Result<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout.min(Duration::from_secs(5)))
+            .build()
+            .map_err(|e| Error::invalid(format!("RETINA_URL: {e}")))?;
+        let endpoint = format!("{}/v1/faces", config.url.trim_end_matches('/'));
+        Ok(Self {
+            http,
+            endpoint,
+            config,
+        })
+    }
+}
+
+#[async_trait]
+impl FaceEmbedder for RetinaClient {
+    fn is_configured(&self) -> bool {
+        true
+    }
+
+    async fn detect_faces(&self, image_url: &str) -> Result<Vec<DetectedFace>> {
+        let mut req = self
+            .http
+            .post(&self.endpoint)
+            .json(&serde_json::json!({ "imageUrl": image_url }));
+        if let Some(key) = &self.config.api_key {
+            req = req.bearer_auth(key);
+        }
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| Error::unavailable(format!("retina: {}", e.without_url())))?;
+        let status = resp.status();
+        if status.as_u16() == 429 || status.is_server_error() {
+            return Err(Error::unavailable(format!("retina answered {status}")));
+        }
+        if !status.is_success() {
+            let body: String = resp
+                .text()
+                .await
+                .unwrap_or_default()
+                .chars()
+                .take(200)
+                .collect();
+            return Err(Error::permanent(format!(
+                "retina refused the image ({status}): {body}"
+            )));
+        }
+        let body: FacesResponse = resp.json().await.map_err(|e| {
+            Error::unavailable(format!("retina answer unreadable: {}", e.without_url()))
+        })?;
+        body.faces
+            .into_iter()
+            .map(|f| {
+                if f.embedding.len() != EMBEDDING_DIM {
+                    return Err(Error::permanent(format!(
+                        "retina returned a {}-dimensional embedding, expected {EMBEDDING_DIM}",
+                        f.embedding.len()
+                    )));
+                }
+                if f.embedding.iter().any(|x| !x.is_finite()) {
+                    return Err(Error::permanent("retina returned a non-finite embedding"));
+                }
+                let mut embedding = f.embedding;
+                normalize(&mut embedding);
+                Ok(DetectedFace {
+                    bbox: FaceBox {
+                        x: f.bbox.x,
+                        y: f.bbox.y,
+                        width: f.bbox.width,
+                        height: f.bbox.height,
+                    },
+                    score: f.score,
+                    embedding,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Used while `RETINA_URL` is unset: face work waits until it is configured.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoRetina;
+
+#[async_trait]
+impl FaceEmbedder for NoRetina {
+    fn is_configured(&self) -> bool {
+        false
+    }
+
+    async fn detect_faces(&self, _image_url: &str) -> Result<Vec<DetectedFace>> {
+        Err(Error::unavailable("RETINA_URL is not configured"))
+    }
+}

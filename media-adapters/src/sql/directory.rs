@@ -1,0 +1,186 @@
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use media_core::domain::{JobPayload, Operator, Photographer, Project};
+use media_core::error::Result;
+use media_core::ids::{OperatorId, PhotographerId, ProjectId, UserId};
+use media_core::ports::DirectoryRepo;
+
+use super::rows::{get, id};
+use super::{SqlStore, db_error};
+
+impl SqlStore {
+    async fn exists(&self, sql: &str, a: String, b: Option<String>) -> Result<bool> {
+        let mut q = sqlx::query(sql).bind(a);
+        if let Some(b) = b {
+            q = q.bind(b);
+        }
+        Ok(q.fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?
+            .is_some())
+    }
+
+    async fn ids<T: From<uuid::Uuid>>(&self, sql: &str, arg: String) -> Result<Vec<T>> {
+        sqlx::query(sql)
+            .bind(arg)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?
+            .iter()
+            .map(|r| id(r, "id"))
+            .collect()
+    }
+}
+
+#[async_trait]
+impl DirectoryRepo for SqlStore {
+    async fn project(&self, project: ProjectId) -> Result<Option<Project>> {
+        let row =
+            sqlx::query("SELECT id, name, operator_id, watermark_text FROM projects WHERE id = $1")
+                .bind(project.to_string())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
+        row.map(|r| {
+            Ok(Project {
+                id: id(&r, "id")?,
+                name: get(&r, "name")?,
+                operator_id: id(&r, "operator_id")?,
+                watermark_text: get(&r, "watermark_text")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn is_assigned(&self, project: ProjectId, photographer: PhotographerId) -> Result<bool> {
+        self.exists(
+            "SELECT 1 AS one FROM project_photographers WHERE project_id = $1 AND photographer_id = $2",
+            project.to_string(),
+            Some(photographer.to_string()),
+        )
+        .await
+    }
+
+    async fn is_member(&self, project: ProjectId, user: UserId) -> Result<bool> {
+        self.exists(
+            "SELECT 1 AS one FROM project_members WHERE project_id = $1 AND user_id = $2",
+            project.to_string(),
+            Some(user.to_string()),
+        )
+        .await
+    }
+
+    async fn projects_of_user(&self, user: UserId) -> Result<Vec<ProjectId>> {
+        self.ids(
+            "SELECT project_id AS id FROM project_members WHERE user_id = $1 ORDER BY project_id",
+            user.to_string(),
+        )
+        .await
+    }
+
+    async fn members_with_approved_selfie(&self, project: ProjectId) -> Result<Vec<UserId>> {
+        self.ids(
+            "SELECT m.user_id AS id FROM project_members m WHERE m.project_id = $1 AND EXISTS \
+             (SELECT 1 FROM selfies s WHERE s.user_id = m.user_id AND s.status = 'approved') ORDER BY m.user_id",
+            project.to_string(),
+        )
+        .await
+    }
+
+    async fn upsert_operator(&self, o: &Operator) -> Result<()> {
+        sqlx::query("INSERT INTO operators (id, name) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET name = excluded.name")
+            .bind(o.id.to_string())
+            .bind(&o.name)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn upsert_photographer(&self, p: &Photographer) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO photographers (id, name) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+        )
+        .bind(p.id.to_string())
+        .bind(&p.name)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn upsert_project(&self, p: &Project) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO projects (id, name, operator_id, watermark_text) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, operator_id = excluded.operator_id, \
+             watermark_text = excluded.watermark_text",
+        )
+        .bind(p.id.to_string())
+        .bind(&p.name)
+        .bind(p.operator_id.to_string())
+        .bind(p.watermark_text.clone())
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn assign(&self, project: ProjectId, photographer: PhotographerId) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO project_photographers (project_id, photographer_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(project.to_string())
+        .bind(photographer.to_string())
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn join(
+        &self,
+        project: ProjectId,
+        user: UserId,
+        jobs: &[JobPayload],
+        now: OffsetDateTime,
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let added = sqlx::query(
+            "INSERT INTO project_members (project_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(project.to_string())
+        .bind(user.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?
+        .rows_affected()
+            == 1;
+        if added {
+            self.insert_jobs(&mut tx, jobs, now).await?;
+        }
+        tx.commit().await.map_err(db_error)?;
+        if added {
+            self.jobs_committed(jobs);
+        }
+        Ok(added)
+    }
+
+    async fn operator_exists(&self, operator: OperatorId) -> Result<bool> {
+        self.exists(
+            "SELECT 1 AS one FROM operators WHERE id = $1",
+            operator.to_string(),
+            None,
+        )
+        .await
+    }
+
+    async fn photographer_exists(&self, photographer: PhotographerId) -> Result<bool> {
+        self.exists(
+            "SELECT 1 AS one FROM photographers WHERE id = $1",
+            photographer.to_string(),
+            None,
+        )
+        .await
+    }
+}

@@ -1,0 +1,219 @@
+//! The repositories and the job queue on PostgreSQL or SQLite.
+//!
+//! One implementation serves both through sqlx's `Any` driver: the schema
+//! keeps to types both share (UUID text, Unix-microsecond BIGINTs, blobs),
+//! queries use `$n` placeholders (which SQLite accepts too), and the few
+//! places that differ (row locks, notifications) branch on [`Backend`].
+
+mod directory;
+mod faces;
+mod photos;
+mod queue;
+mod rows;
+mod selfies;
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+use tokio::sync::Notify;
+
+use media_core::Error;
+use media_core::error::Result;
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Option<Self> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Self::Postgres)
+        } else if url.starts_with("sqlite:") {
+            Some(Self::Sqlite)
+        } else {
+            None
+        }
+    }
+}
+
+/// The database behind every repository port and the job queue.
+#[derive(Clone)]
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: Backend,
+    /// Woken when a job may be due: by this process's enqueues, and on
+    /// Postgres by `NOTIFY` from any process.
+    wake: Arc<Notify>,
+    max_attempts: u32,
+}
+
+impl std::fmt::Debug for SqlStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may hold a password: never print it.
+        f.debug_struct("SqlStore")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The channel Postgres notifies on when jobs are enqueued.
+const JOB_CHANNEL: &str = "media_jobs";
+
+pub(crate) fn db_error(e: sqlx::Error) -> Error {
+    match e {
+        sqlx::Error::RowNotFound => Error::NotFound,
+        sqlx::Error::ColumnDecode { .. }
+        | sqlx::Error::Decode(_)
+        | sqlx::Error::TypeNotFound { .. } => {
+            Error::permanent(format!("database row could not be read: {e}"))
+        }
+        other => Error::unavailable(format!("database: {other}")),
+    }
+}
+
+impl SqlStore {
+    /// Connects, creating a SQLite file (and its folder) when needed, and applies migrations.
+    pub async fn connect(url: &str, max_attempts: u32) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::of_url(url)
+            .ok_or_else(|| Error::invalid("DATABASE_URL must start with postgres:// or sqlite:"))?;
+        let mut url = url.to_owned();
+        if backend == Backend::Sqlite {
+            create_sqlite_folder(&url)?;
+            if !url.contains("mode=") && !url.contains(":memory:") {
+                url.push_str(if url.contains('?') {
+                    "&mode=rwc"
+                } else {
+                    "?mode=rwc"
+                });
+            }
+        }
+        let options = AnyConnectOptions::from_str(&url)
+            .map_err(|e| Error::invalid(format!("DATABASE_URL: {e}")))?;
+        let pool = match backend {
+            Backend::Postgres => AnyPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(options)
+                .await
+                .map_err(db_error)?,
+            // One connection: SQLite has one writer anyway, and a single
+            // connection never meets SQLITE_BUSY on a transaction upgrade.
+            Backend::Sqlite => AnyPoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .acquire_timeout(Duration::from_secs(30))
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                        )
+                        .await?;
+                        Ok(())
+                    })
+                })
+                .connect_with(options)
+                .await
+                .map_err(db_error)?,
+        };
+        let store = Self {
+            pool,
+            backend,
+            wake: Arc::new(Notify::new()),
+            max_attempts: max_attempts.max(1),
+        };
+        store.migrate().await?;
+        if backend == Backend::Postgres {
+            store.listen_for_jobs(&url);
+        }
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Applies the migrations of this backend (idempotent).
+    pub async fn migrate(&self) -> Result<()> {
+        let result = match self.backend {
+            Backend::Postgres => {
+                sqlx::migrate!("./migrations/postgres")
+                    .run(&self.pool)
+                    .await
+            }
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.pool).await,
+        };
+        result.map_err(|e| Error::unavailable(format!("migrations: {e}")))
+    }
+
+    /// Whether the database answers (readiness).
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// A background task turns Postgres notifications into wake-ups, so idle
+    /// workers sleep instead of polling the table.
+    fn listen_for_jobs(&self, url: &str) {
+        let url = url.to_owned();
+        let wake = self.wake.clone();
+        tokio::spawn(async move {
+            loop {
+                match sqlx::postgres::PgListener::connect(&url).await {
+                    Ok(mut listener) => {
+                        if listener.listen(JOB_CHANNEL).await.is_ok() {
+                            while listener.recv().await.is_ok() {
+                                wake.notify_waiters();
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        tracing::debug!(error = %e, "job listener could not connect; retrying")
+                    }
+                }
+                // Connection lost: workers fall back to their poll interval meanwhile.
+                wake.notify_waiters();
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+        });
+    }
+}
+
+fn create_sqlite_folder(url: &str) -> Result<()> {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if path.is_empty() || path.contains(":memory:") {
+        return Ok(());
+    }
+    if let Some(parent) = std::path::Path::new(path).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| Error::unavailable(format!("cannot create {}: {e}", parent.display())))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,359 @@
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use media_core::domain::{
+    FailureReason, JobPayload, Photo, PhotoListing, PhotoMetadata, PhotoStatus,
+};
+use media_core::error::Result;
+use media_core::ids::{PhotoId, ProjectId};
+use media_core::listing::{PhotoQuery, PhotoScope};
+use media_core::ports::PhotoRepo;
+
+use super::rows::{self, PHOTO_COLUMNS, UNDATED, get, us};
+use super::{SqlStore, db_error};
+
+fn taken_key(t: Option<OffsetDateTime>) -> i64 {
+    t.map_or(UNDATED, us)
+}
+
+/// `($1,$2,...)` placeholders starting at `first`.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl SqlStore {
+    async fn photos_where(
+        &self,
+        condition: &str,
+        binds: &[String],
+        tail: &str,
+    ) -> Result<Vec<Photo>> {
+        let sql = format!("SELECT {PHOTO_COLUMNS} FROM photos p WHERE {condition} {tail}");
+        let mut q = sqlx::query(&sql);
+        for b in binds {
+            q = q.bind(b.clone());
+        }
+        let rows = q.fetch_all(&self.pool).await.map_err(db_error)?;
+        rows.iter().map(rows::photo).collect()
+    }
+}
+
+#[async_trait]
+impl PhotoRepo for SqlStore {
+    async fn create_photo(&self, p: &Photo) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO photos (id, project_id, photographer_id, status, taken_at, taken_key, width, height, \
+             created_at, upload_expires_at, failure_reason, thumbnails_done, watermark_done, faces_done) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        )
+        .bind(p.id.to_string())
+        .bind(p.project_id.to_string())
+        .bind(p.photographer_id.to_string())
+        .bind(p.status.as_str())
+        .bind(p.taken_at.map(us))
+        .bind(taken_key(p.taken_at))
+        .bind(p.width.map(i64::from))
+        .bind(p.height.map(i64::from))
+        .bind(us(p.created_at))
+        .bind(us(p.upload_expires_at))
+        .bind(p.failure_reason.map(FailureReason::as_str))
+        .bind(i64::from(p.thumbnails_done))
+        .bind(i64::from(p.watermark_done))
+        .bind(i64::from(p.faces_done))
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn photo(&self, id: PhotoId) -> Result<Option<Photo>> {
+        Ok(self
+            .photos_where("p.id = $1", &[id.to_string()], "")
+            .await?
+            .pop())
+    }
+
+    async fn list_photos(&self, query: &PhotoQuery) -> Result<Vec<PhotoListing>> {
+        let mut conditions = Vec::new();
+        let mut binds: Vec<String> = Vec::new();
+        let mut ints: Vec<i64> = Vec::new();
+        match &query.scope {
+            PhotoScope::Project(project) => {
+                binds.push(project.to_string());
+                conditions.push(format!("p.project_id = ${}", binds.len()));
+            }
+            PhotoScope::Operator {
+                operator,
+                project_ids,
+                photographer_ids,
+            } => {
+                binds.push(operator.to_string());
+                conditions.push(format!("pr.operator_id = ${}", binds.len()));
+                if let Some(ids) = project_ids {
+                    if ids.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let first = binds.len() + 1;
+                    binds.extend(ids.iter().map(ToString::to_string));
+                    conditions.push(format!(
+                        "p.project_id IN ({})",
+                        placeholders(first, ids.len())
+                    ));
+                }
+                if let Some(ids) = photographer_ids {
+                    if ids.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let first = binds.len() + 1;
+                    binds.extend(ids.iter().map(ToString::to_string));
+                    conditions.push(format!(
+                        "p.photographer_id IN ({})",
+                        placeholders(first, ids.len())
+                    ));
+                }
+            }
+        }
+        if let Some(c) = &query.after {
+            let n = binds.len();
+            binds.push(c.id.to_string());
+            ints.push(taken_key(c.taken_at));
+            ints.push(us(c.created_at));
+            // Keyset: strictly after the cursor in (taken_key, created_at, id) descending.
+            conditions.push(format!(
+                "(p.taken_key < ${t} OR (p.taken_key = ${t} AND (p.created_at < ${c} OR (p.created_at = ${c} AND p.id < ${i}))))",
+                i = n + 1,
+                t = n + 2,
+                c = n + 3
+            ));
+        }
+        let sql = format!(
+            "SELECT {PHOTO_COLUMNS}, pr.name AS project_name, COALESCE(ph.name, '') AS photographer_name \
+             FROM photos p JOIN projects pr ON pr.id = p.project_id \
+             LEFT JOIN photographers ph ON ph.id = p.photographer_id \
+             WHERE {} ORDER BY p.taken_key DESC, p.created_at DESC, p.id DESC LIMIT {}",
+            conditions.join(" AND "),
+            query.limit
+        );
+        let mut q = sqlx::query(&sql);
+        for b in &binds {
+            q = q.bind(b.clone());
+        }
+        for i in &ints {
+            q = q.bind(*i);
+        }
+        let rows = q.fetch_all(&self.pool).await.map_err(db_error)?;
+        rows.iter()
+            .map(|r| {
+                Ok(PhotoListing {
+                    photo: rows::photo(r)?,
+                    project_name: get(r, "project_name")?,
+                    photographer_name: get(r, "photographer_name")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn mark_photo_uploaded(
+        &self,
+        id: PhotoId,
+        jobs: &[JobPayload],
+        now: OffsetDateTime,
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let moved = sqlx::query(
+            "UPDATE photos SET status = 'processing' WHERE id = $1 AND status IN ('awaiting_upload', 'expired')",
+        )
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?
+        .rows_affected()
+            == 1;
+        if moved {
+            self.insert_jobs(&mut tx, jobs, now).await?;
+        }
+        tx.commit().await.map_err(db_error)?;
+        if moved {
+            self.jobs_committed(jobs);
+        }
+        Ok(moved)
+    }
+
+    async fn record_thumbnails(&self, id: PhotoId, meta: &PhotoMetadata) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE photos SET thumbnails_done = 1, width = $2, height = $3, taken_at = $4, taken_key = $5, \
+             status = CASE WHEN watermark_done = 1 THEN 'ready' ELSE status END \
+             WHERE id = $1 AND status IN ('processing', 'ready')",
+        )
+        .bind(id.to_string())
+        .bind(i64::from(meta.width))
+        .bind(i64::from(meta.height))
+        .bind(meta.taken_at.map(us))
+        .bind(taken_key(meta.taken_at))
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn record_watermark(&self, id: PhotoId) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE photos SET watermark_done = 1, \
+             status = CASE WHEN thumbnails_done = 1 THEN 'ready' ELSE status END \
+             WHERE id = $1 AND status IN ('processing', 'ready')",
+        )
+        .bind(id.to_string())
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn fail_photo(&self, id: PhotoId, reason: FailureReason) -> Result<()> {
+        sqlx::query("UPDATE photos SET status = 'failed', failure_reason = $2 WHERE id = $1")
+            .bind(id.to_string())
+            .bind(reason.as_str())
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn reset_photo(
+        &self,
+        id: PhotoId,
+        thumbnails: bool,
+        watermark: bool,
+        faces: bool,
+        jobs: &[JobPayload],
+        now: OffsetDateTime,
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let reset = sqlx::query(
+            "UPDATE photos SET \
+               thumbnails_done = CASE WHEN $2 = 1 THEN 0 ELSE thumbnails_done END, \
+               watermark_done = CASE WHEN $3 = 1 THEN 0 ELSE watermark_done END, \
+               faces_done = CASE WHEN $4 = 1 THEN 0 ELSE faces_done END, \
+               status = CASE WHEN $2 = 1 OR $3 = 1 THEN 'processing' ELSE status END, \
+               failure_reason = CASE WHEN $2 = 1 OR $3 = 1 THEN NULL ELSE failure_reason END \
+             WHERE id = $1 AND status IN ('processing', 'ready', 'failed')",
+        )
+        .bind(id.to_string())
+        .bind(i64::from(thumbnails))
+        .bind(i64::from(watermark))
+        .bind(i64::from(faces))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?
+        .rows_affected()
+            == 1;
+        if reset {
+            self.insert_jobs(&mut tx, jobs, now).await?;
+        }
+        tx.commit().await.map_err(db_error)?;
+        if reset {
+            self.jobs_committed(jobs);
+        }
+        Ok(reset)
+    }
+
+    async fn delete_photo(
+        &self,
+        id: PhotoId,
+        jobs: &[JobPayload],
+        now: OffsetDateTime,
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        for sql in [
+            "DELETE FROM matches WHERE photo_id = $1",
+            "DELETE FROM faces WHERE photo_id = $1",
+        ] {
+            sqlx::query(sql)
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
+        let deleted = sqlx::query("DELETE FROM photos WHERE id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?
+            .rows_affected()
+            == 1;
+        // The purge is enqueued even when the row was already gone: objects
+        // written late by a racing job must not outlive the photo.
+        self.insert_jobs(&mut tx, jobs, now).await?;
+        tx.commit().await.map_err(db_error)?;
+        self.jobs_committed(jobs);
+        Ok(deleted)
+    }
+
+    async fn pending_photo_uploads(
+        &self,
+        issued_before: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<Photo>> {
+        let sql = format!(
+            "SELECT {PHOTO_COLUMNS} FROM photos p WHERE p.status = 'awaiting_upload' AND p.created_at < $1 \
+             ORDER BY p.created_at LIMIT {limit}"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(us(issued_before))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        rows.iter().map(rows::photo).collect()
+    }
+
+    async fn expire_photo(&self, id: PhotoId) -> Result<()> {
+        sqlx::query(
+            "UPDATE photos SET status = 'expired' WHERE id = $1 AND status = 'awaiting_upload'",
+        )
+        .bind(id.to_string())
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn expired_photos(&self, before: OffsetDateTime) -> Result<Vec<Photo>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {PHOTO_COLUMNS} FROM photos p WHERE p.status = 'expired' AND p.upload_expires_at < $1"
+        ))
+        .bind(us(before))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(rows::photo).collect()
+    }
+
+    async fn photos_of_project(&self, project: ProjectId) -> Result<Vec<PhotoId>> {
+        Ok(self
+            .photos_where(
+                "p.project_id = $1",
+                &[project.to_string()],
+                "ORDER BY p.created_at",
+            )
+            .await?
+            .into_iter()
+            .map(|p| p.id)
+            .collect())
+    }
+
+    async fn failed_photos(&self) -> Result<Vec<PhotoId>> {
+        Ok(self
+            .photos_where(
+                "p.status = $1",
+                &[PhotoStatus::Failed.as_str().to_owned()],
+                "ORDER BY p.created_at",
+            )
+            .await?
+            .into_iter()
+            .map(|p| p.id)
+            .collect())
+    }
+}

@@ -1,0 +1,332 @@
+//! The job queue in the same database as the rows it serves.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use time::OffsetDateTime;
+
+use media_core::domain::{Job, JobCount, JobKind, JobPayload, JobStatus};
+use media_core::error::{Error, Result};
+use media_core::ids::JobId;
+use media_core::ports::JobQueue;
+
+use super::rows::{get, id, time, us};
+use super::{Backend, JOB_CHANNEL, SqlStore, db_error};
+
+const JOB_COLUMNS: &str =
+    "id, payload, status, attempts, max_attempts, last_error, run_at, created_at";
+
+fn job(row: &AnyRow) -> Result<Job> {
+    let payload: String = get(row, "payload")?;
+    let status: String = get(row, "status")?;
+    Ok(Job {
+        id: id(row, "id")?,
+        payload: JobPayload::from_json(&payload)
+            .map_err(|e| Error::permanent(format!("job payload: {e}")))?,
+        status: JobStatus::parse(&status)
+            .ok_or_else(|| Error::permanent(format!("job status {status:?}")))?,
+        attempts: get::<i64>(row, "attempts")?.clamp(0, i64::from(u32::MAX)) as u32,
+        max_attempts: get::<i64>(row, "max_attempts")?.clamp(0, i64::from(u32::MAX)) as u32,
+        last_error: get(row, "last_error")?,
+        run_at: time(row, "run_at")?,
+        created_at: time(row, "created_at")?,
+    })
+}
+
+impl SqlStore {
+    /// Inserts jobs on `conn` (a transaction's connection, so they commit with
+    /// the state change). A job whose dedup key is already queued is dropped.
+    pub async fn insert_jobs(
+        &self,
+        conn: &mut AnyConnection,
+        jobs: &[JobPayload],
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        for payload in jobs {
+            sqlx::query(
+                "INSERT INTO jobs (id, kind, payload, status, attempts, max_attempts, run_at, dedup_key, created_at, updated_at) \
+                 VALUES ($1, $2, $3, 'queued', 0, $4, $5, $6, $5, $5) ON CONFLICT DO NOTHING",
+            )
+            .bind(JobId::new().to_string())
+            .bind(payload.kind().as_str())
+            .bind(payload.to_json())
+            .bind(i64::from(self.max_attempts))
+            .bind(us(now))
+            .bind(payload.dedup_key())
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
+        }
+        if !jobs.is_empty() && self.backend == Backend::Postgres {
+            // Delivered at commit, to every listening process.
+            sqlx::query("SELECT pg_notify($1, '')")
+                .bind(JOB_CHANNEL)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_error)?;
+        }
+        Ok(())
+    }
+
+    /// Wakes this process's idle workers (call after a commit that enqueued).
+    pub(crate) fn jobs_committed(&self, jobs: &[JobPayload]) {
+        if !jobs.is_empty() {
+            self.wake.notify_waiters();
+        }
+    }
+
+    /// Moves a job back to `queued`. A dedup-keyed job whose key is already
+    /// queued again is finished instead: the queued one does its work.
+    async fn requeue(
+        &self,
+        id: JobId,
+        worker: Option<&str>,
+        run_at: OffsetDateTime,
+        attempts_delta: i64,
+        error: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let owner = "($2 IS NULL OR locked_by = $2)";
+        let dup = sqlx::query(&format!(
+            "SELECT 1 AS one FROM jobs j WHERE j.id = $1 AND {owner} AND j.dedup_key IS NOT NULL AND EXISTS \
+             (SELECT 1 FROM jobs q WHERE q.dedup_key = j.dedup_key AND q.status = 'queued' AND q.id <> j.id)"
+        ))
+        .bind(id.to_string())
+        .bind(worker)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?
+        .is_some();
+        let sql = if dup {
+            format!(
+                "UPDATE jobs SET status = 'done', locked_by = NULL, lease_until = NULL, \
+                 last_error = 'coalesced into a queued job', updated_at = $3 WHERE id = $1 AND {owner}"
+            )
+        } else {
+            format!(
+                "UPDATE jobs SET status = 'queued', locked_by = NULL, lease_until = NULL, run_at = $4, \
+                 attempts = attempts + $5, last_error = COALESCE($6, last_error), updated_at = $3 \
+                 WHERE id = $1 AND {owner}"
+            )
+        };
+        sqlx::query(&sql)
+            .bind(id.to_string())
+            .bind(worker)
+            .bind(us(now))
+            .bind(us(run_at))
+            .bind(attempts_delta)
+            .bind(error)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        self.wake.notify_waiters();
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl JobQueue for SqlStore {
+    async fn enqueue(&self, jobs: &[JobPayload], now: OffsetDateTime) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        self.insert_jobs(&mut tx, jobs, now).await?;
+        tx.commit().await.map_err(db_error)?;
+        self.jobs_committed(jobs);
+        Ok(())
+    }
+
+    async fn claim(
+        &self,
+        worker: &str,
+        now: OffsetDateTime,
+        lease: Duration,
+    ) -> Result<Option<Job>> {
+        // Due: queued and due, or running with an expired lease on an attempt
+        // that may still be retried. One statement, so two claimers can never
+        // take the same job: Postgres skips rows another claimer has locked,
+        // SQLite runs one writer at a time.
+        let lock = match self.backend {
+            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let sql = format!(
+            "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = $1, lease_until = $2, updated_at = $3 \
+             WHERE id = (SELECT id FROM jobs WHERE \
+                 (status = 'queued' AND run_at <= $3) OR \
+                 (status = 'running' AND lease_until < $3 AND attempts < max_attempts) \
+               ORDER BY run_at, created_at LIMIT 1 {lock}) \
+             RETURNING {JOB_COLUMNS}"
+        );
+        let lease_until = now + lease;
+        let row = sqlx::query(&sql)
+            .bind(worker)
+            .bind(us(lease_until))
+            .bind(us(now))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        row.as_ref().map(job).transpose()
+    }
+
+    async fn heartbeat(
+        &self,
+        id: JobId,
+        worker: &str,
+        lease_until: OffsetDateTime,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE jobs SET lease_until = $3 WHERE id = $1 AND locked_by = $2 AND status = 'running'",
+        )
+        .bind(id.to_string())
+        .bind(worker)
+        .bind(us(lease_until))
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn complete(&self, id: JobId, worker: &str, now: OffsetDateTime) -> Result<()> {
+        sqlx::query(
+            "UPDATE jobs SET status = 'done', locked_by = NULL, lease_until = NULL, updated_at = $3 \
+             WHERE id = $1 AND locked_by = $2 AND status = 'running'",
+        )
+        .bind(id.to_string())
+        .bind(worker)
+        .bind(us(now))
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn fail(
+        &self,
+        id: JobId,
+        worker: &str,
+        error: &str,
+        retry_at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        // Errors can be long (an HTML error page): keep the start.
+        let error: String = error.chars().take(2000).collect();
+        match retry_at {
+            Some(at) => {
+                self.requeue(id, Some(worker), at, 0, Some(&error), now)
+                    .await
+            }
+            None => {
+                sqlx::query(
+                    "UPDATE jobs SET status = 'dead', locked_by = NULL, lease_until = NULL, last_error = $3, updated_at = $4 \
+                     WHERE id = $1 AND locked_by = $2",
+                )
+                .bind(id.to_string())
+                .bind(worker)
+                .bind(error)
+                .bind(us(now))
+                .execute(&self.pool)
+                .await
+                .map_err(db_error)?;
+                Ok(())
+            }
+        }
+    }
+
+    async fn release(&self, id: JobId, worker: &str, run_at: OffsetDateTime) -> Result<()> {
+        self.requeue(id, Some(worker), run_at, -1, None, run_at)
+            .await
+    }
+
+    async fn reap_expired(&self, now: OffsetDateTime) -> Result<Vec<Job>> {
+        let rows = sqlx::query(&format!(
+            "UPDATE jobs SET status = 'dead', locked_by = NULL, lease_until = NULL, \
+             last_error = 'lease expired on the last attempt', updated_at = $1 \
+             WHERE status = 'running' AND lease_until < $1 AND attempts >= max_attempts \
+             RETURNING {JOB_COLUMNS}"
+        ))
+        .bind(us(now))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(job).collect()
+    }
+
+    async fn get(&self, id: JobId) -> Result<Option<Job>> {
+        let row = sqlx::query(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        row.as_ref().map(job).transpose()
+    }
+
+    async fn list(&self, status: Option<JobStatus>, limit: u32) -> Result<Vec<Job>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE ($1 IS NULL OR status = $1) ORDER BY created_at DESC, id LIMIT $2"
+        ))
+        .bind(status.map(JobStatus::as_str))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(job).collect()
+    }
+
+    async fn retry(&self, ids: &[JobId], now: OffsetDateTime) -> Result<u64> {
+        let mut n = 0;
+        for id in ids {
+            let dead = sqlx::query("SELECT 1 AS one FROM jobs WHERE id = $1 AND status = 'dead'")
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?
+                .is_some();
+            if dead {
+                sqlx::query("UPDATE jobs SET attempts = 0 WHERE id = $1")
+                    .bind(id.to_string())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db_error)?;
+                self.requeue(*id, None, now, 0, None, now).await?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    async fn retry_all_dead(&self, now: OffsetDateTime) -> Result<u64> {
+        let ids: Vec<JobId> = sqlx::query("SELECT id FROM jobs WHERE status = 'dead'")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?
+            .iter()
+            .map(|r| id(r, "id"))
+            .collect::<Result<_>>()?;
+        self.retry(&ids, now).await
+    }
+
+    async fn stats(&self) -> Result<Vec<JobCount>> {
+        let rows = sqlx::query("SELECT kind, status, COUNT(*) AS n FROM jobs GROUP BY kind, status ORDER BY kind, status")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        rows.iter()
+            .filter_map(|r| {
+                let kind = JobKind::parse(&r.try_get::<String, _>("kind").ok()?)?;
+                let status = JobStatus::parse(&r.try_get::<String, _>("status").ok()?)?;
+                Some(Ok(JobCount {
+                    kind,
+                    status,
+                    count: r.try_get::<i64, _>("n").ok()?.max(0) as u64,
+                }))
+            })
+            .collect()
+    }
+
+    async fn wait_for_work(&self, max: Duration) {
+        let _ = tokio::time::timeout(max, self.wake.notified()).await;
+    }
+}
