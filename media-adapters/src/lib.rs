@@ -14,3 +14,5 @@ pub mod jwt;
 pub mod retina;
 pub mod s3;
 pub mod sql;
+#[doc(hidden)]
+pub mod testing;

@@ -1,0 +1,66 @@
+//! Test support shared by this crate's contract suites and the end-to-end
+//! tests: the databases a suite runs against.
+//!
+//! SQLite always; Postgres when `MEDIA_TEST_DATABASE_URL` is set, each call
+//! in a schema of its own so suites can run in parallel. With
+//! `MEDIA_REQUIRE_POSTGRES=1` a missing or unreachable Postgres fails the
+//! test instead of being skipped.
+
+use sqlx::AnyPool;
+
+use crate::sql::SqlStore;
+
+pub const DATABASE_VAR: &str = "MEDIA_TEST_DATABASE_URL";
+pub const REQUIRE_VAR: &str = "MEDIA_REQUIRE_POSTGRES";
+
+fn postgres_required() -> bool {
+    std::env::var(REQUIRE_VAR).is_ok_and(|v| v == "1" || v == "true")
+}
+
+/// A fresh Postgres schema's URL, or `None` (with a printed notice) when no
+/// test database is configured. Panics when Postgres is required but absent.
+pub async fn fresh_postgres_url() -> Option<String> {
+    let Ok(base) = std::env::var(DATABASE_VAR) else {
+        if postgres_required() {
+            panic!("{REQUIRE_VAR}=1 but {DATABASE_VAR} is not set");
+        }
+        eprintln!("notice: {DATABASE_VAR} is not set; Postgres tests are skipped");
+        return None;
+    };
+    sqlx::any::install_default_drivers();
+    let admin = AnyPool::connect(&base)
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach the test database {DATABASE_VAR}: {e}"));
+    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&admin)
+        .await
+        .unwrap_or_else(|e| panic!("cannot create a test schema: {e}"));
+    admin.close().await;
+    let sep = if base.contains('?') { '&' } else { '?' };
+    Some(format!("{base}{sep}options=-c%20search_path%3D{schema}"))
+}
+
+/// A store on a fresh in-memory SQLite database.
+pub async fn sqlite_store() -> SqlStore {
+    SqlStore::connect("sqlite::memory:", 5)
+        .await
+        .unwrap_or_else(|e| panic!("in-memory SQLite: {e}"))
+}
+
+/// Every backend a contract suite runs against: (name, store).
+pub async fn test_stores(max_attempts: u32) -> Vec<(&'static str, SqlStore)> {
+    let mut stores = vec![(
+        "sqlite",
+        SqlStore::connect("sqlite::memory:", max_attempts)
+            .await
+            .unwrap_or_else(|e| panic!("in-memory SQLite: {e}")),
+    )];
+    if let Some(url) = fresh_postgres_url().await {
+        let store = SqlStore::connect(&url, max_attempts)
+            .await
+            .unwrap_or_else(|e| panic!("Postgres at {DATABASE_VAR}: {e}"));
+        stores.push(("postgres", store));
+    }
+    stores
+}
