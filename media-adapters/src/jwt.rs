@@ -158,10 +158,12 @@ impl Authenticator for JwtAuthenticator {
         let mut validation = Validation::new(header.alg);
         validation.leeway = LEEWAY_SECS;
         validation.validate_nbf = true;
-        validation.set_required_spec_claims(&["exp", "sub", "aud"]);
         validation.set_audience(&[audience.as_str()]);
         if let Some(iss) = &self.config.issuer {
+            validation.set_required_spec_claims(&["exp", "sub", "aud", "iss"]);
             validation.set_issuer(&[iss]);
+        } else {
+            validation.set_required_spec_claims(&["exp", "sub", "aud"]);
         }
         let data = decode::<Claims>(token, key, &validation).map_err(|e| match e.kind() {
             jsonwebtoken::errors::ErrorKind::InvalidAudience => {

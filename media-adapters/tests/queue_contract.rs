@@ -21,13 +21,20 @@ fn now() -> OffsetDateTime {
 
 fn purge() -> JobPayload {
     JobPayload::PurgeObjects {
-        targets: vec![PurgeTarget::AllSelfiesOf { user_id: UserId::new() }],
+        targets: vec![PurgeTarget::AllSelfiesOf {
+            user_id: UserId::new(),
+        }],
     }
 }
 
 async fn drain(q: &SqlStore) {
     // Each test's store is fresh; nothing to drain, but be explicit about it.
-    assert!(q.list(Some(JobStatus::Queued), 10).await.unwrap().is_empty());
+    assert!(
+        q.list(Some(JobStatus::Queued), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -63,8 +70,19 @@ async fn an_expired_lease_is_claimed_again() {
     for (name, store) in test_stores(5).await {
         let t0 = now();
         store.enqueue(&[purge()], t0).await.unwrap();
-        let first = store.claim("dead-worker", t0, LEASE).await.unwrap().unwrap();
-        assert!(store.claim("other", t0 + Duration::from_secs(10), LEASE).await.unwrap().is_none(), "{name}: leased");
+        let first = store
+            .claim("dead-worker", t0, LEASE)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            store
+                .claim("other", t0 + Duration::from_secs(10), LEASE)
+                .await
+                .unwrap()
+                .is_none(),
+            "{name}: leased"
+        );
         let again = store
             .claim("other", t0 + Duration::from_secs(31), LEASE)
             .await
@@ -73,11 +91,24 @@ async fn an_expired_lease_is_claimed_again() {
         assert_eq!(again.id, first.id, "{name}");
         assert_eq!(again.attempts, 2, "{name}: the lost attempt counts");
         // The first worker can no longer complete or extend it.
-        assert!(!store.heartbeat(first.id, "dead-worker", t0 + LEASE * 3).await.unwrap());
+        assert!(
+            !store
+                .heartbeat(first.id, "dead-worker", t0 + LEASE * 3)
+                .await
+                .unwrap()
+        );
         store.complete(first.id, "dead-worker", t0).await.unwrap();
-        assert_eq!(store.get(first.id).await.unwrap().unwrap().status, JobStatus::Running, "{name}");
+        assert_eq!(
+            store.get(first.id).await.unwrap().unwrap().status,
+            JobStatus::Running,
+            "{name}"
+        );
         store.complete(again.id, "other", t0).await.unwrap();
-        assert_eq!(store.get(first.id).await.unwrap().unwrap().status, JobStatus::Done, "{name}");
+        assert_eq!(
+            store.get(first.id).await.unwrap().unwrap().status,
+            JobStatus::Done,
+            "{name}"
+        );
     }
 }
 
@@ -88,7 +119,14 @@ async fn heartbeats_keep_the_lease() {
         store.enqueue(&[purge()], t0).await.unwrap();
         let job = store.claim("w", t0, LEASE).await.unwrap().unwrap();
         assert!(store.heartbeat(job.id, "w", t0 + LEASE * 4).await.unwrap());
-        assert!(store.claim("x", t0 + LEASE * 2, LEASE).await.unwrap().is_none(), "{name}");
+        assert!(
+            store
+                .claim("x", t0 + LEASE * 2, LEASE)
+                .await
+                .unwrap()
+                .is_none(),
+            "{name}"
+        );
     }
 }
 
@@ -108,21 +146,49 @@ async fn backoff_grows_and_a_job_dies_after_its_last_attempt_then_can_be_retried
             }
             let delay = backoff(job.attempts, 0.5);
             delays.push(delay);
-            store.fail(job.id, "w", "boom", Some(t + delay), t).await.unwrap();
+            store
+                .fail(job.id, "w", "boom", Some(t + delay), t)
+                .await
+                .unwrap();
             // Not due before the backoff has passed.
-            assert!(store.claim("w", t + delay - Duration::from_millis(1), LEASE).await.unwrap().is_none(), "{name}");
+            assert!(
+                store
+                    .claim("w", t + delay - Duration::from_millis(1), LEASE)
+                    .await
+                    .unwrap()
+                    .is_none(),
+                "{name}"
+            );
             t += delay;
         }
         assert_eq!(delays.len(), 2, "{name}: three attempts in all");
         assert!(delays[1] > delays[0], "{name}: backoff grows");
         let id = id.unwrap();
         let dead = store.get(id).await.unwrap().unwrap();
-        assert_eq!((dead.status, dead.attempts, dead.last_error.as_deref()), (JobStatus::Dead, 3, Some("boom")), "{name}");
-        assert!(store.claim("w", t + Duration::from_secs(3600), LEASE).await.unwrap().is_none(), "{name}: dead stays dead");
-        assert_eq!(store.list(Some(JobStatus::Dead), 10).await.unwrap().len(), 1);
+        assert_eq!(
+            (dead.status, dead.attempts, dead.last_error.as_deref()),
+            (JobStatus::Dead, 3, Some("boom")),
+            "{name}"
+        );
+        assert!(
+            store
+                .claim("w", t + Duration::from_secs(3600), LEASE)
+                .await
+                .unwrap()
+                .is_none(),
+            "{name}: dead stays dead"
+        );
+        assert_eq!(
+            store.list(Some(JobStatus::Dead), 10).await.unwrap().len(),
+            1
+        );
 
         assert_eq!(store.retry(&[id], t).await.unwrap(), 1, "{name}");
-        let back = store.claim("w", t, LEASE).await.unwrap().expect("retried job is due");
+        let back = store
+            .claim("w", t, LEASE)
+            .await
+            .unwrap()
+            .expect("retried job is due");
         assert_eq!((back.id, back.attempts), (id, 1), "{name}: fresh attempts");
         store.fail(back.id, "w", "again", None, t).await.unwrap();
         assert_eq!(store.retry_all_dead(t).await.unwrap(), 1, "{name}");
@@ -138,13 +204,19 @@ async fn an_enqueue_rolls_back_with_its_transaction() {
             store.insert_jobs(&mut tx, &[purge()], t).await.unwrap();
             tx.rollback().await.unwrap();
         }
-        assert!(store.claim("w", t, LEASE).await.unwrap().is_none(), "{name}: rolled back");
+        assert!(
+            store.claim("w", t, LEASE).await.unwrap().is_none(),
+            "{name}: rolled back"
+        );
         {
             let mut tx = store.pool().begin().await.unwrap();
             store.insert_jobs(&mut tx, &[purge()], t).await.unwrap();
             tx.commit().await.unwrap();
         }
-        assert!(store.claim("w", t, LEASE).await.unwrap().is_some(), "{name}: committed");
+        assert!(
+            store.claim("w", t, LEASE).await.unwrap().is_some(),
+            "{name}: committed"
+        );
     }
 }
 
@@ -153,11 +225,27 @@ async fn pending_cluster_jobs_are_coalesced_per_project_and_user() {
     for (name, store) in test_stores(5).await {
         let t = now();
         let (project, user) = (ProjectId::new(), UserId::new());
-        let cluster = JobPayload::ClusterFaces { project_id: project, user_id: user };
-        let other = JobPayload::ClusterFaces { project_id: project, user_id: UserId::new() };
-        store.enqueue(&[cluster.clone(), cluster.clone(), other], t).await.unwrap();
-        store.enqueue(&[cluster.clone()], t).await.unwrap();
-        assert_eq!(store.list(Some(JobStatus::Queued), 10).await.unwrap().len(), 2, "{name}: one per (project, user)");
+        let cluster = JobPayload::ClusterFaces {
+            project_id: project,
+            user_id: user,
+        };
+        let other = JobPayload::ClusterFaces {
+            project_id: project,
+            user_id: UserId::new(),
+        };
+        store
+            .enqueue(&[cluster.clone(), cluster.clone(), other], t)
+            .await
+            .unwrap();
+        store
+            .enqueue(std::slice::from_ref(&cluster), t)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.list(Some(JobStatus::Queued), 10).await.unwrap().len(),
+            2,
+            "{name}: one per (project, user)"
+        );
 
         // A running job does not block a new one (new faces may have arrived)…
         let running = loop {
@@ -176,12 +264,22 @@ async fn pending_cluster_jobs_are_coalesced_per_project_and_user() {
                 .filter(|j| j.payload == cluster)
                 .count()
         };
-        store.enqueue(&[cluster.clone()], t).await.unwrap();
+        store
+            .enqueue(std::slice::from_ref(&cluster), t)
+            .await
+            .unwrap();
         assert_eq!(queued_clusters().await, 1, "{name}");
         // …and giving the running one back folds it into the queued one.
-        store.fail(running.id, "w", "retry", Some(t), t).await.unwrap();
+        store
+            .fail(running.id, "w", "retry", Some(t), t)
+            .await
+            .unwrap();
         assert_eq!(queued_clusters().await, 1, "{name}: still one queued");
-        assert_eq!(store.get(running.id).await.unwrap().unwrap().status, JobStatus::Done, "{name}");
+        assert_eq!(
+            store.get(running.id).await.unwrap().unwrap().status,
+            JobStatus::Done,
+            "{name}"
+        );
     }
 }
 
@@ -191,12 +289,23 @@ async fn released_jobs_keep_their_attempts_and_stats_count() {
         let t = now();
         store.enqueue(&[purge(), purge()], t).await.unwrap();
         let job = store.claim("w", t, LEASE).await.unwrap().unwrap();
-        store.release(job.id, "w", t + Duration::from_secs(60)).await.unwrap();
+        store
+            .release(job.id, "w", t + Duration::from_secs(60))
+            .await
+            .unwrap();
         let back = store.get(job.id).await.unwrap().unwrap();
-        assert_eq!((back.status, back.attempts), (JobStatus::Queued, 0), "{name}");
+        assert_eq!(
+            (back.status, back.attempts),
+            (JobStatus::Queued, 0),
+            "{name}"
+        );
         assert!(back.run_at > t);
         let stats = store.stats().await.unwrap();
-        let queued: u64 = stats.iter().filter(|c| c.status == JobStatus::Queued).map(|c| c.count).sum();
+        let queued: u64 = stats
+            .iter()
+            .filter(|c| c.status == JobStatus::Queued)
+            .map(|c| c.count)
+            .sum();
         assert_eq!(queued, 2, "{name}");
     }
 }
@@ -207,10 +316,24 @@ async fn leases_expired_on_the_last_attempt_are_reaped_dead() {
         let t = now();
         store.enqueue(&[purge()], t).await.unwrap();
         let job = store.claim("w", t, LEASE).await.unwrap().unwrap();
-        assert!(store.claim("x", t + LEASE * 2, LEASE).await.unwrap().is_none(), "{name}: no attempts left");
+        assert!(
+            store
+                .claim("x", t + LEASE * 2, LEASE)
+                .await
+                .unwrap()
+                .is_none(),
+            "{name}: no attempts left"
+        );
         let reaped = store.reap_expired(t + LEASE * 2).await.unwrap();
-        assert_eq!(reaped.iter().map(|j| j.id).collect::<Vec<_>>(), vec![job.id], "{name}");
-        assert_eq!(store.get(job.id).await.unwrap().unwrap().status, JobStatus::Dead);
+        assert_eq!(
+            reaped.iter().map(|j| j.id).collect::<Vec<_>>(),
+            vec![job.id],
+            "{name}"
+        );
+        assert_eq!(
+            store.get(job.id).await.unwrap().unwrap().status,
+            JobStatus::Dead
+        );
     }
 }
 
@@ -227,6 +350,9 @@ async fn idle_workers_are_woken_by_an_enqueue() {
         tokio::time::sleep(Duration::from_millis(200)).await;
         store.enqueue(&[purge()], now()).await.unwrap();
         let waited = waiter.await.unwrap();
-        assert!(waited < Duration::from_secs(10), "{name}: woken, not timed out ({waited:?})");
+        assert!(
+            waited < Duration::from_secs(10),
+            "{name}: woken, not timed out ({waited:?})"
+        );
     }
 }

@@ -8,7 +8,9 @@ use media_adapters::sql::SqlStore;
 use media_adapters::testing::test_stores;
 use media_core::domain::*;
 use media_core::ids::*;
-use media_core::listing::{Cursor, PhotoQuery, PhotoScope, from_micros, listing_order, truncate_to_micros};
+use media_core::listing::{
+    Cursor, PhotoQuery, PhotoScope, from_micros, listing_order, truncate_to_micros,
+};
 use media_core::ports::{DirectoryRepo, FaceRepo, JobQueue, PhotoRepo, SelfieRepo};
 
 fn now() -> OffsetDateTime {
@@ -25,14 +27,35 @@ async fn world(store: &SqlStore) -> World {
     let operator = OperatorId::new();
     let photographer = PhotographerId::new();
     let project = ProjectId::new();
-    store.upsert_operator(&Operator { id: operator, name: "Olga".into() }).await.unwrap();
-    store.upsert_photographer(&Photographer { id: photographer, name: "Pat".into() }).await.unwrap();
     store
-        .upsert_project(&Project { id: project, name: "Gala".into(), operator_id: operator, watermark_text: None })
+        .upsert_operator(&Operator {
+            id: operator,
+            name: "Olga".into(),
+        })
+        .await
+        .unwrap();
+    store
+        .upsert_photographer(&Photographer {
+            id: photographer,
+            name: "Pat".into(),
+        })
+        .await
+        .unwrap();
+    store
+        .upsert_project(&Project {
+            id: project,
+            name: "Gala".into(),
+            operator_id: operator,
+            watermark_text: None,
+        })
         .await
         .unwrap();
     store.assign(project, photographer).await.unwrap();
-    World { operator, photographer, project }
+    World {
+        operator,
+        photographer,
+        project,
+    }
 }
 
 fn new_photo(w: &World, taken_at: Option<OffsetDateTime>, created_at: OffsetDateTime) -> Photo {
@@ -78,21 +101,56 @@ async fn directory_writes_are_idempotent() {
     for (name, store) in test_stores(5).await {
         let w = world(&store).await;
         // again, alike: no error, no duplicate
-        store.upsert_operator(&Operator { id: w.operator, name: "Olga".into() }).await.unwrap();
+        store
+            .upsert_operator(&Operator {
+                id: w.operator,
+                name: "Olga".into(),
+            })
+            .await
+            .unwrap();
         store.assign(w.project, w.photographer).await.unwrap();
-        assert!(store.is_assigned(w.project, w.photographer).await.unwrap(), "{name}");
-        assert!(!store.is_assigned(w.project, PhotographerId::new()).await.unwrap(), "{name}");
+        assert!(
+            store.is_assigned(w.project, w.photographer).await.unwrap(),
+            "{name}"
+        );
+        assert!(
+            !store
+                .is_assigned(w.project, PhotographerId::new())
+                .await
+                .unwrap(),
+            "{name}"
+        );
         let p = store.project(w.project).await.unwrap().unwrap();
-        assert_eq!((p.name.as_str(), p.operator_id), ("Gala", w.operator), "{name}");
+        assert_eq!(
+            (p.name.as_str(), p.operator_id),
+            ("Gala", w.operator),
+            "{name}"
+        );
         assert!(store.project(ProjectId::new()).await.unwrap().is_none());
         assert!(store.operator_exists(w.operator).await.unwrap());
         assert!(store.photographer_exists(w.photographer).await.unwrap());
 
         let user = UserId::new();
-        let job = JobPayload::ClusterFaces { project_id: w.project, user_id: user };
-        assert!(store.join(w.project, user, &[job.clone()], now()).await.unwrap(), "{name}: new member");
-        assert!(!store.join(w.project, user, &[job], now()).await.unwrap(), "{name}: already a member");
-        assert_eq!(store.list(Some(JobStatus::Queued), 10).await.unwrap().len(), 1, "{name}: jobs only for a new row");
+        let job = JobPayload::ClusterFaces {
+            project_id: w.project,
+            user_id: user,
+        };
+        assert!(
+            store
+                .join(w.project, user, std::slice::from_ref(&job), now())
+                .await
+                .unwrap(),
+            "{name}: new member"
+        );
+        assert!(
+            !store.join(w.project, user, &[job], now()).await.unwrap(),
+            "{name}: already a member"
+        );
+        assert_eq!(
+            store.list(Some(JobStatus::Queued), 10).await.unwrap().len(),
+            1,
+            "{name}: jobs only for a new row"
+        );
         assert!(store.is_member(w.project, user).await.unwrap());
         assert_eq!(store.projects_of_user(user).await.unwrap(), vec![w.project]);
     }
@@ -105,31 +163,77 @@ async fn photos_round_trip_and_move_through_their_statuses_once() {
         let t = now();
         let p = new_photo(&w, None, t);
         store.create_photo(&p).await.unwrap();
-        assert_eq!(store.photo(p.id).await.unwrap().unwrap(), p, "{name}: round trip");
+        assert_eq!(
+            store.photo(p.id).await.unwrap().unwrap(),
+            p,
+            "{name}: round trip"
+        );
 
-        let jobs = [JobPayload::thumbnails(p.id), JobPayload::GenerateWatermark { photo_id: p.id }];
-        assert!(store.mark_photo_uploaded(p.id, &jobs, t).await.unwrap(), "{name}");
-        assert!(!store.mark_photo_uploaded(p.id, &jobs, t).await.unwrap(), "{name}: once");
-        assert_eq!(store.list(Some(JobStatus::Queued), 10).await.unwrap().len(), 2, "{name}: jobs once");
+        let jobs = [
+            JobPayload::thumbnails(p.id),
+            JobPayload::GenerateWatermark { photo_id: p.id },
+        ];
+        assert!(
+            store.mark_photo_uploaded(p.id, &jobs, t).await.unwrap(),
+            "{name}"
+        );
+        assert!(
+            !store.mark_photo_uploaded(p.id, &jobs, t).await.unwrap(),
+            "{name}: once"
+        );
+        assert_eq!(
+            store.list(Some(JobStatus::Queued), 10).await.unwrap().len(),
+            2,
+            "{name}: jobs once"
+        );
 
         let taken = Some(from_micros(1_700_000_000_123_456).unwrap());
-        let meta = PhotoMetadata { width: 6000, height: 4000, taken_at: taken };
+        let meta = PhotoMetadata {
+            width: 6000,
+            height: 4000,
+            taken_at: taken,
+        };
         assert!(store.record_thumbnails(p.id, &meta).await.unwrap());
-        assert_eq!(store.photo(p.id).await.unwrap().unwrap().status, PhotoStatus::Processing, "{name}");
+        assert_eq!(
+            store.photo(p.id).await.unwrap().unwrap().status,
+            PhotoStatus::Processing,
+            "{name}"
+        );
         assert!(store.record_watermark(p.id).await.unwrap());
         let ready = store.photo(p.id).await.unwrap().unwrap();
         assert_eq!(ready.status, PhotoStatus::Ready, "{name}");
-        assert_eq!((ready.width, ready.height, ready.taken_at), (Some(6000), Some(4000), taken), "{name}");
+        assert_eq!(
+            (ready.width, ready.height, ready.taken_at),
+            (Some(6000), Some(4000), taken),
+            "{name}"
+        );
 
-        assert!(store.reset_photo(p.id, true, false, false, &[JobPayload::thumbnails(p.id)], t).await.unwrap());
+        assert!(
+            store
+                .reset_photo(p.id, true, false, false, &[JobPayload::thumbnails(p.id)], t)
+                .await
+                .unwrap()
+        );
         let reset = store.photo(p.id).await.unwrap().unwrap();
-        assert_eq!((reset.status, reset.thumbnails_done, reset.watermark_done), (PhotoStatus::Processing, false, true));
+        assert_eq!(
+            (reset.status, reset.thumbnails_done, reset.watermark_done),
+            (PhotoStatus::Processing, false, true)
+        );
 
-        store.fail_photo(p.id, FailureReason::UnreadableImage).await.unwrap();
+        store
+            .fail_photo(p.id, FailureReason::UnreadableImage)
+            .await
+            .unwrap();
         let failed = store.photo(p.id).await.unwrap().unwrap();
-        assert_eq!((failed.status, failed.failure_reason), (PhotoStatus::Failed, Some(FailureReason::UnreadableImage)));
+        assert_eq!(
+            (failed.status, failed.failure_reason),
+            (PhotoStatus::Failed, Some(FailureReason::UnreadableImage))
+        );
         assert_eq!(store.failed_photos().await.unwrap(), vec![p.id], "{name}");
-        assert!(!store.record_watermark(p.id).await.unwrap(), "{name}: a failed photo stays failed");
+        assert!(
+            !store.record_watermark(p.id).await.unwrap(),
+            "{name}: a failed photo stays failed"
+        );
     }
 }
 
@@ -154,7 +258,11 @@ async fn listings_follow_the_spec_order_and_cursors_visit_each_photo_once() {
         expected.sort_by(listing_order);
 
         let all = store
-            .list_photos(&PhotoQuery { scope: PhotoScope::Project(w.project), after: None, limit: 100 })
+            .list_photos(&PhotoQuery {
+                scope: PhotoScope::Project(w.project),
+                after: None,
+                limit: 100,
+            })
             .await
             .unwrap();
         let got: Vec<Cursor> = all.iter().map(|l| Cursor::of(&l.photo)).collect();
@@ -166,7 +274,11 @@ async fn listings_follow_the_spec_order_and_cursors_visit_each_photo_once() {
         let mut after = None;
         loop {
             let page = store
-                .list_photos(&PhotoQuery { scope: PhotoScope::Project(w.project), after, limit: 7 })
+                .list_photos(&PhotoQuery {
+                    scope: PhotoScope::Project(w.project),
+                    after,
+                    limit: 7,
+                })
                 .await
                 .unwrap();
             if page.is_empty() {
@@ -189,18 +301,58 @@ async fn operator_scope_and_filters() {
         let b = new_photo(&theirs, None, t);
         store.create_photo(&a).await.unwrap();
         store.create_photo(&b).await.unwrap();
-        let q = |project_ids: Option<Vec<ProjectId>>, photographer_ids: Option<Vec<PhotographerId>>| PhotoQuery {
-            scope: PhotoScope::Operator { operator: mine.operator, project_ids, photographer_ids },
+        let q = |project_ids: Option<Vec<ProjectId>>,
+                 photographer_ids: Option<Vec<PhotographerId>>| PhotoQuery {
+            scope: PhotoScope::Operator {
+                operator: mine.operator,
+                project_ids,
+                photographer_ids,
+            },
             after: None,
             limit: 100,
         };
         let ids = |v: Vec<PhotoListing>| v.into_iter().map(|l| l.photo.id).collect::<Vec<_>>();
-        assert_eq!(ids(store.list_photos(&q(None, None)).await.unwrap()), vec![a.id], "{name}");
-        assert_eq!(ids(store.list_photos(&q(Some(vec![mine.project]), None)).await.unwrap()), vec![a.id]);
-        assert!(store.list_photos(&q(Some(vec![theirs.project]), None)).await.unwrap().is_empty(), "{name}: outside matches nothing");
-        assert_eq!(ids(store.list_photos(&q(None, Some(vec![mine.photographer]))).await.unwrap()), vec![a.id]);
-        assert!(store.list_photos(&q(None, Some(vec![theirs.photographer]))).await.unwrap().is_empty());
-        assert!(store.list_photos(&q(Some(vec![]), None)).await.unwrap().is_empty());
+        assert_eq!(
+            ids(store.list_photos(&q(None, None)).await.unwrap()),
+            vec![a.id],
+            "{name}"
+        );
+        assert_eq!(
+            ids(store
+                .list_photos(&q(Some(vec![mine.project]), None))
+                .await
+                .unwrap()),
+            vec![a.id]
+        );
+        assert!(
+            store
+                .list_photos(&q(Some(vec![theirs.project]), None))
+                .await
+                .unwrap()
+                .is_empty(),
+            "{name}: outside matches nothing"
+        );
+        assert_eq!(
+            ids(store
+                .list_photos(&q(None, Some(vec![mine.photographer])))
+                .await
+                .unwrap()),
+            vec![a.id]
+        );
+        assert!(
+            store
+                .list_photos(&q(None, Some(vec![theirs.photographer])))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            store
+                .list_photos(&q(Some(vec![]), None))
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 }
 
@@ -217,20 +369,58 @@ async fn deleting_a_photo_removes_faces_and_matches_and_enqueues_the_purge() {
         let s = new_selfie(user, t);
         store.create_selfie(&s).await.unwrap();
         store.mark_selfie_uploaded(s.id, &[], t).await.unwrap();
-        assert!(store.approve_selfie(s.id, &unit(0), &[], &[], t).await.unwrap());
-        let m = FaceMatch { user_id: user, project_id: w.project, photo_id: p.id, distance: 0.1 };
-        store.record_matches(w.project, user, s.id, &[m], 1).await.unwrap();
-        assert_eq!(store.matches_of_user(user).await.unwrap().len(), 1, "{name}");
+        assert!(
+            store
+                .approve_selfie(s.id, &unit(0), &[], &[], t)
+                .await
+                .unwrap()
+        );
+        let m = FaceMatch {
+            user_id: user,
+            project_id: w.project,
+            photo_id: p.id,
+            distance: 0.1,
+        };
+        store
+            .record_matches(w.project, user, s.id, &[m], 1)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.matches_of_user(user).await.unwrap().len(),
+            1,
+            "{name}"
+        );
 
         let purge = JobPayload::PurgeObjects {
-            targets: vec![PurgeTarget::Photo { project_id: w.project, photo_id: p.id }],
+            targets: vec![PurgeTarget::Photo {
+                project_id: w.project,
+                photo_id: p.id,
+            }],
         };
-        assert!(store.delete_photo(p.id, &[purge.clone()], t).await.unwrap());
+        assert!(
+            store
+                .delete_photo(p.id, std::slice::from_ref(&purge), t)
+                .await
+                .unwrap()
+        );
         assert!(store.photo(p.id).await.unwrap().is_none(), "{name}");
-        assert!(store.faces_after(w.project, 0, 10).await.unwrap().is_empty(), "{name}: faces gone");
-        assert!(store.matches_of_user(user).await.unwrap().is_empty(), "{name}: matches gone");
+        assert!(
+            store
+                .faces_after(w.project, 0, 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{name}: faces gone"
+        );
+        assert!(
+            store.matches_of_user(user).await.unwrap().is_empty(),
+            "{name}: matches gone"
+        );
         let queued = store.list(Some(JobStatus::Queued), 10).await.unwrap();
-        assert!(queued.iter().any(|j| j.payload == purge), "{name}: purge enqueued");
+        assert!(
+            queued.iter().any(|j| j.payload == purge),
+            "{name}: purge enqueued"
+        );
     }
 }
 
@@ -243,10 +433,20 @@ async fn uploads_still_awaited_are_found_and_expired() {
         let fresh = new_photo(&w, None, t);
         store.create_photo(&old).await.unwrap();
         store.create_photo(&fresh).await.unwrap();
-        let pending = store.pending_photo_uploads(t - Duration::from_secs(30), 10).await.unwrap();
-        assert_eq!(pending.iter().map(|p| p.id).collect::<Vec<_>>(), vec![old.id], "{name}");
+        let pending = store
+            .pending_photo_uploads(t - Duration::from_secs(30), 10)
+            .await
+            .unwrap();
+        assert_eq!(
+            pending.iter().map(|p| p.id).collect::<Vec<_>>(),
+            vec![old.id],
+            "{name}"
+        );
         store.expire_photo(old.id).await.unwrap();
-        assert_eq!(store.photo(old.id).await.unwrap().unwrap().status, PhotoStatus::Expired);
+        assert_eq!(
+            store.photo(old.id).await.unwrap().unwrap().status,
+            PhotoStatus::Expired
+        );
         assert_eq!(store.expired_photos(t).await.unwrap().len(), 1, "{name}");
 
         let user = UserId::new();
@@ -254,7 +454,11 @@ async fn uploads_still_awaited_are_found_and_expired() {
         store.create_selfie(&s).await.unwrap();
         assert_eq!(store.pending_selfie_uploads(t, 10).await.unwrap().len(), 1);
         store.expire_selfie(s.id).await.unwrap();
-        assert_eq!(store.selfie(s.id).await.unwrap().unwrap().status, SelfieStatus::Expired, "{name}");
+        assert_eq!(
+            store.selfie(s.id).await.unwrap().unwrap().status,
+            SelfieStatus::Expired,
+            "{name}"
+        );
         // a late arrival still completes
         assert!(store.mark_selfie_uploaded(s.id, &[], t).await.unwrap());
     }
@@ -266,66 +470,210 @@ async fn selfies_consents_approval_and_erasure() {
         let w = world(&store).await;
         let user = UserId::new();
         let t = now();
-        store.grant_consent(user, ConsentPurpose::BiometricProcessing, t).await.unwrap();
         store
-            .grant_consent(user, ConsentPurpose::BiometricProcessing, t + Duration::from_secs(5))
+            .grant_consent(user, ConsentPurpose::BiometricProcessing, t)
+            .await
+            .unwrap();
+        store
+            .grant_consent(
+                user,
+                ConsentPurpose::BiometricProcessing,
+                t + Duration::from_secs(5),
+            )
             .await
             .unwrap();
         let consents = store.consents(user).await.unwrap();
-        assert_eq!(consents, vec![Consent { purpose: ConsentPurpose::BiometricProcessing, granted_at: t }], "{name}: first grant kept");
-        assert!(store.has_consent(user, ConsentPurpose::BiometricProcessing).await.unwrap());
+        assert_eq!(
+            consents,
+            vec![Consent {
+                purpose: ConsentPurpose::BiometricProcessing,
+                granted_at: t
+            }],
+            "{name}: first grant kept"
+        );
+        assert!(
+            store
+                .has_consent(user, ConsentPurpose::BiometricProcessing)
+                .await
+                .unwrap()
+        );
         store.join(w.project, user, &[], t).await.unwrap();
 
         let first = new_selfie(user, t - Duration::from_secs(60));
         let second = new_selfie(user, t);
         store.create_selfie(&first).await.unwrap();
         store.create_selfie(&second).await.unwrap();
-        assert_eq!(store.latest_selfie(user).await.unwrap().unwrap().id, second.id, "{name}");
-        assert_eq!(store.selfie_by_key(user, first.key_timestamp_ms).await.unwrap().unwrap().id, first.id);
+        assert_eq!(
+            store.latest_selfie(user).await.unwrap().unwrap().id,
+            second.id,
+            "{name}"
+        );
+        assert_eq!(
+            store
+                .selfie_by_key(user, first.key_timestamp_ms)
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+            first.id
+        );
         store.mark_selfie_uploaded(first.id, &[], t).await.unwrap();
-        assert!(store.approve_selfie(first.id, &unit(1), &[], &[], t).await.unwrap());
-        assert_eq!(store.approved_embedding(user).await.unwrap(), Some((first.id, unit(1))), "{name}");
-        assert_eq!(store.members_with_approved_selfie(w.project).await.unwrap(), vec![user]);
-        assert!(!store.approve_selfie(first.id, &unit(1), &[], &[], t).await.unwrap(), "{name}: only while processing");
+        assert!(
+            store
+                .approve_selfie(first.id, &unit(1), &[], &[], t)
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            store.approved_embedding(user).await.unwrap(),
+            Some((first.id, unit(1))),
+            "{name}"
+        );
+        assert_eq!(
+            store.members_with_approved_selfie(w.project).await.unwrap(),
+            vec![user]
+        );
+        assert!(
+            !store
+                .approve_selfie(first.id, &unit(1), &[], &[], t)
+                .await
+                .unwrap(),
+            "{name}: only while processing"
+        );
 
         // A newer approval replaces the older selfie, its matches and progress.
         let p = new_photo(&w, None, t);
         store.create_photo(&p).await.unwrap();
         store
-            .record_matches(w.project, user, first.id, &[FaceMatch { user_id: user, project_id: w.project, photo_id: p.id, distance: 0.2 }], 5)
+            .record_matches(
+                w.project,
+                user,
+                first.id,
+                &[FaceMatch {
+                    user_id: user,
+                    project_id: w.project,
+                    photo_id: p.id,
+                    distance: 0.2,
+                }],
+                5,
+            )
             .await
             .unwrap();
         store.mark_selfie_uploaded(second.id, &[], t).await.unwrap();
-        let cluster = JobPayload::ClusterFaces { project_id: w.project, user_id: user };
-        assert!(store.approve_selfie(second.id, &unit(2), &[first.id], &[cluster.clone()], t).await.unwrap());
-        assert!(store.selfie(first.id).await.unwrap().is_none(), "{name}: superseded row gone");
-        assert!(store.matches_of_user(user).await.unwrap().is_empty(), "{name}: old matches gone");
-        assert_eq!(store.match_progress(w.project, user, second.id).await.unwrap(), 0, "{name}: progress reset");
-        assert!(store.list(Some(JobStatus::Queued), 10).await.unwrap().iter().any(|j| j.payload == cluster));
+        let cluster = JobPayload::ClusterFaces {
+            project_id: w.project,
+            user_id: user,
+        };
+        assert!(
+            store
+                .approve_selfie(
+                    second.id,
+                    &unit(2),
+                    &[first.id],
+                    std::slice::from_ref(&cluster),
+                    t
+                )
+                .await
+                .unwrap()
+        );
+        assert!(
+            store.selfie(first.id).await.unwrap().is_none(),
+            "{name}: superseded row gone"
+        );
+        assert!(
+            store.matches_of_user(user).await.unwrap().is_empty(),
+            "{name}: old matches gone"
+        );
+        assert_eq!(
+            store
+                .match_progress(w.project, user, second.id)
+                .await
+                .unwrap(),
+            0,
+            "{name}: progress reset"
+        );
+        assert!(
+            store
+                .list(Some(JobStatus::Queued), 10)
+                .await
+                .unwrap()
+                .iter()
+                .any(|j| j.payload == cluster)
+        );
 
         // Rejection and failure keep their reasons.
         let third = new_selfie(user, t + Duration::from_secs(1));
         store.create_selfie(&third).await.unwrap();
-        store.reject_selfie(third.id, RejectionReason::MultipleFaces, t).await.unwrap();
+        store
+            .reject_selfie(third.id, RejectionReason::MultipleFaces, t)
+            .await
+            .unwrap();
         let got = store.selfie(third.id).await.unwrap().unwrap();
-        assert_eq!((got.status, got.rejection_reason), (SelfieStatus::Rejected, Some(RejectionReason::MultipleFaces)));
+        assert_eq!(
+            (got.status, got.rejection_reason),
+            (SelfieStatus::Rejected, Some(RejectionReason::MultipleFaces))
+        );
         assert!(got.processed_at.is_some());
         let fourth = new_selfie(user, t + Duration::from_secs(2));
         store.create_selfie(&fourth).await.unwrap();
-        store.fail_selfie(fourth.id, FailureReason::RetinaUnavailable, t).await.unwrap();
-        assert_eq!(store.selfie(fourth.id).await.unwrap().unwrap().failure_reason, Some(FailureReason::RetinaUnavailable));
+        store
+            .fail_selfie(fourth.id, FailureReason::RetinaUnavailable, t)
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .selfie(fourth.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .failure_reason,
+            Some(FailureReason::RetinaUnavailable)
+        );
 
         // Revocation erases every biometric row.
         store
-            .record_matches(w.project, user, second.id, &[FaceMatch { user_id: user, project_id: w.project, photo_id: p.id, distance: 0.2 }], 5)
+            .record_matches(
+                w.project,
+                user,
+                second.id,
+                &[FaceMatch {
+                    user_id: user,
+                    project_id: w.project,
+                    photo_id: p.id,
+                    distance: 0.2,
+                }],
+                5,
+            )
             .await
             .unwrap();
-        store.erase_biometrics(user, Some(ConsentPurpose::BiometricProcessing), &[], t).await.unwrap();
+        store
+            .erase_biometrics(user, Some(ConsentPurpose::BiometricProcessing), &[], t)
+            .await
+            .unwrap();
         assert!(store.selfies_of(user).await.unwrap().is_empty(), "{name}");
-        assert!(store.approved_embedding(user).await.unwrap().is_none(), "{name}");
-        assert!(store.matches_of_user(user).await.unwrap().is_empty(), "{name}");
-        assert_eq!(store.match_progress(w.project, user, second.id).await.unwrap(), 0, "{name}");
-        assert!(!store.has_consent(user, ConsentPurpose::BiometricProcessing).await.unwrap(), "{name}");
+        assert!(
+            store.approved_embedding(user).await.unwrap().is_none(),
+            "{name}"
+        );
+        assert!(
+            store.matches_of_user(user).await.unwrap().is_empty(),
+            "{name}"
+        );
+        assert_eq!(
+            store
+                .match_progress(w.project, user, second.id)
+                .await
+                .unwrap(),
+            0,
+            "{name}"
+        );
+        assert!(
+            !store
+                .has_consent(user, ConsentPurpose::BiometricProcessing)
+                .await
+                .unwrap(),
+            "{name}"
+        );
     }
 }
 
@@ -339,33 +687,97 @@ async fn faces_are_numbered_in_order_and_matches_keep_the_closest() {
             let p = new_photo(&w, Some(t - Duration::from_secs(i * 60)), t);
             store.create_photo(&p).await.unwrap();
             store.mark_photo_uploaded(p.id, &[], t).await.unwrap();
-            store.store_faces(p.id, &[unit(i as usize), unit(10)], &[], t).await.unwrap();
+            store
+                .store_faces(p.id, &[unit(i as usize), unit(10)], &[], t)
+                .await
+                .unwrap();
             photos.push(p);
         }
         let faces = store.faces_after(w.project, 0, 100).await.unwrap();
-        assert_eq!(faces.iter().map(|f| f.seq).collect::<Vec<_>>(), vec![1, 2, 3, 4, 5, 6], "{name}");
+        assert_eq!(
+            faces.iter().map(|f| f.seq).collect::<Vec<_>>(),
+            vec![1, 2, 3, 4, 5, 6],
+            "{name}"
+        );
         assert_eq!(faces[2].photo_id, photos[1].id);
         assert_eq!(faces[2].embedding, unit(1));
-        assert_eq!(store.faces_after(w.project, 4, 100).await.unwrap().len(), 2, "{name}: resumes after");
+        assert_eq!(
+            store.faces_after(w.project, 4, 100).await.unwrap().len(),
+            2,
+            "{name}: resumes after"
+        );
         assert!(store.photo(photos[0].id).await.unwrap().unwrap().faces_done);
 
         let user = UserId::new();
         let s = new_selfie(user, t);
         store.create_selfie(&s).await.unwrap();
         store.mark_selfie_uploaded(s.id, &[], t).await.unwrap();
-        store.approve_selfie(s.id, &unit(0), &[], &[], t).await.unwrap();
-        let m = |photo: PhotoId, distance| FaceMatch { user_id: user, project_id: w.project, photo_id: photo, distance };
-        store.record_matches(w.project, user, s.id, &[m(photos[0].id, 0.3), m(photos[1].id, 0.4)], 4).await.unwrap();
-        store.record_matches(w.project, user, s.id, &[m(photos[0].id, 0.1), m(photos[1].id, 0.45)], 6).await.unwrap();
-        assert_eq!(store.match_progress(w.project, user, s.id).await.unwrap(), 6, "{name}");
+        store
+            .approve_selfie(s.id, &unit(0), &[], &[], t)
+            .await
+            .unwrap();
+        let m = |photo: PhotoId, distance| FaceMatch {
+            user_id: user,
+            project_id: w.project,
+            photo_id: photo,
+            distance,
+        };
+        store
+            .record_matches(
+                w.project,
+                user,
+                s.id,
+                &[m(photos[0].id, 0.3), m(photos[1].id, 0.4)],
+                4,
+            )
+            .await
+            .unwrap();
+        store
+            .record_matches(
+                w.project,
+                user,
+                s.id,
+                &[m(photos[0].id, 0.1), m(photos[1].id, 0.45)],
+                6,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            store.match_progress(w.project, user, s.id).await.unwrap(),
+            6,
+            "{name}"
+        );
         let got = store.matched_photos(w.project, user).await.unwrap();
-        assert_eq!(got.iter().map(|m| m.photo_id).collect::<Vec<_>>(), vec![photos[0].id, photos[1].id], "{name}: listing order");
-        assert!((got[0].distance - 0.1).abs() < 1e-6, "{name}: closer replaces");
-        assert!((got[1].distance - 0.4).abs() < 1e-6, "{name}: farther does not");
+        assert_eq!(
+            got.iter().map(|m| m.photo_id).collect::<Vec<_>>(),
+            vec![photos[0].id, photos[1].id],
+            "{name}: listing order"
+        );
+        assert!(
+            (got[0].distance - 0.1).abs() < 1e-6,
+            "{name}: closer replaces"
+        );
+        assert!(
+            (got[1].distance - 0.4).abs() < 1e-6,
+            "{name}: farther does not"
+        );
 
         // Matches for a selfie that is no longer the approved one are dropped.
-        store.record_matches(w.project, user, SelfieId::new(), &[m(photos[2].id, 0.0)], 99).await.unwrap();
-        assert_eq!(store.matched_photos(w.project, user).await.unwrap().len(), 2, "{name}");
+        store
+            .record_matches(
+                w.project,
+                user,
+                SelfieId::new(),
+                &[m(photos[2].id, 0.0)],
+                99,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            store.matched_photos(w.project, user).await.unwrap().len(),
+            2,
+            "{name}"
+        );
     }
 }
 
@@ -384,12 +796,25 @@ async fn concurrent_face_inserts_commit_in_sequence_order() {
         let mut handles = Vec::new();
         for id in ids {
             let s = store.clone();
-            handles.push(tokio::spawn(async move { s.store_faces(id, &[unit(1), unit(2), unit(3)], &[], t).await }));
+            handles.push(tokio::spawn(async move {
+                s.store_faces(id, &[unit(1), unit(2), unit(3)], &[], t)
+                    .await
+            }));
         }
         for h in handles {
             h.await.unwrap().unwrap();
         }
-        let seqs: Vec<i64> = store.faces_after(w.project, 0, 100).await.unwrap().iter().map(|f| f.seq).collect();
-        assert_eq!(seqs, (1..=24).collect::<Vec<_>>(), "{name}: no gaps, no duplicates");
+        let seqs: Vec<i64> = store
+            .faces_after(w.project, 0, 100)
+            .await
+            .unwrap()
+            .iter()
+            .map(|f| f.seq)
+            .collect();
+        assert_eq!(
+            seqs,
+            (1..=24).collect::<Vec<_>>(),
+            "{name}: no gaps, no duplicates"
+        );
     }
 }
