@@ -8,7 +8,9 @@
 //! - [`jwt::JwtAuthenticator`]: bearer tokens.
 //! - [`clock::SystemClock`].
 
+pub mod assemble;
 pub mod clock;
+pub mod config;
 pub mod devstore;
 pub mod jwt;
 pub mod retina;

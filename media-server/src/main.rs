@@ -1,1 +1,91 @@
-fn main() {}
+use std::process::ExitCode;
+
+use media_adapters::config::{Config, StorageConfig};
+use media_server::server::{Role, start};
+use tracing_subscriber::EnvFilter;
+
+const USAGE: &str = "usage: media-server [--role api|worker|all]\n\
+Configuration comes from the environment and a .env file (see README.md).";
+
+fn parse_role() -> Result<Role, String> {
+    let mut args = std::env::args().skip(1);
+    let mut role = Role::All;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--role" => {
+                let v = args
+                    .next()
+                    .ok_or("--role needs a value: api, worker or all")?;
+                role =
+                    Role::parse(&v).ok_or(format!("--role {v:?}: expected api, worker or all"))?;
+            }
+            s if s.starts_with("--role=") => {
+                let v = &s["--role=".len()..];
+                role =
+                    Role::parse(v).ok_or(format!("--role {v:?}: expected api, worker or all"))?;
+            }
+            "-h" | "--help" => return Err(USAGE.to_owned()),
+            other => return Err(format!("unexpected argument {other:?}\n{USAGE}")),
+        }
+    }
+    Ok(role)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let role = match parse_role() {
+        Ok(r) => r,
+        Err(msg) => {
+            eprintln!("{msg}");
+            return ExitCode::from(2);
+        }
+    };
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("media-server: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let json = std::env::var("LOG_FORMAT").is_ok_and(|f| f == "json");
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,aws=warn,hyper=warn"));
+    if json {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .json()
+            .init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).init();
+    }
+
+    let running = match start(&config, role).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("media-server: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(addr) = running.addr {
+        tracing::info!(%addr, ?role, "media-server listening");
+    }
+    if let StorageConfig::Embedded { root, .. } = &config.storage
+        && let Some(store) = running.assembled.devstore_addr
+    {
+        tracing::info!(%store, root = %root.display(), "embedded S3-compatible store (development)");
+    }
+    if config.jwt_dev_secret {
+        eprintln!(
+            "\nDevelopment mode: no JWT key is configured, so tokens are signed with the secret in {}/jwt-secret.\n\
+             Mint one with, for example:\n  cargo run -q -p media-cli -- token --sub $(cat /proc/sys/kernel/random/uuid) --aud backoffice --role operator\n",
+            config.data_dir.display()
+        );
+    }
+    if config.retina.is_none() {
+        tracing::warn!(
+            "RETINA_URL is not set: selfies and photo faces wait until it is configured"
+        );
+    }
+    running.until_signal().await;
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,91 @@
+//! Builds the core on the adapters a [`Config`] names: what the server, the
+//! CLI and the examples share.
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+
+use media_core::Error;
+use media_core::error::Result;
+use media_core::ports::{FaceEmbedder, Storage};
+use media_core::service::{Media, Ports};
+
+use crate::clock::SystemClock;
+use crate::config::{Config, StorageConfig};
+use crate::devstore::DevStore;
+use crate::jwt::JwtAuthenticator;
+use crate::retina::{NoRetina, RetinaClient};
+use crate::s3::S3Storage;
+use crate::sql::SqlStore;
+
+/// The service and the adapters behind it.
+pub struct Assembled {
+    pub media: Media,
+    pub database: SqlStore,
+    pub storage: Arc<S3Storage>,
+    pub authenticator: Arc<JwtAuthenticator>,
+    /// The embedded store, when no remote one is configured; kept alive here.
+    pub devstore: Option<DevStore>,
+    /// Keys of completed PUTs reported by the embedded store.
+    pub put_events: Option<mpsc::UnboundedReceiver<String>>,
+}
+
+impl std::fmt::Debug for Assembled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Assembled")
+            .field("database", &self.database)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Connects everything. `report_puts` asks the embedded store to report
+/// completed uploads (the server does; the CLI does not).
+pub async fn assemble(config: &Config, report_puts: bool) -> Result<Assembled> {
+    let database =
+        SqlStore::connect(&config.database_url, config.settings.job_max_attempts).await?;
+    let (devstore, storage, put_events) = match &config.storage {
+        StorageConfig::Embedded { root, addr, bucket } => {
+            let (tx, rx) = if report_puts {
+                let (tx, rx) = mpsc::unbounded_channel();
+                (Some(tx), Some(rx))
+            } else {
+                (None, None)
+            };
+            let dev = DevStore::start(root, *addr, bucket, tx).await?;
+            let storage = dev.storage();
+            (Some(dev), storage, rx)
+        }
+        StorageConfig::Remote(s3) => (None, S3Storage::new(s3), None),
+    };
+    let storage = Arc::new(storage);
+    let embedder: Arc<dyn FaceEmbedder> = match &config.retina {
+        Some(r) => Arc::new(RetinaClient::new(r.clone())?),
+        None => Arc::new(NoRetina),
+    };
+    let authenticator = Arc::new(
+        JwtAuthenticator::new(config.jwt.clone())
+            .map_err(|e| Error::invalid(format!("JWT configuration: {e}")))?,
+    );
+    let db = Arc::new(database.clone());
+    let media = Media::new(
+        Ports {
+            directory: db.clone(),
+            photos: db.clone(),
+            selfies: db.clone(),
+            faces: db.clone(),
+            queue: db,
+            storage: storage.clone() as Arc<dyn Storage>,
+            clock: Arc::new(SystemClock),
+            embedder,
+        },
+        config.settings.clone(),
+    );
+    Ok(Assembled {
+        media,
+        database,
+        storage,
+        authenticator,
+        devstore,
+        put_events,
+    })
+}

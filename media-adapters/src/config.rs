@@ -1,0 +1,380 @@
+//! Configuration from the environment (and a `.env` file), SPEC §6. Shared
+//! by the server and the CLI so both see the same database, store and keys.
+//! An invalid value is an error naming the variable, in one line.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use media_core::Settings;
+
+use crate::jwt::JwtConfig;
+use crate::retina::RetinaConfig;
+use crate::s3::S3Config;
+
+/// One line naming the variable and the problem.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(pub String);
+
+#[derive(Clone, Debug)]
+pub enum StorageConfig {
+    /// The in-process S3-compatible store (development).
+    Embedded {
+        root: PathBuf,
+        addr: SocketAddr,
+        bucket: String,
+    },
+    /// R2 or another S3-compatible store.
+    Remote(S3Config),
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub storage: StorageConfig,
+    pub retina: Option<RetinaConfig>,
+    pub jwt: JwtConfig,
+    /// True when no JWT key was configured and a development secret from
+    /// `data/jwt-secret` is in use.
+    pub jwt_dev_secret: bool,
+    pub worker_concurrency: usize,
+    pub webhook_secret: Option<String>,
+    pub settings: Settings,
+}
+
+type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+fn parse<T: std::str::FromStr>(
+    get: Lookup<'_>,
+    var: &str,
+    default: T,
+    check: impl Fn(&T) -> bool,
+    what: &str,
+) -> Result<T, ConfigError> {
+    match get(var) {
+        None => Ok(default),
+        Some(raw) => raw
+            .trim()
+            .parse::<T>()
+            .ok()
+            .filter(|v| check(v))
+            .ok_or_else(|| ConfigError(format!("{var}={raw:?} is not {what}"))),
+    }
+}
+
+impl Config {
+    /// Reads `.env` (when present) into the process environment, then the environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        if let Err(e) = dotenvy::dotenv()
+            && !e.not_found()
+        {
+            return Err(ConfigError(format!(".env: {e}")));
+        }
+        Self::from_lookup(&|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+    }
+
+    pub fn from_lookup(get: Lookup<'_>) -> Result<Self, ConfigError> {
+        let addr_raw = get("MEDIA_ADDR").or_else(|| get("PORT").map(|p| format!("0.0.0.0:{p}")));
+        let addr = match addr_raw {
+            None => SocketAddr::from(([0, 0, 0, 0], 3003)),
+            Some(raw) => raw.parse().map_err(|_| {
+                ConfigError(format!(
+                    "MEDIA_ADDR/PORT {raw:?} is not an address like 0.0.0.0:3003"
+                ))
+            })?,
+        };
+        let data_dir = PathBuf::from(get("MEDIA_DATA_DIR").unwrap_or_else(|| "data".into()));
+        let database_url = get("DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("media.db").display()));
+        if crate::sql::Backend::of_url(&database_url).is_none() {
+            return Err(ConfigError(
+                "DATABASE_URL must start with postgres:// or sqlite:".into(),
+            ));
+        }
+
+        let storage = match get("R2_ENDPOINT") {
+            None => {
+                let raw = get("MEDIA_STORAGE_ADDR").unwrap_or_else(|| "127.0.0.1:3004".into());
+                let addr = raw.parse().map_err(|_| {
+                    ConfigError(format!(
+                        "MEDIA_STORAGE_ADDR={raw:?} is not an address like 127.0.0.1:3004"
+                    ))
+                })?;
+                StorageConfig::Embedded {
+                    root: data_dir.join("objects"),
+                    addr,
+                    bucket: get("R2_BUCKET").unwrap_or_else(|| "media".into()),
+                }
+            }
+            Some(endpoint) => {
+                if !(endpoint.starts_with("https://") || endpoint.starts_with("http://")) {
+                    return Err(ConfigError(format!(
+                        "R2_ENDPOINT={endpoint:?} must be an http(s) URL"
+                    )));
+                }
+                let need = |var: &str| {
+                    get(var).ok_or_else(|| {
+                        ConfigError(format!("{var} is required when R2_ENDPOINT is set"))
+                    })
+                };
+                StorageConfig::Remote(S3Config {
+                    endpoint,
+                    bucket: need("R2_BUCKET")?,
+                    region: get("R2_REGION").unwrap_or_else(|| "auto".into()),
+                    access_key_id: need("R2_ACCESS_KEY_ID")?,
+                    secret_access_key: need("R2_SECRET_ACCESS_KEY")?,
+                    public_url: get("R2_PUBLIC_URL"),
+                })
+            }
+        };
+
+        let retina = match get("RETINA_URL") {
+            None => None,
+            Some(url) => {
+                if !(url.starts_with("https://") || url.starts_with("http://")) {
+                    return Err(ConfigError(format!(
+                        "RETINA_URL={url:?} must be an http(s) URL"
+                    )));
+                }
+                let ms = parse(
+                    get,
+                    "RETINA_TIMEOUT_MS",
+                    10_000u64,
+                    |v| (100..=600_000).contains(v),
+                    "a number of milliseconds from 100 to 600000",
+                )?;
+                Some(RetinaConfig {
+                    url,
+                    api_key: get("RETINA_API_KEY"),
+                    timeout: Duration::from_millis(ms),
+                })
+            }
+        };
+
+        let public_key_pem = match get("JWT_PUBLIC_KEY_FILE") {
+            None => None,
+            Some(path) => Some(
+                std::fs::read_to_string(&path)
+                    .map_err(|e| ConfigError(format!("JWT_PUBLIC_KEY_FILE={path:?}: {e}")))?,
+            ),
+        };
+        let mut jwt = JwtConfig {
+            secret: get("JWT_SECRET"),
+            media_secret: get("JWT_MEDIA_SECRET"),
+            backoffice_secret: get("JWT_BACKOFFICE_SECRET"),
+            public_key_pem,
+            issuer: get("JWT_ISSUER"),
+        };
+        for (var, secret) in [
+            ("JWT_SECRET", &jwt.secret),
+            ("JWT_MEDIA_SECRET", &jwt.media_secret),
+            ("JWT_BACKOFFICE_SECRET", &jwt.backoffice_secret),
+        ] {
+            if secret.as_ref().is_some_and(|s| s.len() < 16) {
+                return Err(ConfigError(format!("{var} is shorter than 16 bytes")));
+            }
+        }
+        let jwt_dev_secret = jwt.is_empty();
+        if jwt_dev_secret {
+            jwt.secret = Some(dev_secret(&data_dir)?);
+        }
+
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let worker_concurrency = parse(
+            get,
+            "WORKER_CONCURRENCY",
+            cpus,
+            |v| (1..=256).contains(v),
+            "a number from 1 to 256",
+        )?;
+        let d = Settings::default();
+        let settings = Settings {
+            max_upload_bytes: parse(
+                get,
+                "MAX_UPLOAD_BYTES",
+                d.max_upload_bytes,
+                |v| *v > 0,
+                "a positive number of bytes",
+            )?,
+            max_image_pixels: parse(
+                get,
+                "MAX_IMAGE_PIXELS",
+                d.max_image_pixels,
+                |v| *v > 0,
+                "a positive number of pixels",
+            )?,
+            watermark_text: get("WATERMARK_TEXT").unwrap_or(d.watermark_text),
+            watermark_max_edge: parse(
+                get,
+                "WATERMARK_MAX_EDGE",
+                d.watermark_max_edge,
+                |v| (16..=16_384).contains(v),
+                "a number of pixels from 16 to 16384",
+            )?,
+            match_max_distance: parse(
+                get,
+                "MATCH_MAX_DISTANCE",
+                d.match_max_distance,
+                |v| (0.0..=2.0).contains(v),
+                "a cosine distance from 0 to 2",
+            )?,
+            selfie_min_score: parse(
+                get,
+                "SELFIE_MIN_SCORE",
+                d.selfie_min_score,
+                |v| (0.0..=1.0).contains(v),
+                "a score from 0 to 1",
+            )?,
+            upload_grace: Duration::from_secs(parse(
+                get,
+                "UPLOAD_GRACE_SECONDS",
+                d.upload_grace.as_secs(),
+                |_| true,
+                "a number of seconds",
+            )?),
+            job_max_attempts: parse(
+                get,
+                "JOB_MAX_ATTEMPTS",
+                d.job_max_attempts,
+                |v| (1..=100).contains(v),
+                "a number from 1 to 100",
+            )?,
+        };
+        Ok(Self {
+            addr,
+            data_dir,
+            database_url,
+            storage,
+            retina,
+            jwt,
+            jwt_dev_secret,
+            worker_concurrency,
+            webhook_secret: get("STORAGE_WEBHOOK_SECRET"),
+            settings,
+        })
+    }
+}
+
+/// The development JWT secret: created once in `data/jwt-secret` (mode 0600).
+fn dev_secret(data_dir: &Path) -> Result<String, ConfigError> {
+    let path = data_dir.join("jwt-secret");
+    if let Ok(s) = std::fs::read_to_string(&path) {
+        let s = s.trim().to_owned();
+        if s.len() >= 32 {
+            return Ok(s);
+        }
+    }
+    let fail = |e: std::io::Error| {
+        ConfigError(format!(
+            "cannot write the development JWT secret {}: {e}",
+            path.display()
+        ))
+    };
+    std::fs::create_dir_all(data_dir).map_err(fail)?;
+    let secret = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    use std::io::Write;
+    let mut file = options.open(&path).map_err(fail)?;
+    file.write_all(secret.as_bytes()).map_err(fail)?;
+    Ok(secret)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let dir = std::env::temp_dir().join(format!("media-config-{}", uuid::Uuid::new_v4()));
+        let mut map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        map.entry("MEDIA_DATA_DIR".into())
+            .or_insert(dir.display().to_string());
+        Config::from_lookup(&|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_ones() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.addr.to_string(), "0.0.0.0:3003");
+        assert!(c.database_url.starts_with("sqlite://") && c.database_url.ends_with("media.db"));
+        assert!(
+            matches!(c.storage, StorageConfig::Embedded { ref bucket, addr, .. } if bucket == "media" && addr.to_string() == "127.0.0.1:3004")
+        );
+        assert!(c.jwt_dev_secret && c.jwt.secret.as_ref().is_some_and(|s| s.len() >= 32));
+        assert!(c.retina.is_none());
+        assert_eq!(c.settings, Settings::default());
+        // The secret is kept: a second read gives the same one, mode 0600.
+        let dir = c.data_dir.clone();
+        let again = config(&[("MEDIA_DATA_DIR", dir.to_str().unwrap())]).unwrap();
+        assert_eq!(again.jwt.secret, c.jwt.secret);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.join("jwt-secret"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn invalid_values_name_their_variable() {
+        for (var, value) in [
+            ("PORT", "eighty"),
+            ("DATABASE_URL", "mysql://x"),
+            ("WORKER_CONCURRENCY", "0"),
+            ("MATCH_MAX_DISTANCE", "3"),
+            ("SELFIE_MIN_SCORE", "x"),
+            ("MAX_UPLOAD_BYTES", "-1"),
+            ("JOB_MAX_ATTEMPTS", "0"),
+            ("RETINA_URL", "ftp://x"),
+            ("JWT_SECRET", "short"),
+            ("R2_ENDPOINT", "https://r2.example"),
+        ] {
+            let e = config(&[(var, value)]).unwrap_err();
+            assert!(e.to_string().contains(var), "{var}: {e}");
+            assert!(!e.to_string().contains('\n'));
+        }
+    }
+
+    #[test]
+    fn remote_storage_and_keys() {
+        let c = config(&[
+            ("PORT", "8003"),
+            ("R2_ENDPOINT", "https://acc.r2.cloudflarestorage.com"),
+            ("R2_BUCKET", "photos"),
+            ("R2_ACCESS_KEY_ID", "AK"),
+            ("R2_SECRET_ACCESS_KEY", "very-secret-value"),
+            ("JWT_SECRET", "0123456789abcdef0123"),
+            ("RETINA_URL", "http://127.0.0.1:9000"),
+        ])
+        .unwrap();
+        assert_eq!(c.addr.port(), 8003);
+        assert!(!c.jwt_dev_secret);
+        assert!(
+            matches!(c.storage, StorageConfig::Remote(ref s) if s.bucket == "photos" && s.region == "auto")
+        );
+        assert!(
+            !format!("{c:?}").contains("very-secret-value"),
+            "secrets stay out of Debug"
+        );
+        assert!(!format!("{c:?}").contains("0123456789abcdef0123"));
+    }
+}

@@ -1,0 +1,150 @@
+//! The HTTP API: routes, extractors, problem bodies.
+
+pub mod dto;
+pub mod extract;
+pub mod handlers;
+pub mod ops;
+pub mod problem;
+pub mod webhook;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use media_adapters::s3::S3Storage;
+use media_adapters::sql::SqlStore;
+use media_core::ports::Authenticator;
+use media_core::service::Media;
+
+use crate::metrics::Metrics;
+use problem::Problem;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub media: Media,
+    pub auth: Arc<dyn Authenticator>,
+    pub database: SqlStore,
+    pub storage: Arc<S3Storage>,
+    pub metrics: Arc<Metrics>,
+    pub webhook_secret: Option<String>,
+}
+
+async fn record_metrics(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = req.method().as_str().to_owned();
+    let started = Instant::now();
+    let resp = next.run(req).await;
+    s.metrics
+        .request(&method, &route, resp.status().as_u16(), started.elapsed());
+    resp
+}
+
+async fn fallback() -> Problem {
+    Problem::not_found()
+}
+
+pub fn router(state: AppState) -> Router {
+    let request_id = axum::http::HeaderName::from_static("x-request-id");
+    let v1 = Router::new()
+        .route("/v1/selfie/upload-url", post(handlers::selfie_upload_url))
+        .route(
+            "/v1/selfie/{selfieId}/complete",
+            post(handlers::complete_selfie),
+        )
+        .route(
+            "/v1/selfie",
+            get(handlers::selfie_status).delete(handlers::delete_selfie),
+        )
+        .route(
+            "/v1/photos/upload-url",
+            post(handlers::photo_upload_url_app),
+        )
+        .route(
+            "/v1/photos/{photoId}/complete",
+            post(handlers::complete_photo),
+        )
+        .route(
+            "/v1/photographers/me/photos/upload-url",
+            post(handlers::photo_upload_url_backoffice),
+        )
+        .route(
+            "/v1/photographers/me/projects/{projectId}/photos",
+            get(handlers::photographer_photos),
+        )
+        .route(
+            "/v1/photographers/me/projects/{projectId}/photos/{photoId}",
+            axum::routing::delete(handlers::photographer_delete),
+        )
+        .route("/v1/operators/me/photos", get(handlers::operator_photos))
+        .route(
+            "/v1/operators/me/projects/{projectId}/photos",
+            get(handlers::operator_project_photos),
+        )
+        .route(
+            "/v1/operators/me/projects/{projectId}/photos/{photoId}",
+            axum::routing::delete(handlers::operator_delete),
+        )
+        .route(
+            "/v1/operators/me/profile-picture/upload-url",
+            post(handlers::profile_upload_url),
+        )
+        .route(
+            "/v1/operators/me/profile-picture",
+            get(handlers::profile_picture),
+        )
+        .route("/v1/me/consents", get(handlers::consents))
+        .route(
+            "/v1/me/consents/{purpose}",
+            put(handlers::grant_consent).delete(handlers::revoke_consent),
+        )
+        .route(
+            "/v1/me/projects/{projectId}/photos",
+            get(handlers::my_photos),
+        );
+    // With no secret configured the webhook route does not exist (SPEC §3.10).
+    let v1 = if state.webhook_secret.is_some() {
+        v1.route("/v1/storage/events", post(webhook::storage_events))
+    } else {
+        v1
+    };
+    Router::new()
+        .merge(v1)
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .route("/openapi.json", get(ops::openapi))
+        .fallback(fallback)
+        .method_not_allowed_fallback(|| async {
+            Problem::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed on this route")
+                .into_response()
+        })
+        .layer(middleware::from_fn_with_state(state.clone(), record_metrics))
+        .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                let id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(30),
+        ))
+        .with_state(state)
+}

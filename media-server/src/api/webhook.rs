@@ -1,0 +1,110 @@
+//! `POST /v1/storage/events` (SPEC §3.10): S3-style and Cloudflare R2 event
+//! notifications, authenticated by a shared secret.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use serde_json::Value;
+
+use super::AppState;
+use super::problem::{ApiResult, Problem};
+
+/// Compares without an early exit, so timing reveals nothing of the secret.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Object keys of completed writes in either event form.
+pub fn event_keys(body: &Value) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut one = |event: &Value| {
+        // S3: {"Records":[{"eventName":"ObjectCreated:Put","s3":{"object":{"key":"…"}}}]}; keys are URL-encoded.
+        if let Some(records) = event.get("Records").and_then(Value::as_array) {
+            for r in records {
+                let created = r
+                    .get("eventName")
+                    .and_then(Value::as_str)
+                    .is_none_or(|n| n.starts_with("ObjectCreated"));
+                if let (true, Some(key)) =
+                    (created, r.pointer("/s3/object/key").and_then(Value::as_str))
+                {
+                    let plus_as_space = key.replace('+', " ");
+                    keys.push(
+                        percent_encoding::percent_decode_str(&plus_as_space)
+                            .decode_utf8_lossy()
+                            .into_owned(),
+                    );
+                }
+            }
+        }
+        // R2: {"action":"PutObject","object":{"key":"…"}}
+        if let (Some(action), Some(key)) = (
+            event.get("action").and_then(Value::as_str),
+            event.pointer("/object/key").and_then(Value::as_str),
+        ) && matches!(
+            action,
+            "PutObject" | "CompleteMultipartUpload" | "CopyObject"
+        ) {
+            keys.push(key.to_owned());
+        }
+    };
+    match body {
+        Value::Array(events) => events.iter().for_each(&mut one),
+        event => one(event),
+    }
+    keys
+}
+
+#[utoipa::path(post, path = "/v1/storage/events", tag = "storage",
+    request_body(content = Object, description = "S3 (`Records[].s3.object.key`) or R2 (`object.key`, `action`) event notification"),
+    responses((status = 204), (status = 400, body = Problem), (status = 401, body = Problem)),
+    security(("webhook" = [])))]
+pub async fn storage_events(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<StatusCode> {
+    let Some(secret) = s.webhook_secret.as_deref() else {
+        return Err(Problem::not_found());
+    };
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !constant_time_eq(token.trim().as_bytes(), secret.as_bytes()) {
+        return Err(Problem::unauthorized("wrong or missing webhook secret"));
+    }
+    let value: Value = serde_json::from_slice(&body)
+        .map_err(|e| Problem::invalid(format!("malformed event: {e}")))?;
+    s.media.storage_event(&event_keys(&value)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn both_event_forms_yield_their_keys() {
+        let s3 = json!({"Records": [
+            {"eventName": "ObjectCreated:Put", "s3": {"object": {"key": "photos/a/b/original.jpg"}}},
+            {"eventName": "ObjectRemoved:Delete", "s3": {"object": {"key": "gone"}}},
+            {"s3": {"object": {"key": "selfies%2Fu%2F1.jpg"}}}
+        ]});
+        assert_eq!(
+            event_keys(&s3),
+            vec!["photos/a/b/original.jpg", "selfies/u/1.jpg"]
+        );
+        let r2 = json!({"account": "x", "action": "PutObject", "bucket": "media", "object": {"key": "k1", "size": 3}});
+        assert_eq!(event_keys(&r2), vec!["k1"]);
+        let batch = json!([r2, {"action": "DeleteObject", "object": {"key": "k2"}}]);
+        assert_eq!(event_keys(&batch), vec!["k1"]);
+        assert!(event_keys(&json!({"nothing": true})).is_empty());
+        assert!(
+            constant_time_eq(b"abc", b"abc")
+                && !constant_time_eq(b"abc", b"abd")
+                && !constant_time_eq(b"ab", b"abc")
+        );
+    }
+}

@@ -1,0 +1,7 @@
+//! The media service's REST API (axum) and job workers, on `media-core` and
+//! `media-adapters`. `media-server` (the binary) runs [`server::start`].
+
+pub mod api;
+pub mod metrics;
+pub mod openapi;
+pub mod server;
