@@ -1,1 +1,187 @@
-fn main() {}
+//! `media-cli`: operator tasks on the same core and configuration as the server (SPEC §8).
+
+mod directory;
+mod jobs;
+mod pipeline;
+mod processing;
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+use media_adapters::assemble::{Assembled, assemble};
+use media_adapters::config::{Config, StorageConfig};
+
+#[derive(Parser)]
+#[command(
+    name = "media-cli",
+    version,
+    about = "Operators' tool for the media service (same configuration as media-server: environment and .env)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply database migrations.
+    Migrate,
+    /// Re-enqueue processing of photos.
+    Reprocess(processing::ReprocessArgs),
+    /// Delete photos (rows and objects) or orphaned objects.
+    Purge(processing::PurgeArgs),
+    /// Inspect and retry jobs.
+    Jobs {
+        #[command(subcommand)]
+        command: jobs::JobsCommand,
+    },
+    /// Manage operators, photographers, projects, assignments, members and consents.
+    Directory {
+        #[command(subcommand)]
+        command: directory::DirectoryCommand,
+    },
+    /// Print a token signed with the configured HS256 secret (development and tests).
+    Token {
+        #[arg(long)]
+        sub: uuid::Uuid,
+        /// media or backoffice
+        #[arg(long)]
+        aud: String,
+        /// user, photographer or operator
+        #[arg(long)]
+        role: String,
+        /// Lifetime, e.g. 30m, 1h, 7d
+        #[arg(long, default_value = "1h")]
+        ttl: String,
+    },
+    /// Run the image pipeline on local files.
+    Pipeline {
+        #[command(subcommand)]
+        command: pipeline::PipelineCommand,
+    },
+}
+
+/// A failure reported in one line.
+pub struct Failure(pub String);
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Self(e.to_string())
+    }
+}
+
+pub type CliResult<T = ()> = Result<T, Failure>;
+
+/// The configuration; an embedded store is opened privately (on a free port)
+/// so the CLI works beside a running server.
+pub fn config() -> CliResult<Config> {
+    let mut config = Config::from_env()?;
+    if let StorageConfig::Embedded { addr, .. } = &mut config.storage {
+        addr.set_port(0);
+    }
+    Ok(config)
+}
+
+pub async fn connect() -> CliResult<Assembled> {
+    Ok(assemble(&config()?, false).await?)
+}
+
+/// Asks on a terminal; refuses without `--yes` elsewhere.
+pub fn confirm(question: &str, yes: bool) -> CliResult {
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure(format!(
+            "{question}: refusing without --yes (not a terminal)"
+        )));
+    }
+    eprint!("{question} [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        Ok(())
+    } else {
+        Err(Failure("cancelled".into()))
+    }
+}
+
+pub fn parse_ttl(raw: &str) -> CliResult<Duration> {
+    let (num, unit) = raw.split_at(raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len()));
+    let n: u64 = num
+        .parse()
+        .map_err(|_| Failure(format!("--ttl {raw:?}: expected e.g. 30m, 1h, 7d")))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(Failure(format!("--ttl {raw:?}: unit must be s, m, h or d"))),
+    };
+    if secs == 0 {
+        return Err(Failure("--ttl must be positive".into()));
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+async fn run(cli: Cli) -> CliResult {
+    match cli.command {
+        Command::Migrate => {
+            let config = config()?;
+            let db = media_adapters::sql::SqlStore::connect(
+                &config.database_url,
+                config.settings.job_max_attempts,
+            )
+            .await?;
+            db.migrate().await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Reprocess(args) => processing::reprocess(args).await,
+        Command::Purge(args) => processing::purge(args).await,
+        Command::Jobs { command } => jobs::run(command).await,
+        Command::Directory { command } => directory::run(command).await,
+        Command::Token {
+            sub,
+            aud,
+            role,
+            ttl,
+        } => {
+            let audience = media_core::domain::Audience::parse(&aud)
+                .ok_or_else(|| Failure(format!("--aud {aud:?}: expected media or backoffice")))?;
+            let role = media_core::domain::Role::parse(&role).ok_or_else(|| {
+                Failure(format!(
+                    "--role {role:?}: expected user, photographer or operator"
+                ))
+            })?;
+            let config = config()?;
+            let token = media_adapters::jwt::mint_hs256(
+                &config.jwt,
+                sub,
+                audience,
+                role,
+                parse_ttl(&ttl)?,
+            )?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::Pipeline { command } => pipeline::run(command),
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(msg)) => {
+            let line = msg.lines().next().unwrap_or("failed");
+            eprintln!("media-cli: {line}");
+            ExitCode::FAILURE
+        }
+    }
+}
