@@ -161,7 +161,8 @@ pub async fn purge(args: PurgeArgs) -> CliResult {
     let media = &app.media;
     let report = if args.orphans {
         let preview = media.purge_orphans(true).await?;
-        if !args.dry_run && !(preview.objects.is_empty() && preview.photos.is_empty()) {
+        let nothing = preview.objects.is_empty() && preview.photos.is_empty();
+        if !args.dry_run && !nothing {
             confirm(
                 &format!(
                     "delete {} orphaned object(s) and {} expired upload(s)?",
