@@ -73,10 +73,13 @@ impl Config {
         {
             return Err(ConfigError(format!(".env: {e}")));
         }
-        Self::from_lookup(&|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        Self::from_lookup(&|k| std::env::var(k).ok())
     }
 
-    pub fn from_lookup(get: Lookup<'_>) -> Result<Self, ConfigError> {
+    /// Reads through `lookup`; an empty value counts as unset.
+    pub fn from_lookup(lookup: Lookup<'_>) -> Result<Self, ConfigError> {
+        let non_empty = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
+        let get: Lookup<'_> = &non_empty;
         let addr_raw = get("MEDIA_ADDR").or_else(|| get("PORT").map(|p| format!("0.0.0.0:{p}")));
         let addr = match addr_raw {
             None => SocketAddr::from(([0, 0, 0, 0], 3003)),
