@@ -44,7 +44,12 @@ pub async fn assemble(config: &Config, report_puts: bool) -> Result<Assembled> {
     let database =
         SqlStore::connect(&config.database_url, config.settings.job_max_attempts).await?;
     let (devstore, storage, put_events) = match &config.storage {
-        StorageConfig::Embedded { root, addr, bucket } => {
+        StorageConfig::Embedded {
+            root,
+            addr,
+            bucket,
+            public_url,
+        } => {
             let (tx, rx) = if report_puts {
                 let (tx, rx) = mpsc::unbounded_channel();
                 (Some(tx), Some(rx))
@@ -52,7 +57,9 @@ pub async fn assemble(config: &Config, report_puts: bool) -> Result<Assembled> {
                 (None, None)
             };
             let dev = DevStore::start(root, *addr, bucket, tx).await?;
-            let storage = dev.storage();
+            let mut s3 = dev.config().clone();
+            s3.public_url = public_url.clone();
+            let storage = S3Storage::new(&s3);
             (Some(dev), storage, rx)
         }
         StorageConfig::Remote(s3) => (None, S3Storage::new(s3), None),

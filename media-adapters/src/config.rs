@@ -24,6 +24,8 @@ pub enum StorageConfig {
         root: PathBuf,
         addr: SocketAddr,
         bucket: String,
+        /// `R2_PUBLIC_URL`, when set, for `fileUrl` references.
+        public_url: Option<String>,
     },
     /// R2 or another S3-compatible store.
     Remote(S3Config),
@@ -110,6 +112,7 @@ impl Config {
                     root: data_dir.join("objects"),
                     addr,
                     bucket: get("R2_BUCKET").unwrap_or_else(|| "media".into()),
+                    public_url: get("R2_PUBLIC_URL"),
                 }
             }
             Some(endpoint) => {

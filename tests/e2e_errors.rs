@@ -1,0 +1,484 @@
+//! Every 400/401/403/404/409 case of SPEC §2 over HTTP, and the URL rules of
+//! SPEC §1 (every URL presigned with its exact expiry, none public).
+
+mod common;
+
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use common::*;
+use media_core::domain::{Audience, Role};
+
+async fn problem(r: reqwest::Response, status: u16, code: &str) {
+    assert_eq!(r.status(), status);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    if status == 401 {
+        assert_eq!(r.headers()["www-authenticate"], "Bearer");
+    }
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status);
+    assert_eq!(body["type"], "about:blank");
+    assert!(body["title"].is_string() && body["detail"].is_string());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_error_case_is_a_problem_with_its_code() {
+    for pg in backends() {
+        let Some(app) = TestApp::start(pg).await else {
+            continue;
+        };
+        let w = app.world().await;
+        let user = app.member(w.project).await;
+        let ph = app.token(w.photographer, Audience::Backoffice, Role::Photographer);
+        let ph_media = app.token(w.photographer, Audience::Media, Role::Photographer);
+        let op = app.token(w.operator, Audience::Backoffice, Role::Operator);
+        let ut = app.token(user, Audience::Media, Role::User);
+
+        // 401: no token, bad token, wrong audience for the route
+        let r = app
+            .http
+            .get(app.url("/v1/operators/me/photos"))
+            .send()
+            .await
+            .unwrap();
+        problem(r, 401, "unauthorized").await;
+        problem(
+            app.get("/v1/operators/me/photos", "garbage").await,
+            401,
+            "unauthorized",
+        )
+        .await;
+        let op_media = app.token(w.operator, Audience::Media, Role::Operator);
+        problem(
+            app.get("/v1/operators/me/photos", &op_media).await,
+            401,
+            "unauthorized",
+        )
+        .await;
+        problem(app.get("/v1/selfie", &ph).await, 401, "unauthorized").await;
+
+        // 403 forbidden: role not allowed
+        problem(
+            app.get("/v1/operators/me/photos", &ph).await,
+            403,
+            "forbidden",
+        )
+        .await;
+        problem(
+            app.post(
+                "/v1/photos/upload-url",
+                &ut,
+                json!({"projectId": w.project}),
+            )
+            .await,
+            403,
+            "forbidden",
+        )
+        .await;
+        // 403 consent_required
+        let no_consent = app.token(Uuid::new_v4(), Audience::Media, Role::User);
+        problem(
+            app.post("/v1/selfie/upload-url", &no_consent, json!({}))
+                .await,
+            403,
+            "consent_required",
+        )
+        .await;
+        problem(
+            app.get(
+                &format!("/v1/me/projects/{}/photos", w.project),
+                &no_consent,
+            )
+            .await,
+            403,
+            "consent_required",
+        )
+        .await;
+
+        // 404: outside scope or absent
+        let foreign = app.world().await;
+        problem(
+            app.get(
+                &format!("/v1/photographers/me/projects/{}/photos", foreign.project),
+                &ph,
+            )
+            .await,
+            404,
+            "not_found",
+        )
+        .await;
+        problem(
+            app.get(
+                &format!("/v1/operators/me/projects/{}/photos", foreign.project),
+                &op,
+            )
+            .await,
+            404,
+            "not_found",
+        )
+        .await;
+        problem(
+            app.post(
+                "/v1/photos/upload-url",
+                &ph_media,
+                json!({"projectId": Uuid::new_v4()}),
+            )
+            .await,
+            404,
+            "not_found",
+        )
+        .await;
+        problem(
+            app.get(&format!("/v1/me/projects/{}/photos", foreign.project), &ut)
+                .await,
+            404,
+            "not_found",
+        )
+        .await;
+        problem(app.get("/v1/selfie", &ut).await, 404, "not_found").await;
+        problem(
+            app.get("/v1/operators/me/profile-picture", &op).await,
+            404,
+            "not_found",
+        )
+        .await;
+        problem(
+            app.delete(
+                &format!(
+                    "/v1/operators/me/projects/{}/photos/{}",
+                    w.project,
+                    Uuid::new_v4()
+                ),
+                &op,
+            )
+            .await,
+            404,
+            "not_found",
+        )
+        .await;
+        problem(
+            app.http.get(app.url("/nowhere")).send().await.unwrap(),
+            404,
+            "not_found",
+        )
+        .await;
+
+        // 403: sees the photo but may not change it
+        let other_ph = Uuid::new_v4();
+        app.media()
+            .upsert_photographer(&media_core::domain::Photographer {
+                id: other_ph.into(),
+                name: "Quinn".into(),
+            })
+            .await
+            .unwrap();
+        app.media()
+            .assign(w.project.into(), other_ph.into())
+            .await
+            .unwrap();
+        let photo = app.upload_photo(&w, identity_jpeg(0, 32, 32)).await;
+        let quinn = app.token(other_ph, Audience::Backoffice, Role::Photographer);
+        problem(
+            app.delete(
+                &format!("/v1/photographers/me/projects/{}/photos/{photo}", w.project),
+                &quinn,
+            )
+            .await,
+            403,
+            "forbidden",
+        )
+        .await;
+        // another operator's photo is not found
+        let other_op = app.token(foreign.operator, Audience::Backoffice, Role::Operator);
+        problem(
+            app.delete(
+                &format!("/v1/operators/me/projects/{}/photos/{photo}", w.project),
+                &other_op,
+            )
+            .await,
+            404,
+            "not_found",
+        )
+        .await;
+
+        // 400: malformed body, ids, query; declared size and type
+        let r = app
+            .http
+            .post(app.url("/v1/photographers/me/photos/upload-url"))
+            .bearer_auth(&ph)
+            .header("content-type", "application/json")
+            .body("{not json")
+            .send()
+            .await
+            .unwrap();
+        problem(r, 400, "invalid_request").await;
+        problem(
+            app.post(
+                "/v1/photographers/me/photos/upload-url",
+                &ph,
+                json!({"projectId": "nope"}),
+            )
+            .await,
+            400,
+            "invalid_request",
+        )
+        .await;
+        problem(
+            app.post("/v1/photographers/me/photos/upload-url", &ph, json!({}))
+                .await,
+            400,
+            "invalid_request",
+        )
+        .await;
+        problem(
+            app.get("/v1/photographers/me/projects/not-a-uuid/photos", &ph)
+                .await,
+            400,
+            "invalid_request",
+        )
+        .await;
+        problem(
+            app.get("/v1/operators/me/photos?projectIds=abc", &op).await,
+            400,
+            "invalid_request",
+        )
+        .await;
+        problem(
+            app.get("/v1/operators/me/photos?limit=0", &op).await,
+            400,
+            "invalid_request",
+        )
+        .await;
+        problem(
+            app.get("/v1/operators/me/photos?limit=1001", &op).await,
+            400,
+            "invalid_request",
+        )
+        .await;
+        problem(
+            app.get("/v1/operators/me/photos?cursor=bogus", &op).await,
+            400,
+            "invalid_request",
+        )
+        .await;
+        problem(
+            app.post(
+                "/v1/photographers/me/photos/upload-url",
+                &ph,
+                json!({"projectId": w.project, "contentLength": 60_000_000u64}),
+            )
+            .await,
+            400,
+            "upload_too_large",
+        )
+        .await;
+        problem(
+            app.post(
+                "/v1/photographers/me/photos/upload-url",
+                &ph,
+                json!({"projectId": w.project, "contentType": "image/gif"}),
+            )
+            .await,
+            400,
+            "unsupported_type",
+        )
+        .await;
+
+        // 409: confirming an upload that is not in the store
+        let t: Value = app
+            .post(
+                "/v1/photographers/me/photos/upload-url",
+                &ph,
+                json!({"projectId": w.project}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let missing = t["photoId"].as_str().unwrap();
+        problem(
+            app.post(&format!("/v1/photos/{missing}/complete"), &ph, json!({}))
+                .await,
+            409,
+            "upload_missing",
+        )
+        .await;
+        let s: Value = app
+            .post("/v1/selfie/upload-url", &ut, json!({}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let sid = s["selfieId"].as_str().unwrap();
+        problem(
+            app.post(&format!("/v1/selfie/{sid}/complete"), &ut, json!({}))
+                .await,
+            409,
+            "upload_missing",
+        )
+        .await;
+        app.shutdown().await;
+    }
+}
+
+/// Every URL in a JSON value.
+fn urls(v: &Value, out: &mut Vec<(String, String)>, field: &str) {
+    match v {
+        Value::String(s) if s.starts_with("http") => out.push((field.to_owned(), s.clone())),
+        Value::Array(a) => a.iter().for_each(|x| urls(x, out, field)),
+        Value::Object(o) => o.iter().for_each(|(k, x)| urls(x, out, k)),
+        _ => {}
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_url_is_presigned_with_its_exact_expiry_and_none_is_public() {
+    let app = TestApp::start_with(false, &[("R2_PUBLIC_URL", PUBLIC_URL)])
+        .await
+        .unwrap();
+    let w = app.world().await;
+    let user = app.member(w.project).await;
+    let ph = app.token(w.photographer, Audience::Backoffice, Role::Photographer);
+    let op = app.token(w.operator, Audience::Backoffice, Role::Operator);
+    let ut = app.token(user, Audience::Media, Role::User);
+
+    let photo = app.upload_photo(&w, identity_jpeg(4, 64, 64)).await;
+    app.wait_photo(photo).await;
+    let mut responses: Vec<Value> = Vec::new();
+    let s: Value = app
+        .post("/v1/selfie/upload-url", &ut, json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    app.http
+        .put(s["uploadUrl"].as_str().unwrap())
+        .body(identity_jpeg(4, 300, 300))
+        .send()
+        .await
+        .unwrap();
+    let sid = s["selfieId"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.post(&format!("/v1/selfie/{sid}/complete"), &ut, json!({}))
+            .await
+            .status(),
+        202
+    );
+    responses.push(s);
+    app.wait_idle().await;
+    responses.push(
+        app.post(
+            "/v1/photographers/me/photos/upload-url",
+            &ph,
+            json!({"projectId": w.project}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap(),
+    );
+    let ph_media = app.token(w.photographer, Audience::Media, Role::Photographer);
+    responses.push(
+        app.post(
+            "/v1/photos/upload-url",
+            &ph_media,
+            json!({"projectId": w.project}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap(),
+    );
+    let profile: Value = app
+        .post(
+            "/v1/operators/me/profile-picture/upload-url",
+            &op,
+            json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        profile["fileUrl"].as_str().unwrap().starts_with(PUBLIC_URL),
+        "§3.9 fileUrl is the public reference"
+    );
+    let put = app
+        .http
+        .put(profile["uploadUrl"].as_str().unwrap())
+        .body(identity_jpeg(1, 16, 16))
+        .send()
+        .await
+        .unwrap();
+    assert!(put.status().is_success());
+    responses.push(profile);
+    responses.push(
+        app.get("/v1/operators/me/profile-picture", &op)
+            .await
+            .json()
+            .await
+            .unwrap(),
+    );
+    responses.push(
+        app.get(
+            &format!("/v1/photographers/me/projects/{}/photos", w.project),
+            &ph,
+        )
+        .await
+        .json()
+        .await
+        .unwrap(),
+    );
+    responses.push(
+        app.get("/v1/operators/me/photos", &op)
+            .await
+            .json()
+            .await
+            .unwrap(),
+    );
+    responses.push(
+        app.get(
+            &format!("/v1/operators/me/projects/{}/photos", w.project),
+            &op,
+        )
+        .await
+        .json()
+        .await
+        .unwrap(),
+    );
+    let mine: Value = app
+        .get(&format!("/v1/me/projects/{}/photos", w.project), &ut)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        mine.as_array().unwrap().len(),
+        1,
+        "the user is in the photo"
+    );
+    responses.push(mine);
+
+    let mut found = Vec::new();
+    for r in &responses {
+        urls(r, &mut found, "");
+    }
+    assert!(found.len() >= 12, "{found:?}");
+    for (field, url) in found {
+        if field == "fileUrl" {
+            continue;
+        }
+        assert!(!url.starts_with(PUBLIC_URL), "{field} is public: {url}");
+        let expires = if field == "uploadUrl" {
+            "X-Amz-Expires=600"
+        } else {
+            "X-Amz-Expires=900"
+        };
+        assert!(
+            url.contains(expires) && url.contains("X-Amz-Signature="),
+            "{field}: {url}"
+        );
+    }
+    app.shutdown().await;
+}
