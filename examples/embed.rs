@@ -24,8 +24,16 @@ use media_core::service::{Media, Ports, UploadRequest, Worker, WorkerEvent};
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
     // The adapters: a database, an object store, a clock and (here) no face service.
-    let db = Arc::new(SqlStore::connect(&format!("sqlite://{}/media.db", dir.path().display()), 5).await?);
-    let store = DevStore::start(&dir.path().join("objects"), "127.0.0.1:0".parse()?, "media", None).await?;
+    let db = Arc::new(
+        SqlStore::connect(&format!("sqlite://{}/media.db", dir.path().display()), 5).await?,
+    );
+    let store = DevStore::start(
+        &dir.path().join("objects"),
+        "127.0.0.1:0".parse()?,
+        "media",
+        None,
+    )
+    .await?;
     let storage = Arc::new(store.storage());
     let media = Media::new(
         Ports {
@@ -42,17 +50,39 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // The directory rows another service would own.
-    let (operator, photographer, project) = (OperatorId::new(), PhotographerId::new(), ProjectId::new());
-    media.upsert_operator(&Operator { id: operator, name: "Olga".into() }).await?;
-    media.upsert_photographer(&Photographer { id: photographer, name: "Pat".into() }).await?;
+    let (operator, photographer, project) =
+        (OperatorId::new(), PhotographerId::new(), ProjectId::new());
     media
-        .upsert_project(&Project { id: project, name: "Gala".into(), operator_id: operator, watermark_text: None })
+        .upsert_operator(&Operator {
+            id: operator,
+            name: "Olga".into(),
+        })
+        .await?;
+    media
+        .upsert_photographer(&Photographer {
+            id: photographer,
+            name: "Pat".into(),
+        })
+        .await?;
+    media
+        .upsert_project(&Project {
+            id: project,
+            name: "Gala".into(),
+            operator_id: operator,
+            watermark_text: None,
+        })
         .await?;
     media.assign(project, photographer).await?;
-    let caller = Principal::new(photographer.as_uuid(), Audience::Backoffice, [Role::Photographer]);
+    let caller = Principal::new(
+        photographer.as_uuid(),
+        Audience::Backoffice,
+        [Role::Photographer],
+    );
 
     // 1. An upload URL, as POST /v1/photographers/me/photos/upload-url gives it.
-    let ticket = media.photo_upload_url(&caller, project, &UploadRequest::default()).await?;
+    let ticket = media
+        .photo_upload_url(&caller, project, &UploadRequest::default())
+        .await?;
     println!("upload URL: {}", ticket.upload_url);
 
     // 2. The client PUTs the photo straight to the store.
@@ -60,7 +90,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(path) => std::fs::read(path)?,
         None => sample_jpeg(),
     };
-    let put = reqwest::Client::new().put(&ticket.upload_url).body(photo).send().await?;
+    let put = reqwest::Client::new()
+        .put(&ticket.upload_url)
+        .body(photo)
+        .send()
+        .await?;
     assert!(put.status().is_success(), "PUT failed: {}", put.status());
 
     // 3. Completion, then the jobs (a worker of our own).
@@ -72,9 +106,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // 4. The listing, with presigned URLs.
-    let page = media.photographer_photos(&caller, project, PageRequest::default()).await?;
+    let page = media
+        .photographer_photos(&caller, project, PageRequest::default())
+        .await?;
     let photo = page.items.first().ok_or("no photo listed")?;
-    println!("status: {} ({}x{})", photo.status.as_str(), photo.width.unwrap_or(0), photo.height.unwrap_or(0));
+    println!(
+        "status: {} ({}x{})",
+        photo.status.as_str(),
+        photo.width.unwrap_or(0),
+        photo.height.unwrap_or(0)
+    );
     let thumb = photo.thumbnail_url.clone().ok_or("no thumbnail")?;
     let got = reqwest::get(&thumb).await?;
     assert!(got.status().is_success());

@@ -16,7 +16,8 @@ use media_core::service::{Media, ReprocessStep};
 use crate::{CliResult, Failure, confirm, connect};
 
 #[derive(Args)]
-#[group(id = "target", required = true, multiple = false, args = ["photo", "project", "failed"])]
+#[group(skip)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["photo", "project", "failed"])))]
 pub struct ReprocessArgs {
     /// Photo ids.
     #[arg(long, num_args = 1..)]
@@ -38,7 +39,8 @@ pub struct ReprocessArgs {
 }
 
 #[derive(Args)]
-#[group(id = "what", required = true, multiple = false, args = ["photo", "project", "orphans"])]
+#[group(skip)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["photo", "project", "orphans"])))]
 pub struct PurgeArgs {
     #[arg(long, num_args = 1..)]
     photo: Vec<Uuid>,
