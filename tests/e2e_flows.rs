@@ -438,6 +438,10 @@ async fn operations_routes() {
         "/v1/me/consents",
         "/v1/me/consents/{purpose}",
         "/v1/me/projects/{projectId}/photos",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/openapi.json",
     ] {
         assert!(spec["paths"][path].is_object(), "{path} is documented");
     }

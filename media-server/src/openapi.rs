@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{dto, handlers, problem, webhook};
+use crate::api::{dto, handlers, ops, problem, webhook};
 
 struct Security;
 
@@ -54,6 +54,10 @@ impl Modify for Security {
         handlers::revoke_consent,
         handlers::my_photos,
         webhook::storage_events,
+        ops::healthz,
+        ops::readyz,
+        ops::metrics,
+        ops::openapi,
     ),
     components(schemas(
         problem::Problem,

@@ -11,11 +11,14 @@ use media_core::ports::{JobQueue, Storage};
 use super::AppState;
 
 /// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "the process is up")))]
 pub async fn healthz() -> impl IntoResponse {
     Json(json!({"status": "ok"}))
 }
 
 /// The database and the store answer.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses((status = 200, description = "database and store reachable"), (status = 503, description = "one of them is not")))]
 pub async fn readyz(State(s): State<AppState>) -> impl IntoResponse {
     let (db, store) = tokio::join!(s.database.ping(), s.storage.ping());
     let ok = db.is_ok() && store.is_ok();
@@ -32,6 +35,7 @@ pub async fn readyz(State(s): State<AppState>) -> impl IntoResponse {
 }
 
 /// Prometheus text format.
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain")))]
 pub async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
     let depth = s.database.stats().await.ok();
     (
@@ -40,6 +44,8 @@ pub async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
     )
 }
 
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", tag = "operations", responses((status = 200, description = "OpenAPI 3.1")))]
 pub async fn openapi() -> impl IntoResponse {
     Json(crate::openapi::document())
 }

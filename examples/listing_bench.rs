@@ -1,0 +1,152 @@
+//! Listing speed: GET of a 500-photo page (four presigned URLs each) over
+//! loopback against the real server, one request at a time.
+//!
+//!     cargo run --release --example listing_bench -- [--photos 500] [--requests 300] [--database-url postgres://…]
+//!
+//! Prints one JSON line: median and p99 client-observed latency (server time
+//! plus loopback), and the response size.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use media_adapters::config::Config;
+use media_adapters::jwt::{JwtConfig, mint_hs256};
+use media_core::domain::{
+    Audience, Operator, Photo, PhotoMetadata, PhotoStatus, Photographer, Project, Role,
+};
+use media_core::ids::{OperatorId, PhotoId, PhotographerId, ProjectId};
+use media_core::ports::PhotoRepo;
+use media_server::server::{Role as ServerRole, start};
+
+const SECRET: &str = "listing-benchmark-secret-0123456789";
+
+fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let photos: usize = arg("--photos").map_or(Ok(500), |v| v.parse())?;
+    let requests: usize = arg("--requests").map_or(Ok(300), |v| v.parse())?;
+    let dir = tempfile::tempdir()?;
+    let database_url = arg("--database-url")
+        .unwrap_or_else(|| format!("sqlite://{}/media.db", dir.path().display()));
+    let vars: HashMap<&str, String> = [
+        ("MEDIA_ADDR", "127.0.0.1:0".to_owned()),
+        ("MEDIA_STORAGE_ADDR", "127.0.0.1:0".to_owned()),
+        ("MEDIA_DATA_DIR", dir.path().display().to_string()),
+        ("DATABASE_URL", database_url.clone()),
+        ("JWT_SECRET", SECRET.to_owned()),
+        ("WORKER_CONCURRENCY", "1".to_owned()),
+    ]
+    .into_iter()
+    .collect();
+    let config = Config::from_lookup(&|k| vars.get(k).cloned())?;
+    let running = start(&config, ServerRole::Api).await?;
+    let base = format!("http://{}", running.addr.ok_or("no address")?);
+
+    let media = &running.media;
+    let (op, ph, pr) = (OperatorId::new(), PhotographerId::new(), ProjectId::new());
+    media
+        .upsert_operator(&Operator {
+            id: op,
+            name: "Olga".into(),
+        })
+        .await?;
+    media
+        .upsert_photographer(&Photographer {
+            id: ph,
+            name: "Pat".into(),
+        })
+        .await?;
+    media
+        .upsert_project(&Project {
+            id: pr,
+            name: "Gala".into(),
+            operator_id: op,
+            watermark_text: None,
+        })
+        .await?;
+    media.assign(pr, ph).await?;
+    let db = &running.assembled.database;
+    let now = media_core::listing::truncate_to_micros(time::OffsetDateTime::now_utc());
+    for i in 0..photos {
+        let p = Photo {
+            id: PhotoId::new(),
+            project_id: pr,
+            photographer_id: ph,
+            status: PhotoStatus::AwaitingUpload,
+            taken_at: None,
+            width: None,
+            height: None,
+            created_at: now - Duration::from_secs(i as u64),
+            upload_expires_at: now,
+            failure_reason: None,
+            thumbnails_done: false,
+            watermark_done: false,
+            faces_done: false,
+        };
+        db.create_photo(&p).await?;
+        db.mark_photo_uploaded(p.id, &[], now).await?;
+        let taken = (i % 10 != 0).then(|| now - Duration::from_secs(3600 + (i as u64 % 97) * 60));
+        db.record_thumbnails(
+            p.id,
+            &PhotoMetadata {
+                width: 6000,
+                height: 4000,
+                taken_at: taken,
+            },
+        )
+        .await?;
+        db.record_watermark(p.id).await?;
+    }
+
+    let jwt = JwtConfig {
+        secret: Some(SECRET.into()),
+        ..JwtConfig::default()
+    };
+    let token = mint_hs256(
+        &jwt,
+        ph.as_uuid(),
+        Audience::Backoffice,
+        Role::Photographer,
+        Duration::from_secs(3600),
+    )?;
+    let http = reqwest::Client::new();
+    let url = format!("{base}/v1/photographers/me/projects/{pr}/photos?limit={photos}");
+    let mut times = Vec::with_capacity(requests);
+    let mut bytes = 0;
+    for i in 0..requests + 20 {
+        let t = Instant::now();
+        let body = http
+            .get(&url)
+            .bearer_auth(&token)
+            .send()
+            .await?
+            .error_for_status()?
+            .bytes()
+            .await?;
+        let took = t.elapsed();
+        if i >= 20 {
+            // the first requests warm caches and connections
+            times.push(took.as_secs_f64() * 1000.0);
+            bytes = body.len();
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    let median = times[times.len() / 2];
+    let p99 = times[(times.len() * 99 / 100).min(times.len() - 1)];
+    let backend = if database_url.starts_with("postgres") {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    println!(
+        "{{\"backend\":\"{backend}\",\"photos\":{photos},\"requests\":{requests},\"ms_median\":{median:.2},\"ms_p99\":{p99:.2},\"response_bytes\":{bytes}}}"
+    );
+    running.shutdown().await;
+    Ok(())
+}
