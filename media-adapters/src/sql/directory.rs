@@ -145,25 +145,12 @@ impl DirectoryRepo for SqlStore {
         jobs: &[JobPayload],
         now: OffsetDateTime,
     ) -> Result<bool> {
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
-        let added = sqlx::query(
+        let change = sqlx::query(
             "INSERT INTO project_members (project_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         )
         .bind(project.to_string())
-        .bind(user.to_string())
-        .execute(&mut *tx)
-        .await
-        .map_err(db_error)?
-        .rows_affected()
-            == 1;
-        if added {
-            self.insert_jobs(&mut tx, jobs, now).await?;
-        }
-        tx.commit().await.map_err(db_error)?;
-        if added {
-            self.jobs_committed(jobs);
-        }
-        Ok(added)
+        .bind(user.to_string());
+        self.change_then_enqueue(change, jobs, now).await
     }
 
     async fn operator_exists(&self, operator: OperatorId) -> Result<bool> {

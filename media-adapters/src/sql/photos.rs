@@ -162,24 +162,11 @@ impl PhotoRepo for SqlStore {
         jobs: &[JobPayload],
         now: OffsetDateTime,
     ) -> Result<bool> {
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
-        let moved = sqlx::query(
+        let change = sqlx::query(
             "UPDATE photos SET status = 'processing' WHERE id = $1 AND status IN ('awaiting_upload', 'expired')",
         )
-        .bind(id.to_string())
-        .execute(&mut *tx)
-        .await
-        .map_err(db_error)?
-        .rows_affected()
-            == 1;
-        if moved {
-            self.insert_jobs(&mut tx, jobs, now).await?;
-        }
-        tx.commit().await.map_err(db_error)?;
-        if moved {
-            self.jobs_committed(jobs);
-        }
-        Ok(moved)
+        .bind(id.to_string());
+        self.change_then_enqueue(change, jobs, now).await
     }
 
     async fn record_thumbnails(&self, id: PhotoId, meta: &PhotoMetadata) -> Result<bool> {
@@ -231,8 +218,7 @@ impl PhotoRepo for SqlStore {
         jobs: &[JobPayload],
         now: OffsetDateTime,
     ) -> Result<bool> {
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
-        let reset = sqlx::query(
+        let change = sqlx::query(
             "UPDATE photos SET \
                thumbnails_done = CASE WHEN $2 = 1 THEN 0 ELSE thumbnails_done END, \
                watermark_done = CASE WHEN $3 = 1 THEN 0 ELSE watermark_done END, \
@@ -244,20 +230,8 @@ impl PhotoRepo for SqlStore {
         .bind(id.to_string())
         .bind(i64::from(thumbnails))
         .bind(i64::from(watermark))
-        .bind(i64::from(faces))
-        .execute(&mut *tx)
-        .await
-        .map_err(db_error)?
-        .rows_affected()
-            == 1;
-        if reset {
-            self.insert_jobs(&mut tx, jobs, now).await?;
-        }
-        tx.commit().await.map_err(db_error)?;
-        if reset {
-            self.jobs_committed(jobs);
-        }
-        Ok(reset)
+        .bind(i64::from(faces));
+        self.change_then_enqueue(change, jobs, now).await
     }
 
     async fn delete_photo(

@@ -70,6 +70,31 @@ impl SqlStore {
         Ok(())
     }
 
+    /// Runs `change` and, when it touched a row, enqueues `jobs` in the same
+    /// transaction. True when the change applied.
+    pub(crate) async fn change_then_enqueue<'q>(
+        &self,
+        change: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+        jobs: &[JobPayload],
+        now: OffsetDateTime,
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let changed = change
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?
+            .rows_affected()
+            > 0;
+        if changed {
+            self.insert_jobs(&mut tx, jobs, now).await?;
+        }
+        tx.commit().await.map_err(db_error)?;
+        if changed {
+            self.jobs_committed(jobs);
+        }
+        Ok(changed)
+    }
+
     /// Wakes this process's idle workers (call after a commit that enqueued).
     pub(crate) fn jobs_committed(&self, jobs: &[JobPayload]) {
         if !jobs.is_empty() {

@@ -137,24 +137,11 @@ impl SelfieRepo for SqlStore {
         jobs: &[JobPayload],
         now: OffsetDateTime,
     ) -> Result<bool> {
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
-        let moved = sqlx::query(
+        let change = sqlx::query(
             "UPDATE selfies SET status = 'processing' WHERE id = $1 AND status IN ('awaiting_upload', 'expired')",
         )
-        .bind(id.to_string())
-        .execute(&mut *tx)
-        .await
-        .map_err(db_error)?
-        .rows_affected()
-            == 1;
-        if moved {
-            self.insert_jobs(&mut tx, jobs, now).await?;
-        }
-        tx.commit().await.map_err(db_error)?;
-        if moved {
-            self.jobs_committed(jobs);
-        }
-        Ok(moved)
+        .bind(id.to_string());
+        self.change_then_enqueue(change, jobs, now).await
     }
 
     async fn approve_selfie(

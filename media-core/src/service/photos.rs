@@ -19,6 +19,17 @@ pub struct OperatorFilter {
 }
 
 impl Media {
+    /// A photographer (back office) on a project assigned to them.
+    async fn photographer_scope(&self, principal: &Principal, project: ProjectId) -> Result<()> {
+        policy::authorize(principal, &Access::PHOTOGRAPHER_PHOTOS)?;
+        let assigned = self
+            .ports
+            .directory
+            .is_assigned(project, principal.as_photographer())
+            .await?;
+        policy::photographer_project(assigned)
+    }
+
     /// SPEC §3.4: a project's photos, for a photographer assigned to it.
     pub async fn photographer_photos(
         &self,
@@ -26,13 +37,7 @@ impl Media {
         project: ProjectId,
         page: PageRequest,
     ) -> Result<Page<PhotoView>> {
-        policy::authorize(principal, &Access::PHOTOGRAPHER_PHOTOS)?;
-        let assigned = self
-            .ports
-            .directory
-            .is_assigned(project, principal.as_photographer())
-            .await?;
-        policy::photographer_project(assigned)?;
+        self.photographer_scope(principal, project).await?;
         self.list(PhotoScope::Project(project), page, false).await
     }
 
@@ -140,13 +145,7 @@ impl Media {
         project: ProjectId,
         photo: PhotoId,
     ) -> Result<()> {
-        policy::authorize(principal, &Access::PHOTOGRAPHER_PHOTOS)?;
-        let assigned = self
-            .ports
-            .directory
-            .is_assigned(project, principal.as_photographer())
-            .await?;
-        policy::photographer_project(assigned)?;
+        self.photographer_scope(principal, project).await?;
         let found = self.ports.photos.photo(photo).await?;
         let found = policy::photo_in_project(found.as_ref(), project)?;
         policy::photographer_may_delete(principal, found)?;
