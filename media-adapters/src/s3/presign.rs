@@ -9,7 +9,6 @@ use std::sync::RwLock;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
-use time::macros::format_description;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -142,11 +141,17 @@ impl Presigner {
         headers: SignedHeaders<'_>,
     ) -> String {
         let now = now.to_offset(time::UtcOffset::UTC);
-        let amz_date = now
-            .format(format_description!(
-                "[year][month][day]T[hour][minute][second]Z"
-            ))
-            .unwrap_or_default();
+        let mut amz_date = String::with_capacity(16);
+        let _ = write!(
+            amz_date,
+            "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+            now.year(),
+            u8::from(now.month()),
+            now.day(),
+            now.hour(),
+            now.minute(),
+            now.second()
+        );
         let day = &amz_date[..8];
 
         let mut path = String::with_capacity(self.bucket.len() + key.len() + 2);

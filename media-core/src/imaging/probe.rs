@@ -119,7 +119,13 @@ pub fn probe(bytes: &[u8], limits: Limits) -> Result<Probe, ImageError> {
 /// Orientation and takenAt from EXIF; a missing or broken EXIF block means
 /// "as stored, undated", never an error.
 fn read_exif(bytes: &[u8]) -> (Orientation, Option<OffsetDateTime>) {
-    let Ok(exif) = exif::Reader::new().read_from_container(&mut Cursor::new(bytes)) else {
+    // Cameras write EXIF blocks with small defects (a stray next-IFD link, an
+    // odd thumbnail): keep what parses rather than lose the date and orientation.
+    let parsed = exif::Reader::new()
+        .continue_on_error(true)
+        .read_from_container(&mut Cursor::new(bytes))
+        .or_else(|e| e.distill_partial_result(|_| {}));
+    let Ok(exif) = parsed else {
         return (Orientation(1), None);
     };
     let orientation = exif

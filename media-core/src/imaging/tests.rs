@@ -469,3 +469,24 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn exif_with_a_broken_next_ifd_link_still_gives_date_and_orientation() {
+    // The corpus's camera files link IFD1 to a bogus next IFD; strict parsing drops everything.
+    let mut exif = exif_block(Some(6), Some("2016:06:12 09:14:03"), None);
+    // IFD0's next-IFD offset (after its entries) points past the end of the block.
+    let entries = 2usize;
+    let next = 6 + 8 + 2 + 12 * entries;
+    exif[next..next + 4].copy_from_slice(&0x7FFF_FFF0u32.to_le_bytes());
+    assert!(
+        exif::Reader::new().read_raw(exif[6..].to_vec()).is_err(),
+        "strict parsing refuses it"
+    );
+    let file = jpeg(&solid(40, 20, GREY), Some(exif));
+    let p = probe(&file, LIMITS).unwrap();
+    assert_eq!(p.orientation.0, 6);
+    assert_eq!(
+        p.taken_at,
+        Some(time::macros::datetime!(2016-06-12 09:14:03 UTC))
+    );
+}
