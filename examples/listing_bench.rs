@@ -160,6 +160,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::hint::black_box(body);
         server.push(t.elapsed().as_secs_f64() * 1000.0);
     }
+    // The database part alone.
+    let query = media_core::listing::PhotoQuery {
+        scope: media_core::listing::PhotoScope::Project(pr),
+        after: None,
+        limit: photos as u32 + 1,
+    };
+    let mut sql = Vec::with_capacity(requests);
+    for _ in 0..requests {
+        let t = Instant::now();
+        std::hint::black_box(db.list_photos(&query).await?);
+        sql.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    sql.sort_by(f64::total_cmp);
+    let sql_median = sql[sql.len() / 2];
     server.sort_by(f64::total_cmp);
     let server_median = server[server.len() / 2];
     times.sort_by(f64::total_cmp);
@@ -171,7 +185,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "sqlite"
     };
     println!(
-        "{{\"backend\":\"{backend}\",\"photos\":{photos},\"requests\":{requests},\"http_ms_median\":{median:.2},\"http_ms_p99\":{p99:.2},\"server_ms_median\":{server_median:.2},\"response_bytes\":{bytes}}}"
+        "{{\"backend\":\"{backend}\",\"photos\":{photos},\"requests\":{requests},\"http_ms_median\":{median:.2},\"http_ms_p99\":{p99:.2},\"server_ms_median\":{server_median:.2},\"query_ms_median\":{sql_median:.2},\"response_bytes\":{bytes}}}"
     );
     running.shutdown().await;
     Ok(())

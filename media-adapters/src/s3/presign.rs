@@ -20,6 +20,12 @@ pub struct Presigner {
     region: String,
     access_key_id: String,
     secret_access_key: String,
+    /// `/{bucket}/`, encoded: every path starts with it.
+    path_prefix: String,
+    /// `X-Amz-Algorithm=…&X-Amz-Credential={key id}%2F`, encoded.
+    credential_prefix: String,
+    /// `%2F{region}%2Fs3%2Faws4_request&X-Amz-Date=`, encoded.
+    scope_suffix: String,
     /// (yyyymmdd, HMAC keyed with that day's signing key)
     day_key: RwLock<Option<(String, HmacSha256)>>,
 }
@@ -99,7 +105,20 @@ impl Presigner {
             .split_once("://")
             .map_or(scheme_host.as_str(), |(_, h)| h)
             .to_owned();
+        let mut path_prefix = String::from("/");
+        uri_encode(&mut path_prefix, bucket, false);
+        path_prefix.push('/');
+        let mut credential_prefix =
+            String::from("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=");
+        uri_encode(&mut credential_prefix, access_key_id, false);
+        credential_prefix.push_str("%2F");
+        let mut scope_suffix = String::from("%2F");
+        uri_encode(&mut scope_suffix, region, false);
+        scope_suffix.push_str("%2Fs3%2Faws4_request&X-Amz-Date=");
         Self {
+            path_prefix,
+            credential_prefix,
+            scope_suffix,
             scheme_host,
             host,
             bucket: bucket.to_owned(),
@@ -141,72 +160,129 @@ impl Presigner {
         headers: SignedHeaders<'_>,
     ) -> String {
         let now = now.to_offset(time::UtcOffset::UTC);
-        let mut amz_date = String::with_capacity(16);
-        let _ = write!(
-            amz_date,
-            "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-            now.year(),
-            u8::from(now.month()),
-            now.day(),
-            now.hour(),
-            now.minute(),
-            now.second()
-        );
+        let date = amz_date(now);
+        // Both strings are ASCII digits and letters.
+        let amz_date = std::str::from_utf8(&date).unwrap_or_default();
         let day = &amz_date[..8];
 
-        let mut path = String::with_capacity(self.bucket.len() + key.len() + 2);
-        path.push('/');
-        uri_encode(&mut path, &self.bucket, false);
-        path.push('/');
+        let mut path = String::with_capacity(self.path_prefix.len() + key.len() + 8);
+        path.push_str(&self.path_prefix);
         uri_encode(&mut path, key, true);
 
-        let mut signed = String::new();
-        let mut canonical_headers = String::new();
+        let signed = match (
+            headers.content_length.is_some(),
+            headers.content_type.is_some(),
+        ) {
+            (true, true) => "content-length;content-type;host",
+            (true, false) => "content-length;host",
+            (false, true) => "content-type;host",
+            (false, false) => "host",
+        };
+        let encoded_signed = match signed {
+            "content-length;content-type;host" => "content-length%3Bcontent-type%3Bhost",
+            "content-length;host" => "content-length%3Bhost",
+            "content-type;host" => "content-type%3Bhost",
+            _ => "host",
+        };
+
+        // X-Amz-* parameters in canonical (byte) order; x-id sorts last.
+        let mut amz = String::with_capacity(256);
+        amz.push_str(&self.credential_prefix);
+        amz.push_str(day);
+        amz.push_str(&self.scope_suffix);
+        amz.push_str(amz_date);
+        amz.push_str("&X-Amz-Expires=");
+        amz.push_str(itoa_u64(expires_secs, &mut [0u8; 20]));
+        amz.push_str("&X-Amz-SignedHeaders=");
+        amz.push_str(encoded_signed);
+
+        let mut canonical = String::with_capacity(path.len() + amz.len() + 160);
+        canonical.push_str(method.as_str());
+        canonical.push('\n');
+        canonical.push_str(&path);
+        canonical.push('\n');
+        canonical.push_str(&amz);
+        canonical.push_str("&x-id=");
+        canonical.push_str(method.x_id());
+        canonical.push('\n');
         if let Some(len) = headers.content_length {
-            signed.push_str("content-length;");
-            let _ = writeln!(canonical_headers, "content-length:{len}");
+            canonical.push_str("content-length:");
+            canonical.push_str(itoa_u64(len, &mut [0u8; 20]));
+            canonical.push('\n');
         }
         if let Some(ct) = headers.content_type {
-            signed.push_str("content-type;");
-            let _ = writeln!(canonical_headers, "content-type:{}", ct.trim());
+            canonical.push_str("content-type:");
+            canonical.push_str(ct.trim());
+            canonical.push('\n');
         }
-        signed.push_str("host");
-        let _ = writeln!(canonical_headers, "host:{}", self.host);
+        canonical.push_str("host:");
+        canonical.push_str(&self.host);
+        canonical.push_str("\n\n");
+        canonical.push_str(signed);
+        canonical.push_str("\nUNSIGNED-PAYLOAD");
 
-        // Query parameters in canonical (byte) order, values encoded.
-        let mut query = String::with_capacity(256);
-        query.push_str("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=");
-        uri_encode(&mut query, &self.access_key_id, false);
-        let _ = write!(query, "%2F{day}%2F");
-        uri_encode(&mut query, &self.region, false);
-        let _ = write!(
-            query,
-            "%2Fs3%2Faws4_request&X-Amz-Date={amz_date}&X-Amz-Expires={expires_secs}&X-Amz-SignedHeaders="
-        );
-        uri_encode(&mut query, &signed, false);
-        let _ = write!(query, "&x-id={}", method.x_id());
-
-        let mut canonical = String::with_capacity(512);
-        let _ = write!(
-            canonical,
-            "{}\n{path}\n{query}\n{canonical_headers}\n{signed}\nUNSIGNED-PAYLOAD",
-            method.as_str()
-        );
-        let hashed = hex::encode(Sha256::digest(canonical.as_bytes()));
-        let string_to_sign = format!(
-            "AWS4-HMAC-SHA256\n{amz_date}\n{day}/{}/s3/aws4_request\n{hashed}",
-            self.region
-        );
         let mut mac = self.day_mac(day);
-        mac.update(string_to_sign.as_bytes());
-        let signature = hex::encode(mac.finalize().into_bytes());
+        mac.update(b"AWS4-HMAC-SHA256\n");
+        mac.update(amz_date.as_bytes());
+        mac.update(b"\n");
+        mac.update(day.as_bytes());
+        mac.update(b"/");
+        mac.update(self.region.as_bytes());
+        mac.update(b"/s3/aws4_request\n");
+        mac.update(&hex_lower(&Sha256::digest(canonical.as_bytes())));
+        let signature = hex_lower(&mac.finalize().into_bytes());
 
         // The SDK's order: x-id first, then the X-Amz parameters, signature last.
-        let (amz, _) = query.split_at(query.len() - "&x-id=".len() - method.x_id().len());
-        format!(
-            "{}{path}?x-id={}&{amz}&X-Amz-Signature={signature}",
-            self.scheme_host,
-            method.x_id()
-        )
+        let mut url = String::with_capacity(self.scheme_host.len() + path.len() + amz.len() + 110);
+        url.push_str(&self.scheme_host);
+        url.push_str(&path);
+        url.push_str("?x-id=");
+        url.push_str(method.x_id());
+        url.push('&');
+        url.push_str(&amz);
+        url.push_str("&X-Amz-Signature=");
+        url.push_str(std::str::from_utf8(&signature).unwrap_or_default());
+        url
     }
+}
+
+/// `YYYYMMDDTHHMMSSZ`.
+fn amz_date(t: OffsetDateTime) -> [u8; 16] {
+    let mut out = *b"00000000T000000Z";
+    let mut put = |at: usize, width: usize, mut v: u32| {
+        for i in (at..at + width).rev() {
+            out[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, 4, t.year().clamp(0, 9999) as u32);
+    put(4, 2, u32::from(u8::from(t.month())));
+    put(6, 2, u32::from(t.day()));
+    put(9, 2, u32::from(t.hour()));
+    put(11, 2, u32::from(t.minute()));
+    put(13, 2, u32::from(t.second()));
+    out
+}
+
+fn itoa_u64(mut v: u64, buf: &mut [u8; 20]) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[i..]).unwrap_or_default()
+}
+
+fn hex_lower(bytes: &[u8]) -> [u8; 64] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0u8; 64];
+    for (i, b) in bytes.iter().take(32).enumerate() {
+        out[2 * i] = HEX[usize::from(b >> 4)];
+        out[2 * i + 1] = HEX[usize::from(b & 15)];
+    }
+    out
 }
