@@ -10,13 +10,14 @@
 mod decode;
 mod ops;
 mod probe;
-mod watermark;
+pub mod watermark;
 
 use std::time::Instant;
 
 use thiserror::Error;
 
 use crate::domain::{FailureReason, PhotoMetadata};
+pub use ops::RgbImage;
 pub use probe::{Format, Probe, probe};
 
 /// Hard limits applied before decoding.

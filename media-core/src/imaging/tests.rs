@@ -490,3 +490,44 @@ fn exif_with_a_broken_next_ifd_link_still_gives_date_and_orientation() {
         Some(time::macros::datetime!(2016-06-12 09:14:03 UTC))
     );
 }
+
+#[test]
+fn cmyk_and_progressive_jpegs_become_srgb() {
+    // Pillow-written (Adobe-style) CMYK: red on the left, cyan on the right.
+    let cmyk = include_bytes!("fixtures/cmyk.jpg");
+    let out = render(
+        cmyk,
+        &RenderRequest {
+            thumbnails: true,
+            watermark: None,
+        },
+        LIMITS,
+    )
+    .unwrap();
+    let img = decode_jpeg(&out.thumb_small.unwrap());
+    assert!(
+        close(pixel_at_corner(&img, false, false), [255, 0, 0]),
+        "{:?}",
+        pixel_at_corner(&img, false, false)
+    );
+    assert!(
+        close(pixel_at_corner(&img, true, false), [0, 255, 255]),
+        "{:?}",
+        pixel_at_corner(&img, true, false)
+    );
+
+    let progressive = include_bytes!("fixtures/progressive.jpg");
+    let out = render(
+        progressive,
+        &RenderRequest {
+            thumbnails: true,
+            watermark: None,
+        },
+        LIMITS,
+    )
+    .unwrap();
+    assert_eq!((out.meta.width, out.meta.height), (96, 64));
+    let img = decode_jpeg(&out.thumb_small.unwrap());
+    assert!(close(pixel_at_corner(&img, false, false), [20, 160, 90]));
+    assert!(close(pixel_at_corner(&img, true, true), [230, 230, 30]));
+}
