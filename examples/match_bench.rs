@@ -1,0 +1,62 @@
+//! The matching kernel: one selfie embedding against N face embeddings,
+//! one thread, exact cosine decisions at MATCH_MAX_DISTANCE (0.5).
+//!
+//!     cargo run --release --example match_bench -- --n 100000 [--reps 30]
+//!
+//! Last line: {"n":…,"ms_per_query_median":…}. Compare with
+//! ../shared/bench/match_anchor.py --n 100000 (numpy's flat f32 scan).
+
+use std::time::Instant;
+
+use media_core::domain::EMBEDDING_DIM;
+use media_core::matching::{match_distance, normalize};
+
+fn arg(name: &str, default: usize) -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// xorshift: deterministic, dependency-free test vectors.
+struct Rng(u64);
+impl Rng {
+    fn unit(&mut self) -> f32 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
+    }
+}
+
+fn main() {
+    let n = arg("--n", 100_000);
+    let reps = arg("--reps", 30).max(1);
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut faces = vec![0f32; n * EMBEDDING_DIM];
+    for face in faces.chunks_exact_mut(EMBEDDING_DIM) {
+        face.iter_mut().for_each(|x| *x = rng.unit());
+        normalize(face);
+    }
+    // The query is a noisy copy of face 7, so there is at least one match.
+    let mut query: Vec<f32> = faces[7 * EMBEDDING_DIM..8 * EMBEDDING_DIM].iter().map(|x| x + 0.01 * rng.unit()).collect();
+    normalize(&mut query);
+
+    let mut times = Vec::with_capacity(reps);
+    let mut matches = 0;
+    for _ in 0..reps {
+        let t = Instant::now();
+        matches = faces
+            .chunks_exact(EMBEDDING_DIM)
+            .filter(|f| match_distance(&query, f, 0.5).is_some())
+            .count();
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    let median = times[times.len() / 2];
+    let gbps = (n * EMBEDDING_DIM * 4) as f64 / (median / 1000.0) / 1e9;
+    println!("matches {matches}, scanned {:.1} GB/s", gbps);
+    println!("{{\"n\":{n},\"reps\":{reps},\"ms_per_query_median\":{median:.3},\"layout\":\"f32 contiguous\"}}");
+}
