@@ -104,6 +104,122 @@ pub fn best_matches(
     out
 }
 
+/// Face embeddings laid out for a fast first pass: each face as int8 codes
+/// with its own scale (a quarter of the f32 bytes to stream), beside the
+/// exact f32 values. A face whose approximate distance, widened by a proven
+/// bound on the quantisation error, could be within the threshold is decided
+/// again by [`exact_distance`]: decisions equal the exact reference's.
+pub struct QuantizedFaces {
+    dim: usize,
+    codes: Vec<i8>,
+    /// Per face: its scale, half a step times sqrt(dim), and its norm.
+    scale: Vec<f32>,
+    half_step: Vec<f32>,
+    norm: Vec<f32>,
+    exact: Vec<f32>,
+}
+
+/// Per-vector symmetric int8 quantisation: codes, scale, and the L2 norm.
+fn quantize(v: &[f32], out: &mut Vec<i8>) -> (f32, f32) {
+    let max = v.iter().fold(0f32, |m, x| m.max(x.abs()));
+    let scale = if max > 0.0 { max / 127.0 } else { 1.0 };
+    out.extend(
+        v.iter()
+            .map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8),
+    );
+    let norm = v
+        .iter()
+        .map(|x| f64::from(*x) * f64::from(*x))
+        .sum::<f64>()
+        .sqrt() as f32;
+    (scale, norm)
+}
+
+/// Integer dot product; the i16 products keep it vectorisable.
+fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
+    const W: usize = 32;
+    let mut acc = [0i32; W];
+    let (ca, cb) = (a.chunks_exact(W), b.chunks_exact(W));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for l in 0..W {
+            acc[l] += i32::from(i16::from(x[l]) * i16::from(y[l]));
+        }
+    }
+    let tail: i32 = ra
+        .iter()
+        .zip(rb)
+        .map(|(x, y)| i32::from(*x) * i32::from(*y))
+        .sum();
+    acc.iter().sum::<i32>() + tail
+}
+
+impl QuantizedFaces {
+    /// `embeddings` holds the faces back to back, `dim` values each.
+    pub fn new(embeddings: &[f32], dim: usize) -> Self {
+        let dim = dim.max(1);
+        let n = embeddings.len() / dim;
+        let mut codes = Vec::with_capacity(n * dim);
+        let (mut scale, mut half_step, mut norm) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        let root = (dim as f32).sqrt();
+        for face in embeddings.chunks_exact(dim) {
+            let (s, nf) = quantize(face, &mut codes);
+            scale.push(s);
+            half_step.push(s * root / 2.0);
+            norm.push(nf);
+        }
+        Self {
+            dim,
+            codes,
+            scale,
+            half_step,
+            norm,
+            exact: embeddings[..n * dim].to_vec(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.scale.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.scale.is_empty()
+    }
+
+    /// Calls `hit(index, distance)` for every face within `max_distance` of
+    /// `query`, decided and measured exactly.
+    pub fn scan(&self, query: &[f32], max_distance: f32, mut hit: impl FnMut(usize, f32)) {
+        if query.len() != self.dim {
+            return;
+        }
+        let mut q = Vec::with_capacity(self.dim);
+        let (sq, nq) = quantize(query, &mut q);
+        let root = (self.dim as f32).sqrt();
+        let bq = sq * root / 2.0;
+        let d4 = self.dim as f32 / 4.0;
+        let threshold = f64::from(max_distance);
+        for (i, codes) in self.codes.chunks_exact(self.dim).enumerate() {
+            let approx = 1.0 - sq * self.scale[i] * dot_i8(&q, codes) as f32;
+            // |q·f − sq·sf·(Q·F)| ≤ ‖sq·Q‖‖e_f‖ + ‖sf·F‖‖e_q‖ + |e_q·e_f|, each
+            // rounding error at most half a step per component; 1e-4 covers f32 arithmetic.
+            let (af, nf) = (self.half_step[i], self.norm[i]);
+            let bound = (nq + bq) * af + (nf + af) * bq + d4 * sq * self.scale[i] + 1e-4;
+            if approx - bound > max_distance {
+                continue;
+            }
+            let face = &self.exact[i * self.dim..(i + 1) * self.dim];
+            let exact = exact_distance(query, face);
+            if exact <= threshold {
+                hit(i, exact as f32);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,6 +255,46 @@ mod tests {
             let reference: f64 = (0..n).map(|i| f64::from(a[i]) * f64::from(b[i])).sum();
             prop_assert!((f64::from(dot(&a, &b)) - reference).abs() < 1e-4);
         }
+    }
+
+    proptest! {
+        #[test]
+        fn quantized_scan_decides_like_the_reference(
+            q in unit(512),
+            faces in proptest::collection::vec(unit(512), 1..12),
+            near in proptest::collection::vec((0usize..12, -0.05f32..0.05), 0..6),
+            t in 0.0f32..2.0,
+        ) {
+            // Some faces are near copies of the query, to exercise the band.
+            let mut faces = faces;
+            for (i, noise) in near {
+                if let Some(f) = faces.get_mut(i) {
+                    *f = q.iter().enumerate().map(|(j, x)| x + noise * ((j % 7) as f32 - 3.0) / 3.0).collect();
+                    normalize(f);
+                }
+            }
+            let flat: Vec<f32> = faces.iter().flatten().copied().collect();
+            let index = QuantizedFaces::new(&flat, 512);
+            let mut got = Vec::new();
+            index.scan(&q, t, |i, d| got.push((i, d)));
+            let want: Vec<usize> = (0..faces.len()).filter(|&i| exact_distance(&q, &faces[i]) <= f64::from(t)).collect();
+            prop_assert_eq!(got.iter().map(|(i, _)| *i).collect::<Vec<_>>(), want);
+            for (i, d) in got {
+                prop_assert!((f64::from(d) - exact_distance(&q, &faces[i])).abs() < 1e-6);
+            }
+        }
+    }
+
+    #[test]
+    fn int8_dot_is_exact() {
+        let a: Vec<i8> = (0..517).map(|i| ((i * 37) % 255 - 127) as i8).collect();
+        let b: Vec<i8> = (0..517).map(|i| ((i * 91) % 255 - 127) as i8).collect();
+        let reference: i32 = a
+            .iter()
+            .zip(&b)
+            .map(|(x, y)| i32::from(*x) * i32::from(*y))
+            .sum();
+        assert_eq!(dot_i8(&a, &b), reference);
     }
 
     #[test]
