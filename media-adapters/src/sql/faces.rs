@@ -6,7 +6,7 @@ use media_core::error::Result;
 use media_core::ids::{PhotoId, ProjectId, SelfieId, UserId};
 use media_core::ports::FaceRepo;
 
-use super::rows::{embedding_bytes, embedding_of, get, id, opt_time};
+use super::rows::{embedding_bytes, embedding_of, flag, get, id, opt_time};
 use super::{Backend, SqlStore, db_error};
 
 #[async_trait]
@@ -190,8 +190,8 @@ impl FaceRepo for SqlStore {
                     project_id: id(r, "project_id")?,
                     taken_at: opt_time(r, "taken_at")?,
                     distance: get::<f64>(r, "distance")? as f32,
-                    thumbnails_done: get::<i64>(r, "thumbnails_done")? != 0,
-                    watermark_done: get::<i64>(r, "watermark_done")? != 0,
+                    thumbnails_done: flag(r, "thumbnails_done")?,
+                    watermark_done: flag(r, "watermark_done")?,
                 })
             })
             .collect()

@@ -38,6 +38,11 @@ pub fn id<T: From<Uuid>>(row: &AnyRow, col: &str) -> Result<T> {
         .map_err(|e| Error::permanent(format!("bad id in {col}: {e}")))
 }
 
+/// A 0/1 flag column.
+pub fn flag(row: &AnyRow, col: &str) -> Result<bool> {
+    Ok(get::<i64>(row, col)? != 0)
+}
+
 pub fn time(row: &AnyRow, col: &str) -> Result<OffsetDateTime> {
     time_of(get(row, col)?)
 }
@@ -75,9 +80,9 @@ pub fn photo(row: &AnyRow) -> Result<Photo> {
         created_at: time(row, "created_at")?,
         upload_expires_at: time(row, "upload_expires_at")?,
         failure_reason: parse_opt_enum(row, "failure_reason", FailureReason::parse)?,
-        thumbnails_done: get::<i64>(row, "thumbnails_done")? != 0,
-        watermark_done: get::<i64>(row, "watermark_done")? != 0,
-        faces_done: get::<i64>(row, "faces_done")? != 0,
+        thumbnails_done: flag(row, "thumbnails_done")?,
+        watermark_done: flag(row, "watermark_done")?,
+        faces_done: flag(row, "faces_done")?,
     })
 }
 
