@@ -1543,8 +1543,17 @@ async fn deferred_jobs_are_released_without_spending_an_attempt() {
 
 proptest::proptest! {
     #[test]
-    fn backoff_grows_with_every_attempt(a in 1u32..12, j1 in 0.0f64..1.0, j2 in 0.0f64..1.0) {
+    fn backoff_grows_with_every_attempt(a in 1u32..11, j1 in 0.0f64..1.0, j2 in 0.0f64..1.0) {
+        // Below the one-hour cap, the shortest delay of the next attempt is
+        // the longest of this one, so any two draws grow.
         proptest::prop_assert!(backoff(a + 1, j2) > backoff(a, j1));
+    }
+
+    #[test]
+    fn backoff_stays_within_the_cap(a in 1u32..u32::MAX, j in 0.0f64..=1.0) {
+        let d = backoff(a, j);
+        proptest::prop_assert!(d <= Duration::from_secs(3600));
+        proptest::prop_assert!(d >= Duration::from_secs(1));
     }
 }
 
