@@ -1,8 +1,10 @@
 //! Listing speed: GET of a 500-photo page (four presigned URLs each) over
 //! loopback against the real server, one request at a time.
 //!
-//!     cargo run --release --example listing_bench -- [--photos 500] [--requests 300] [--database-url postgres://…]
+//!     cargo run --release --example listing_bench -- [--photos 500] [--requests 300] [--database-url postgres://…] [--serve-seconds N]
 //!
+//! With `--serve-seconds`, the seeded server then stays up that long and a
+//! second JSON line tells a load generator where to aim (`benches/load.sh`).
 //! Prints one JSON line: median and p99 client-observed latency (server time
 //! plus loopback), and the response size.
 
@@ -187,6 +189,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "{{\"backend\":\"{backend}\",\"photos\":{photos},\"requests\":{requests},\"http_ms_median\":{median:.2},\"http_ms_p99\":{p99:.2},\"server_ms_median\":{server_median:.2},\"query_ms_median\":{sql_median:.2},\"response_bytes\":{bytes}}}"
     );
+    if let Some(secs) = arg("--serve-seconds") {
+        let secs: u64 = secs.parse()?;
+        println!(
+            "{}",
+            serde_json::json!({
+                "base": base,
+                "pid": std::process::id(),
+                "project": pr.to_string(),
+                "token": token,
+                "listing_url": url,
+            })
+        );
+        tokio::time::sleep(Duration::from_secs(secs)).await;
+    }
     running.shutdown().await;
     Ok(())
 }

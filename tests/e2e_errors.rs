@@ -343,7 +343,7 @@ async fn every_url_is_presigned_with_its_exact_expiry_and_none_is_public() {
     let op = app.token(w.operator, Audience::Backoffice, Role::Operator);
     let ut = app.token(user, Audience::Media, Role::User);
 
-    let photo = app.upload_photo(&w, identity_jpeg(4, 64, 64)).await;
+    let photo = app.upload_photo(&w, identity_jpeg(4, 100, 100)).await;
     app.wait_photo(photo).await;
     let mut responses: Vec<Value> = Vec::new();
     let s: Value = app

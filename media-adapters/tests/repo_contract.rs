@@ -90,6 +90,38 @@ fn new_selfie(user: UserId, created_at: OffsetDateTime) -> Selfie {
     }
 }
 
+/// Records one member's matches the way `cluster_faces` does.
+async fn record(
+    store: &SqlStore,
+    project: ProjectId,
+    user: UserId,
+    selfie: SelfieId,
+    matches: &[FaceMatch],
+    through_seq: i64,
+) {
+    let found = MemberMatches {
+        user_id: user,
+        selfie_id: selfie,
+        matches: matches.to_vec(),
+    };
+    store
+        .record_matches(project, through_seq, &[found])
+        .await
+        .unwrap();
+}
+
+/// The member's matching progress as `cluster_faces` reads it (None when
+/// the user is not matchable in the project).
+async fn progress(store: &SqlStore, project: ProjectId, user: UserId) -> Option<(SelfieId, i64)> {
+    store
+        .matchable_members(project)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.user_id == user)
+        .map(|m| (m.selfie_id, m.through_seq))
+}
+
 fn unit(i: usize) -> Vec<f32> {
     let mut v = vec![0.0; EMBEDDING_DIM];
     v[i] = 1.0;
@@ -133,7 +165,6 @@ async fn directory_writes_are_idempotent() {
         let user = UserId::new();
         let job = JobPayload::ClusterFaces {
             project_id: w.project,
-            user_id: user,
         };
         assert!(
             store
@@ -381,10 +412,7 @@ async fn deleting_a_photo_removes_faces_and_matches_and_enqueues_the_purge() {
             photo_id: p.id,
             distance: 0.1,
         };
-        store
-            .record_matches(w.project, user, s.id, &[m], 1)
-            .await
-            .unwrap();
+        record(&store, w.project, user, s.id, &[m], 1).await;
         assert_eq!(
             store.matches_of_user(user).await.unwrap().len(),
             1,
@@ -530,8 +558,9 @@ async fn selfies_consents_approval_and_erasure() {
             "{name}"
         );
         assert_eq!(
-            store.members_with_approved_selfie(w.project).await.unwrap(),
-            vec![user]
+            progress(&store, w.project, user).await,
+            Some((first.id, 0)),
+            "{name}: a consenting member with an approved selfie is matchable"
         );
         assert!(
             !store
@@ -544,25 +573,23 @@ async fn selfies_consents_approval_and_erasure() {
         // A newer approval replaces the older selfie, its matches and progress.
         let p = new_photo(&w, None, t);
         store.create_photo(&p).await.unwrap();
-        store
-            .record_matches(
-                w.project,
-                user,
-                first.id,
-                &[FaceMatch {
-                    user_id: user,
-                    project_id: w.project,
-                    photo_id: p.id,
-                    distance: 0.2,
-                }],
-                5,
-            )
-            .await
-            .unwrap();
+        record(
+            &store,
+            w.project,
+            user,
+            first.id,
+            &[FaceMatch {
+                user_id: user,
+                project_id: w.project,
+                photo_id: p.id,
+                distance: 0.2,
+            }],
+            5,
+        )
+        .await;
         store.mark_selfie_uploaded(second.id, &[], t).await.unwrap();
         let cluster = JobPayload::ClusterFaces {
             project_id: w.project,
-            user_id: user,
         };
         assert!(
             store
@@ -585,11 +612,8 @@ async fn selfies_consents_approval_and_erasure() {
             "{name}: old matches gone"
         );
         assert_eq!(
-            store
-                .match_progress(w.project, user, second.id)
-                .await
-                .unwrap(),
-            0,
+            progress(&store, w.project, user).await,
+            Some((second.id, 0)),
             "{name}: progress reset"
         );
         assert!(
@@ -631,21 +655,20 @@ async fn selfies_consents_approval_and_erasure() {
         );
 
         // Revocation erases every biometric row.
-        store
-            .record_matches(
-                w.project,
-                user,
-                second.id,
-                &[FaceMatch {
-                    user_id: user,
-                    project_id: w.project,
-                    photo_id: p.id,
-                    distance: 0.2,
-                }],
-                5,
-            )
-            .await
-            .unwrap();
+        record(
+            &store,
+            w.project,
+            user,
+            second.id,
+            &[FaceMatch {
+                user_id: user,
+                project_id: w.project,
+                photo_id: p.id,
+                distance: 0.2,
+            }],
+            5,
+        )
+        .await;
         store
             .erase_biometrics(user, Some(ConsentPurpose::BiometricProcessing), &[], t)
             .await
@@ -659,14 +682,7 @@ async fn selfies_consents_approval_and_erasure() {
             store.matches_of_user(user).await.unwrap().is_empty(),
             "{name}"
         );
-        assert_eq!(
-            store
-                .match_progress(w.project, user, second.id)
-                .await
-                .unwrap(),
-            0,
-            "{name}"
-        );
+        assert_eq!(progress(&store, w.project, user).await, None, "{name}");
         assert!(
             !store
                 .has_consent(user, ConsentPurpose::BiometricProcessing)
@@ -709,6 +725,11 @@ async fn faces_are_numbered_in_order_and_matches_keep_the_closest() {
         assert!(store.photo(photos[0].id).await.unwrap().unwrap().faces_done);
 
         let user = UserId::new();
+        store.join(w.project, user, &[], t).await.unwrap();
+        store
+            .grant_consent(user, ConsentPurpose::BiometricProcessing, t)
+            .await
+            .unwrap();
         let s = new_selfie(user, t);
         store.create_selfie(&s).await.unwrap();
         store.mark_selfie_uploaded(s.id, &[], t).await.unwrap();
@@ -722,30 +743,34 @@ async fn faces_are_numbered_in_order_and_matches_keep_the_closest() {
             photo_id: photo,
             distance,
         };
-        store
-            .record_matches(
-                w.project,
-                user,
-                s.id,
-                &[m(photos[0].id, 0.3), m(photos[1].id, 0.4)],
-                4,
-            )
-            .await
-            .unwrap();
-        store
-            .record_matches(
-                w.project,
-                user,
-                s.id,
-                &[m(photos[0].id, 0.1), m(photos[1].id, 0.45)],
-                6,
-            )
-            .await
-            .unwrap();
-        assert_eq!(
-            store.match_progress(w.project, user, s.id).await.unwrap(),
+        record(
+            &store,
+            w.project,
+            user,
+            s.id,
+            &[m(photos[0].id, 0.3), m(photos[1].id, 0.4)],
+            4,
+        )
+        .await;
+        record(
+            &store,
+            w.project,
+            user,
+            s.id,
+            &[m(photos[0].id, 0.1), m(photos[1].id, 0.45)],
             6,
+        )
+        .await;
+        assert_eq!(
+            progress(&store, w.project, user).await,
+            Some((s.id, 6)),
             "{name}"
+        );
+        record(&store, w.project, user, s.id, &[], 5).await;
+        assert_eq!(
+            progress(&store, w.project, user).await,
+            Some((s.id, 6)),
+            "{name}: an overlapping older run never moves progress back"
         );
         let got = store.matched_photos(w.project, user).await.unwrap();
         assert_eq!(
@@ -763,16 +788,15 @@ async fn faces_are_numbered_in_order_and_matches_keep_the_closest() {
         );
 
         // Matches for a selfie that is no longer the approved one are dropped.
-        store
-            .record_matches(
-                w.project,
-                user,
-                SelfieId::new(),
-                &[m(photos[2].id, 0.0)],
-                99,
-            )
-            .await
-            .unwrap();
+        record(
+            &store,
+            w.project,
+            user,
+            SelfieId::new(),
+            &[m(photos[2].id, 0.0)],
+            99,
+        )
+        .await;
         assert_eq!(
             store.matched_photos(w.project, user).await.unwrap().len(),
             2,

@@ -30,6 +30,8 @@ pub enum RetinaMode {
     Normal,
     /// Always this status.
     Status(u16),
+    /// Answers normally after this many milliseconds (past the client's timeout).
+    Slow(u64),
 }
 
 #[derive(Clone)]
@@ -46,7 +48,9 @@ pub fn identity_embedding(i: usize) -> Vec<f32> {
     v
 }
 
-/// A JPEG whose red channel names the identity in it (0 = no face; 250 = two faces).
+/// A JPEG whose red channel names the identity in it (0 = no face; 24 = one
+/// face scored 0.5; 25 = two faces). The face's box is half the shorter side,
+/// at most 200 px.
 pub fn identity_jpeg(identity: u8, width: u16, height: u16) -> Vec<u8> {
     let pixels: Vec<u8> =
         [identity.saturating_mul(10), 90, 160].repeat(usize::from(width) * usize::from(height));
@@ -64,11 +68,15 @@ async fn retina_faces(
     let url = body["imageUrl"].as_str().unwrap_or_default().to_owned();
     r.calls.lock().unwrap().push(url.clone());
     let mode = *r.mode.lock().unwrap();
-    if let RetinaMode::Status(s) = mode {
-        return (
-            StatusCode::from_u16(s).unwrap(),
-            Json(json!({"error": "fake"})),
-        );
+    match mode {
+        RetinaMode::Status(s) => {
+            return (
+                StatusCode::from_u16(s).unwrap(),
+                Json(json!({"error": "fake"})),
+            );
+        }
+        RetinaMode::Slow(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
+        RetinaMode::Normal => {}
     }
     // Fetch the image through the presigned URL, as Retina does.
     let Ok(resp) = r.http.get(&url).send().await else {
@@ -93,11 +101,17 @@ async fn retina_faces(
     };
     let red = pixels.first().copied().unwrap_or(0);
     let identity = ((f32::from(red) / 10.0).round()) as usize;
-    let face = |i: usize| json!({"box": {"x": 10, "y": 10, "width": 200, "height": 200}, "score": 0.99, "embedding": identity_embedding(i)});
+    // The face fills half the shorter side, at most 200 px: small images
+    // make small faces.
+    let side = decoder
+        .info()
+        .map_or(200, |i| (i.width.min(i.height) / 2).min(200));
+    let face = |i: usize, score: f32| json!({"box": {"x": 10, "y": 10, "width": side, "height": side}, "score": score, "embedding": identity_embedding(i)});
     let faces = match identity {
         0 => vec![],
-        25 => vec![face(1), face(2)],
-        i => vec![face(i)],
+        24 => vec![face(24, 0.5)],
+        25 => vec![face(1, 0.99), face(2, 0.99)],
+        i => vec![face(i, 0.99)],
     };
     (
         StatusCode::OK,
@@ -137,6 +151,19 @@ impl TestApp {
     }
 
     pub async fn start_with(postgres: bool, extra: &[(&str, &str)]) -> Option<Self> {
+        Self::start_as(postgres, ServerRole::All, extra).await
+    }
+
+    /// The API without workers: jobs wait until [`TestApp::drain`] runs them.
+    pub async fn start_api_only(postgres: bool) -> Option<Self> {
+        Self::start_as(postgres, ServerRole::Api, &[]).await
+    }
+
+    pub async fn start_as(
+        postgres: bool,
+        role: ServerRole,
+        extra: &[(&str, &str)],
+    ) -> Option<Self> {
         let data = tempfile::tempdir().unwrap();
         let database_url = if postgres {
             media_adapters::testing::fresh_postgres_url().await?
@@ -162,9 +189,7 @@ impl TestApp {
             vars.insert((*k).to_owned(), (*v).to_owned());
         }
         let config = Config::from_lookup(&|k| vars.get(k).cloned()).expect("test configuration");
-        let running = start(&config, ServerRole::All)
-            .await
-            .expect("server starts");
+        let running = start(&config, role).await.expect("server starts");
         let base = format!("http://{}", running.addr.expect("listening"));
         Some(Self {
             running: Some(running),
@@ -354,6 +379,18 @@ impl TestApp {
         panic!("jobs did not finish");
     }
 
+    /// Runs due jobs in this task until none is left (for `start_api_only`).
+    pub async fn drain(&self) {
+        use media_core::service::{Worker, WorkerEvent};
+        let worker = Worker::new(self.media().clone(), "drain", Duration::from_secs(30));
+        for _ in 0..1000 {
+            if worker.run_once().await.unwrap() == WorkerEvent::Idle {
+                return;
+            }
+        }
+        panic!("jobs did not run out");
+    }
+
     pub async fn shutdown(mut self) {
         if let Some(r) = self.running.take() {
             r.shutdown().await;
@@ -370,4 +407,56 @@ pub struct World {
 /// The backends every end-to-end test runs on.
 pub fn backends() -> [bool; 2] {
     [false, true]
+}
+
+/// A TCP proxy on 127.0.0.1 in front of a service (the database, the
+/// store), which a test can cut — open connections dropped, new ones closed
+/// at once — and restore: an outage without touching the service itself.
+pub struct FaultyProxy {
+    pub addr: SocketAddr,
+    up: Arc<std::sync::atomic::AtomicBool>,
+    cuts: tokio::sync::watch::Sender<u64>,
+}
+
+impl FaultyProxy {
+    pub async fn start(target: SocketAddr) -> Self {
+        use std::sync::atomic::Ordering;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let up = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let (cuts, _) = tokio::sync::watch::channel(0u64);
+        let (up2, cuts2) = (up.clone(), cuts.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut inbound, _)) = listener.accept().await else {
+                    continue;
+                };
+                if !up2.load(Ordering::SeqCst) {
+                    drop(inbound);
+                    continue;
+                }
+                let mut cut = cuts2.subscribe();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = cut.changed() => {}
+                    }
+                });
+            }
+        });
+        Self { addr, up, cuts }
+    }
+
+    /// Drops every open connection and refuses new ones until [`restore`](Self::restore).
+    pub fn cut(&self) {
+        self.up.store(false, std::sync::atomic::Ordering::SeqCst);
+        self.cuts.send_modify(|n| *n += 1);
+    }
+
+    pub fn restore(&self) {
+        self.up.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
 }

@@ -79,15 +79,6 @@ impl DirectoryRepo for SqlStore {
         .await
     }
 
-    async fn members_with_approved_selfie(&self, project: ProjectId) -> Result<Vec<UserId>> {
-        self.ids(
-            "SELECT m.user_id AS id FROM project_members m WHERE m.project_id = $1 AND EXISTS \
-             (SELECT 1 FROM selfies s WHERE s.user_id = m.user_id AND s.status = 'approved') ORDER BY m.user_id",
-            project.to_string(),
-        )
-        .await
-    }
-
     async fn upsert_operator(&self, o: &Operator) -> Result<()> {
         sqlx::query("INSERT INTO operators (id, name) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET name = excluded.name")
             .bind(o.id.to_string())

@@ -1,9 +1,11 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use media_core::domain::{FaceMatch, JobPayload, MatchedPhoto, PhotoFace};
+use media_core::domain::{
+    ConsentPurpose, FaceMatch, JobPayload, MatchedPhoto, MemberMatches, MemberSelfie, PhotoFace,
+};
 use media_core::error::Result;
-use media_core::ids::{PhotoId, ProjectId, SelfieId, UserId};
+use media_core::ids::{PhotoId, ProjectId, UserId};
 use media_core::ports::FaceRepo;
 
 use super::rows::{embedding_bytes, embedding_of, flag, get, id, opt_time};
@@ -96,77 +98,101 @@ impl FaceRepo for SqlStore {
             .collect()
     }
 
-    async fn match_progress(
-        &self,
-        project: ProjectId,
-        user: UserId,
-        selfie: SelfieId,
-    ) -> Result<i64> {
-        let row = sqlx::query(
-            "SELECT through_seq FROM match_progress WHERE project_id = $1 AND user_id = $2 AND selfie_id = $3",
+    async fn matchable_members(&self, project: ProjectId) -> Result<Vec<MemberSelfie>> {
+        let rows = sqlx::query(
+            "SELECT m.user_id, s.id AS selfie_id, s.embedding, COALESCE(p.through_seq, 0) AS through_seq \
+             FROM project_members m \
+             JOIN selfies s ON s.user_id = m.user_id AND s.status = 'approved' AND s.embedding IS NOT NULL \
+             JOIN consents c ON c.user_id = m.user_id AND c.purpose = $2 \
+             LEFT JOIN match_progress p ON p.project_id = m.project_id AND p.user_id = m.user_id \
+                 AND p.selfie_id = s.id \
+             WHERE m.project_id = $1 \
+             ORDER BY m.user_id, s.created_at DESC",
         )
         .bind(project.to_string())
-        .bind(user.to_string())
-        .bind(selfie.to_string())
-        .fetch_optional(&self.pool)
+        .bind(ConsentPurpose::BiometricProcessing.as_str())
+        .fetch_all(&self.pool)
         .await
         .map_err(db_error)?;
-        row.map_or(Ok(0), |r| get(&r, "through_seq"))
+        let mut members: Vec<MemberSelfie> = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let user_id: UserId = id(r, "user_id")?;
+            // Newest approved selfie first: an older one is being replaced.
+            if members.last().is_some_and(|m| m.user_id == user_id) {
+                continue;
+            }
+            members.push(MemberSelfie {
+                user_id,
+                selfie_id: id(r, "selfie_id")?,
+                embedding: embedding_of(&get::<Vec<u8>>(r, "embedding")?),
+                through_seq: get(r, "through_seq")?,
+            });
+        }
+        Ok(members)
     }
 
     async fn record_matches(
         &self,
         project: ProjectId,
-        user: UserId,
-        selfie: SelfieId,
-        matches: &[FaceMatch],
         through_seq: i64,
+        found: &[MemberMatches],
     ) -> Result<()> {
+        if found.is_empty() {
+            return Ok(());
+        }
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         let lock = if self.backend == Backend::Postgres {
             "FOR UPDATE"
         } else {
             ""
         };
-        let current = sqlx::query(&format!(
-            "SELECT 1 AS one FROM selfies WHERE id = $1 AND user_id = $2 AND status = 'approved' {lock}"
-        ))
-        .bind(selfie.to_string())
-        .bind(user.to_string())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_error)?
-        .is_some();
-        if !current {
-            return Ok(()); // replaced or erased meanwhile: these matches are stale
-        }
-        for m in matches {
+        for member in found {
+            // The selfie row is locked so an erasure or a replacement either
+            // waits for these matches or makes them stale.
+            let current = sqlx::query(&format!(
+                "SELECT 1 AS one FROM selfies WHERE id = $1 AND user_id = $2 AND status = 'approved' {lock}"
+            ))
+            .bind(member.selfie_id.to_string())
+            .bind(member.user_id.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?
+            .is_some();
+            if !current {
+                continue;
+            }
+            for m in &member.matches {
+                sqlx::query(
+                    "INSERT INTO matches (user_id, photo_id, project_id, distance) \
+                     SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM photos WHERE id = $2) \
+                     ON CONFLICT (user_id, photo_id) DO UPDATE SET distance = excluded.distance \
+                     WHERE excluded.distance < matches.distance",
+                )
+                .bind(member.user_id.to_string())
+                .bind(m.photo_id.to_string())
+                .bind(project.to_string())
+                .bind(f64::from(m.distance))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            }
+            // Progress never moves backwards for the same selfie (two runs can
+            // overlap); a new selfie starts over.
             sqlx::query(
-                "INSERT INTO matches (user_id, photo_id, project_id, distance) \
-                 SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM photos WHERE id = $2) \
-                 ON CONFLICT (user_id, photo_id) DO UPDATE SET distance = excluded.distance \
-                 WHERE excluded.distance < matches.distance",
+                "INSERT INTO match_progress (project_id, user_id, selfie_id, through_seq) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (project_id, user_id) DO UPDATE SET selfie_id = excluded.selfie_id, \
+                 through_seq = CASE WHEN match_progress.selfie_id = excluded.selfie_id \
+                     AND match_progress.through_seq > excluded.through_seq \
+                     THEN match_progress.through_seq ELSE excluded.through_seq END",
             )
-            .bind(user.to_string())
-            .bind(m.photo_id.to_string())
             .bind(project.to_string())
-            .bind(f64::from(m.distance))
+            .bind(member.user_id.to_string())
+            .bind(member.selfie_id.to_string())
+            .bind(through_seq)
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
         }
-        sqlx::query(
-            "INSERT INTO match_progress (project_id, user_id, selfie_id, through_seq) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (project_id, user_id) DO UPDATE SET selfie_id = excluded.selfie_id, \
-             through_seq = excluded.through_seq",
-        )
-        .bind(project.to_string())
-        .bind(user.to_string())
-        .bind(selfie.to_string())
-        .bind(through_seq)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
         tx.commit().await.map_err(db_error)?;
         Ok(())
     }

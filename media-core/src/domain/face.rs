@@ -1,6 +1,6 @@
 use time::OffsetDateTime;
 
-use crate::ids::{PhotoId, ProjectId, UserId};
+use crate::ids::{PhotoId, ProjectId, SelfieId, UserId};
 
 /// Embedding dimension of Retina's model.
 pub const EMBEDDING_DIM: usize = 512;
@@ -44,6 +44,24 @@ pub struct FaceMatch {
     pub project_id: ProjectId,
     pub photo_id: PhotoId,
     pub distance: f32,
+}
+
+/// A member's approved selfie, with how far it has been compared with the
+/// project's faces (the last face `seq`; 0 when never).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberSelfie {
+    pub user_id: UserId,
+    pub selfie_id: SelfieId,
+    pub embedding: Vec<f32>,
+    pub through_seq: i64,
+}
+
+/// What one pass of `cluster_faces` found for one member's selfie.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberMatches {
+    pub user_id: UserId,
+    pub selfie_id: SelfieId,
+    pub matches: Vec<FaceMatch>,
 }
 
 /// A match with what my-photos shows of the photo.

@@ -98,9 +98,11 @@ pub enum JobPayload {
     GenerateWatermark {
         photo_id: PhotoId,
     },
+    /// Every member's approved selfie against the project's faces that it
+    /// has not been compared with yet: after a photo's faces are stored, a
+    /// selfie approved, or a member joined. One per project, not per member.
     ClusterFaces {
         project_id: ProjectId,
-        user_id: UserId,
     },
     PurgeObjects {
         targets: Vec<PurgeTarget>,
@@ -118,14 +120,12 @@ impl JobPayload {
         }
     }
 
-    /// At most one *queued* job exists per dedup key: a burst of photos in a
-    /// project coalesces into one pending `cluster_faces` per (project, user).
+    /// At most one *queued* job exists per dedup key: a burst of photos,
+    /// approvals and joins in a project coalesces into one pending
+    /// `cluster_faces`.
     pub fn dedup_key(&self) -> Option<String> {
         match self {
-            Self::ClusterFaces {
-                project_id,
-                user_id,
-            } => Some(format!("cluster_faces:{project_id}:{user_id}")),
+            Self::ClusterFaces { project_id } => Some(format!("cluster_faces:{project_id}")),
             _ => None,
         }
     }

@@ -8,7 +8,10 @@ pub mod principal;
 pub mod selfie;
 
 pub use directory::{Consent, ConsentPurpose, Operator, Photographer, Project};
-pub use face::{DetectedFace, EMBEDDING_DIM, FaceBox, FaceMatch, MatchedPhoto, PhotoFace};
+pub use face::{
+    DetectedFace, EMBEDDING_DIM, FaceBox, FaceMatch, MatchedPhoto, MemberMatches, MemberSelfie,
+    PhotoFace,
+};
 pub use job::{Job, JobCount, JobKind, JobPayload, JobStatus, PurgeTarget};
 pub use photo::{FailureReason, Photo, PhotoListing, PhotoMetadata, PhotoStatus};
 pub use principal::{Audience, Principal, Role};

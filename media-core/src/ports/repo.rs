@@ -5,8 +5,9 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use crate::domain::{
-    Consent, ConsentPurpose, FaceMatch, FailureReason, JobPayload, MatchedPhoto, Operator, Photo,
-    PhotoFace, PhotoListing, PhotoMetadata, Photographer, Project, Selfie,
+    Consent, ConsentPurpose, FaceMatch, FailureReason, JobPayload, MatchedPhoto, MemberMatches,
+    MemberSelfie, Operator, Photo, PhotoFace, PhotoListing, PhotoMetadata, Photographer, Project,
+    Selfie,
 };
 use crate::error::Result;
 use crate::ids::{OperatorId, PhotoId, PhotographerId, ProjectId, SelfieId, UserId};
@@ -21,8 +22,6 @@ pub trait DirectoryRepo: Send + Sync {
     async fn is_assigned(&self, project: ProjectId, photographer: PhotographerId) -> Result<bool>;
     async fn is_member(&self, project: ProjectId, user: UserId) -> Result<bool>;
     async fn projects_of_user(&self, user: UserId) -> Result<Vec<ProjectId>>;
-    /// Members of the project that have an approved selfie.
-    async fn members_with_approved_selfie(&self, project: ProjectId) -> Result<Vec<UserId>>;
 
     /// Inserts or, when the id exists, updates the name. Idempotent.
     async fn upsert_operator(&self, operator: &Operator) -> Result<()>;
@@ -179,23 +178,18 @@ pub trait FaceRepo: Send + Sync {
         after: i64,
         limit: u32,
     ) -> Result<Vec<PhotoFace>>;
-    /// The last face `seq` compared with this selfie of the user (0 when none).
-    async fn match_progress(
-        &self,
-        project: ProjectId,
-        user: UserId,
-        selfie: SelfieId,
-    ) -> Result<i64>;
-    /// Upserts matches (a closer face replaces a farther one for the same
-    /// photo) and moves the progress to `through_seq`, in one transaction —
-    /// only while `selfie` is the user's approved selfie.
+    /// Members of the project with an approved selfie (and so biometric
+    /// consent), each with its progress in this project.
+    async fn matchable_members(&self, project: ProjectId) -> Result<Vec<MemberSelfie>>;
+    /// For each member: upserts the matches (a closer face replaces a
+    /// farther one for the same photo) and moves the progress of that selfie
+    /// to `through_seq` (never backwards), all in one transaction — skipping
+    /// a member whose `selfie_id` is no longer their approved selfie.
     async fn record_matches(
         &self,
         project: ProjectId,
-        user: UserId,
-        selfie: SelfieId,
-        matches: &[FaceMatch],
         through_seq: i64,
+        found: &[MemberMatches],
     ) -> Result<()>;
     /// The user's matched photos in the project, in photo listing order.
     async fn matched_photos(&self, project: ProjectId, user: UserId) -> Result<Vec<MatchedPhoto>>;

@@ -214,7 +214,6 @@ impl Media {
         let jobs = if self.ports.selfies.approved_embedding(user).await?.is_some() {
             vec![JobPayload::ClusterFaces {
                 project_id: project,
-                user_id: user,
             }]
         } else {
             Vec::new()

@@ -6,11 +6,11 @@ use time::OffsetDateTime;
 
 use super::Media;
 use crate::domain::{
-    ConsentPurpose, DetectedFace, FailureReason, Job, JobPayload, Photo, PhotoStatus, PurgeTarget,
-    RejectionReason, SelfieStatus, SelfieVerdict,
+    ConsentPurpose, DetectedFace, FailureReason, Job, JobPayload, MemberMatches, Photo,
+    PhotoStatus, PurgeTarget, RejectionReason, SelfieStatus, SelfieVerdict,
 };
 use crate::error::{Error, Result};
-use crate::ids::{PhotoId, ProjectId, SelfieId, UserId};
+use crate::ids::{PhotoId, ProjectId, SelfieId};
 use crate::imaging::{self, ImageError, RenderRequest, WatermarkSpec};
 use crate::keys::{self, PhotoObject, PurgeScope};
 use crate::matching;
@@ -65,10 +65,7 @@ impl Media {
                     .await
             }
             JobPayload::GenerateWatermark { photo_id } => self.generate_watermark(*photo_id).await,
-            JobPayload::ClusterFaces {
-                project_id,
-                user_id,
-            } => self.cluster_faces(*project_id, *user_id).await,
+            JobPayload::ClusterFaces { project_id } => self.cluster_faces(*project_id).await,
             JobPayload::PurgeObjects { targets } => self.purge_objects(targets).await,
         }
     }
@@ -191,10 +188,7 @@ impl Media {
                     .projects_of_user(selfie.user_id)
                     .await?
                     .into_iter()
-                    .map(|project_id| JobPayload::ClusterFaces {
-                        project_id,
-                        user_id: selfie.user_id,
-                    })
+                    .map(|project_id| JobPayload::ClusterFaces { project_id })
                     .collect();
                 if !older.is_empty() {
                     jobs.push(JobPayload::PurgeObjects {
@@ -320,8 +314,8 @@ impl Media {
         Ok(JobOutcome::Done)
     }
 
-    /// Retina once per photo; small faces ignored; `cluster_faces` for each
-    /// member with an approved selfie, coalesced per (project, user).
+    /// Retina once per photo; small faces ignored; one `cluster_faces` for
+    /// the project when faces were found.
     async fn detect_photo_faces(&self, photo: &Photo) -> Result<JobOutcome> {
         if !self.ports.embedder.is_configured() {
             return Ok(self.deferred());
@@ -338,16 +332,9 @@ impl Media {
         let jobs: Vec<JobPayload> = if embeddings.is_empty() {
             Vec::new()
         } else {
-            self.ports
-                .directory
-                .members_with_approved_selfie(photo.project_id)
-                .await?
-                .into_iter()
-                .map(|user_id| JobPayload::ClusterFaces {
-                    project_id: photo.project_id,
-                    user_id,
-                })
-                .collect()
+            vec![JobPayload::ClusterFaces {
+                project_id: photo.project_id,
+            }]
         };
         self.ports
             .faces
@@ -402,26 +389,15 @@ impl Media {
         Ok(JobOutcome::Done)
     }
 
-    /// Compares the member's embedding with the project's faces not compared
-    /// yet (incremental: each (selfie, face) pair once).
-    async fn cluster_faces(&self, project: ProjectId, user: UserId) -> Result<JobOutcome> {
-        if !self
-            .ports
-            .selfies
-            .has_consent(user, ConsentPurpose::BiometricProcessing)
-            .await?
-            || !self.ports.directory.is_member(project, user).await?
-        {
-            return Ok(JobOutcome::Done);
-        }
-        let Some((selfie, embedding)) = self.ports.selfies.approved_embedding(user).await? else {
+    /// Compares every member's approved selfie with the project's faces it
+    /// has not been compared with (each (selfie, face) pair once), keeping
+    /// the closest face per (user, photo). Each batch of faces is prepared
+    /// once for all members.
+    async fn cluster_faces(&self, project: ProjectId) -> Result<JobOutcome> {
+        let mut members = self.ports.faces.matchable_members(project).await?;
+        let Some(mut after) = members.iter().map(|m| m.through_seq).min() else {
             return Ok(JobOutcome::Done);
         };
-        let mut after = self
-            .ports
-            .faces
-            .match_progress(project, user, selfie)
-            .await?;
         loop {
             let faces = self
                 .ports
@@ -431,17 +407,29 @@ impl Media {
             let Some(last) = faces.last().map(|f| f.seq) else {
                 break;
             };
-            let matches = matching::best_matches(
-                project,
-                user,
-                &embedding,
-                &faces,
-                self.settings.match_max_distance,
-            );
+            let batch = matching::FaceBatch::new(&faces);
+            let found: Vec<MemberMatches> = members
+                .iter()
+                .filter(|m| m.through_seq < last)
+                .map(|m| MemberMatches {
+                    user_id: m.user_id,
+                    selfie_id: m.selfie_id,
+                    matches: batch.best_matches(
+                        project,
+                        m.user_id,
+                        &m.embedding,
+                        m.through_seq,
+                        self.settings.match_max_distance,
+                    ),
+                })
+                .collect();
             self.ports
                 .faces
-                .record_matches(project, user, selfie, &matches, last)
+                .record_matches(project, last, &found)
                 .await?;
+            for m in &mut members {
+                m.through_seq = m.through_seq.max(last);
+            }
             after = last;
             if faces.len() < CLUSTER_BATCH as usize {
                 break;

@@ -955,10 +955,7 @@ async fn an_approved_selfie_replaces_the_older_one_and_matches_every_project() {
         .withf(move |id, emb, superseded, jobs, _| {
             let clusters: Vec<_> = projects
                 .iter()
-                .map(|p| JobPayload::ClusterFaces {
-                    project_id: *p,
-                    user_id: uid,
-                })
+                .map(|p| JobPayload::ClusterFaces { project_id: *p })
                 .collect();
             *id == sid
                 && emb == unit_vec(3).as_slice()
@@ -1123,7 +1120,6 @@ async fn thumbnails_are_written_and_faces_detected_once() {
     let p = photographer(Audience::Media);
     let photo = photo_of(&p, ProjectId::new(), PhotoStatus::Processing);
     let (id, project) = (photo.id, photo.project_id);
-    let member = UserId::new();
     let mut m = Mocks::new();
     m.photos.expect_photo().return_const(Ok(Some(photo)));
     m.storage
@@ -1153,9 +1149,6 @@ async fn thumbnails_are_written_and_faces_detected_once() {
                 face(300.0, 0.5, 2),
             ])
         });
-    m.directory
-        .expect_members_with_approved_selfie()
-        .return_const(Ok(vec![member]));
     m.faces
         .expect_store_faces()
         .withf(move |i, embs, jobs, _| {
@@ -1164,7 +1157,6 @@ async fn thumbnails_are_written_and_faces_detected_once() {
                 && jobs
                     == [JobPayload::ClusterFaces {
                         project_id: project,
-                        user_id: member,
                     }]
         })
         .times(1)
@@ -1293,21 +1285,37 @@ async fn the_watermark_uses_the_projects_text() {
 }
 
 #[tokio::test]
-async fn cluster_faces_compares_only_new_faces() {
-    let (project, user, selfie) = (ProjectId::new(), UserId::new(), SelfieId::new());
-    let near = PhotoId::new();
-    let far = PhotoId::new();
+async fn cluster_faces_compares_each_member_with_only_new_faces() {
+    let project = ProjectId::new();
+    let (behind, current) = (UserId::new(), UserId::new());
+    let (behind_selfie, current_selfie) = (SelfieId::new(), SelfieId::new());
+    let (early, near, far) = (PhotoId::new(), PhotoId::new(), PhotoId::new());
     let mut m = Mocks::new();
-    m.consent(true);
-    m.directory.expect_is_member().return_const(Ok(true));
-    m.selfies
-        .expect_approved_embedding()
-        .return_const(Ok(Some((selfie, unit_vec(0)))));
-    m.faces.expect_match_progress().return_const(Ok(7));
+    m.faces.expect_matchable_members().return_const(Ok(vec![
+        MemberSelfie {
+            user_id: behind,
+            selfie_id: behind_selfie,
+            embedding: unit_vec(0),
+            through_seq: 0,
+        },
+        MemberSelfie {
+            user_id: current,
+            selfie_id: current_selfie,
+            embedding: unit_vec(0),
+            through_seq: 7,
+        },
+    ]));
+    // One read from the lowest progress serves both members.
     m.faces
         .expect_faces_after()
-        .withf(move |p, after, _| *p == project && *after == 7)
+        .withf(move |p, after, _| *p == project && *after == 0)
+        .times(1)
         .return_const(Ok(vec![
+            PhotoFace {
+                seq: 7,
+                photo_id: early,
+                embedding: unit_vec(0),
+            },
             PhotoFace {
                 seq: 8,
                 photo_id: near,
@@ -1321,33 +1329,45 @@ async fn cluster_faces_compares_only_new_faces() {
         ]));
     m.faces
         .expect_record_matches()
-        .withf(move |p, u, s, matches, through| {
+        .withf(move |p, through, found| {
+            let photos = |u: UserId| -> Vec<PhotoId> {
+                let mut v: Vec<PhotoId> = found
+                    .iter()
+                    .filter(|f| f.user_id == u)
+                    .flat_map(|f| f.matches.iter().map(|m| m.photo_id))
+                    .collect();
+                v.sort();
+                v
+            };
+            let mut both = vec![early, near];
+            both.sort();
             *p == project
-                && *u == user
-                && *s == selfie
                 && *through == 9
-                && matches.len() == 1
-                && matches[0].photo_id == near
+                && found.len() == 2
+                && found.iter().any(|f| f.selfie_id == behind_selfie)
+                && photos(behind) == both
+                // face 7 was compared with this selfie already
+                && photos(current) == [near]
         })
         .times(1)
-        .returning(|_, _, _, _, _| Ok(()));
+        .returning(|_, _, _| Ok(()));
     m.media()
         .handle(&JobPayload::ClusterFaces {
             project_id: project,
-            user_id: user,
         })
         .await
         .unwrap();
 
-    // without consent or membership nothing is compared
+    // no member with an approved selfie (and consent): nothing is read
     let mut m = Mocks::new();
-    m.consent(false);
-    m.directory.expect_is_member().return_const(Ok(true));
+    m.faces
+        .expect_matchable_members()
+        .return_const(Ok(Vec::new()));
     m.faces.expect_faces_after().never();
+    m.faces.expect_record_matches().never();
     m.media()
         .handle(&JobPayload::ClusterFaces {
             project_id: project,
-            user_id: user,
         })
         .await
         .unwrap();
@@ -1648,7 +1668,6 @@ async fn joining_matches_a_member_with_an_approved_selfie() {
                 && jobs
                     == [JobPayload::ClusterFaces {
                         project_id: project,
-                        user_id: user,
                     }]
         })
         .times(1)
