@@ -193,12 +193,20 @@ async fn photos_round_trip_and_move_through_their_statuses_once() {
         let w = world(&store).await;
         let t = now();
         let p = new_photo(&w, None, t);
-        store.create_photo(&p).await.unwrap();
+        assert!(store.create_photo(&p).await.unwrap(), "{name}: assigned");
         assert_eq!(
             store.photo(p.id).await.unwrap().unwrap(),
             p,
             "{name}: round trip"
         );
+        // A photographer not assigned to the project cannot create one.
+        let stranger = Photo {
+            id: PhotoId::new(),
+            photographer_id: PhotographerId::new(),
+            ..p.clone()
+        };
+        assert!(!store.create_photo(&stranger).await.unwrap(), "{name}");
+        assert!(store.photo(stranger.id).await.unwrap().is_none(), "{name}");
 
         let jobs = [
             JobPayload::thumbnails(p.id),

@@ -97,9 +97,14 @@ impl SqlStore {
         let options = AnyConnectOptions::from_str(&url)
             .map_err(|e| Error::invalid(format!("DATABASE_URL: {e}")))?;
         let pool = match backend {
+            // No ping before each acquire (sqlx's default): it doubled the
+            // round trips of every statement. A connection broken by a
+            // database restart fails its next statement, which answers 503
+            // and is retried; sqlx then drops it (docs/decisions/0006).
             Backend::Postgres => AnyPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(5))
+                .test_before_acquire(false)
                 .connect_with(options)
                 .await
                 .map_err(db_error)?,

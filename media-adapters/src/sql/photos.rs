@@ -43,11 +43,12 @@ impl SqlStore {
 
 #[async_trait]
 impl PhotoRepo for SqlStore {
-    async fn create_photo(&self, p: &Photo) -> Result<()> {
-        sqlx::query(
+    async fn create_photo(&self, p: &Photo) -> Result<bool> {
+        let done = sqlx::query(
             "INSERT INTO photos (id, project_id, photographer_id, status, taken_at, taken_key, width, height, \
              created_at, upload_expires_at, failure_reason, thumbnails_done, watermark_done, faces_done) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 \
+             WHERE EXISTS (SELECT 1 FROM project_photographers WHERE project_id = $2 AND photographer_id = $3)",
         )
         .bind(p.id.to_string())
         .bind(p.project_id.to_string())
@@ -66,7 +67,7 @@ impl PhotoRepo for SqlStore {
         .execute(&self.pool)
         .await
         .map_err(db_error)?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
     async fn photo(&self, id: PhotoId) -> Result<Option<Photo>> {

@@ -43,7 +43,10 @@ pub trait DirectoryRepo: Send + Sync {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait PhotoRepo: Send + Sync {
-    async fn create_photo(&self, photo: &Photo) -> Result<()>;
+    /// Creates the photo only while its photographer is assigned to its
+    /// project, checked in the same statement; false (nothing written) when
+    /// not. One round trip: the hot path of the upload-url routes.
+    async fn create_photo(&self, photo: &Photo) -> Result<bool>;
     async fn photo(&self, id: PhotoId) -> Result<Option<Photo>>;
     /// Up to `query.limit` photos in listing order, after the cursor.
     async fn list_photos(&self, query: &PhotoQuery) -> Result<Vec<PhotoListing>>;

@@ -262,12 +262,11 @@ async fn photo_upload_url_in_assigned_projects_only() {
     for aud in Audience::ALL {
         let p = photographer(aud);
         let mut m = Mocks::new();
-        m.assigned(true);
         m.photos
             .expect_create_photo()
             .withf(move |ph| ph.project_id == project && ph.status == PhotoStatus::AwaitingUpload)
             .times(1)
-            .returning(|_| Ok(()));
+            .returning(|_| Ok(true));
         let t = m
             .media()
             .photo_upload_url(&p, project, &upload(None, None))
@@ -277,7 +276,7 @@ async fn photo_upload_url_in_assigned_projects_only() {
         assert_eq!(t.expires_in_seconds, 600);
     }
     let mut m = Mocks::new();
-    m.assigned(false);
+    m.photos.expect_create_photo().returning(|_| Ok(false));
     let e = m
         .media()
         .photo_upload_url(&photographer(Audience::Media), project, &upload(None, None))

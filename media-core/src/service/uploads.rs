@@ -134,12 +134,6 @@ impl Media {
         };
         policy::authorize(principal, &access)?;
         let constraints = self.upload_constraints(req)?;
-        let assigned = self
-            .ports
-            .directory
-            .is_assigned(project, principal.as_photographer())
-            .await?;
-        policy::photographer_project(assigned)?;
         let now = self.now();
         let photo = Photo {
             id: PhotoId::new(),
@@ -161,7 +155,9 @@ impl Media {
             .ports
             .storage
             .presign_put(&key, &constraints, now, UPLOAD_URL_TTL)?;
-        self.ports.photos.create_photo(&photo).await?;
+        // The assignment is checked by the insert itself (one round trip).
+        let assigned = self.ports.photos.create_photo(&photo).await?;
+        policy::photographer_project(assigned)?;
         Ok(UploadTicket {
             id: photo.id.as_uuid(),
             upload_url,
