@@ -1,0 +1,238 @@
+//! SIGTERM during processing (issue: prove it holds): the real binary is
+//! stopped while its workers render photos; in-flight work is finished or
+//! released (no job left `running`), and a restarted server completes the
+//! rest, every photo `ready` and no job pending.
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use serde_json::{Value, json};
+
+use media_adapters::assemble::assemble;
+use media_adapters::config::Config;
+use media_adapters::jwt::mint_hs256;
+use media_adapters::sql::SqlStore;
+use media_core::domain::{Audience, JobStatus, Operator, Photographer, Project, Role};
+use media_core::ids::{OperatorId, PhotographerId, ProjectId};
+use media_core::ports::{JobQueue, PhotoRepo};
+
+const SECRET: &str = "sigterm-test-secret-0123456789abcdef";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A Retina that finds no face: face steps finish instead of waiting.
+async fn empty_retina() -> String {
+    let app = axum::Router::new().route(
+        "/v1/faces",
+        axum::routing::post(|| async { Json(json!({"model": "none", "faces": []})) }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}")
+}
+
+fn big_jpeg(seed: u8) -> Vec<u8> {
+    let (w, h) = (2400u16, 1600u16);
+    let pixels: Vec<u8> = (0..usize::from(w) * usize::from(h))
+        .flat_map(|i| [(i % 251) as u8 ^ seed, (i / 2400 % 256) as u8, 160])
+        .collect();
+    let mut out = Vec::new();
+    jpeg_encoder::Encoder::new(&mut out, 85)
+        .encode(&pixels, w, h, jpeg_encoder::ColorType::Rgb)
+        .unwrap();
+    out
+}
+
+fn spawn(vars: &HashMap<&str, String>) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_media-server"))
+        .env_clear()
+        .envs(vars.iter().map(|(k, v)| (*k, v.as_str())))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap()
+}
+
+async fn wait_ready(base: &str) {
+    let http = reqwest::Client::new();
+    let until = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(r) = http.get(format!("{base}/readyz")).send().await
+            && r.status() == 200
+        {
+            return;
+        }
+        assert!(Instant::now() < until, "the server did not become ready");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn sigterm_and_wait(child: &mut Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let until = Instant::now() + Duration::from_secs(90);
+    loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            assert!(exit.success(), "exit after SIGTERM: {exit}");
+            return;
+        }
+        assert!(Instant::now() < until, "no exit after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_finishes_or_releases_work_and_a_restart_completes_it() {
+    let data = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let vars: HashMap<&str, String> = [
+        ("MEDIA_ADDR", format!("127.0.0.1:{port}")),
+        ("MEDIA_STORAGE_ADDR", format!("127.0.0.1:{}", free_port())),
+        ("MEDIA_DATA_DIR", data.path().display().to_string()),
+        (
+            "DATABASE_URL",
+            format!("sqlite://{}/media.db", data.path().display()),
+        ),
+        ("JWT_SECRET", SECRET.to_owned()),
+        ("RETINA_URL", empty_retina().await),
+        ("WORKER_CONCURRENCY", "2".to_owned()),
+    ]
+    .into_iter()
+    .collect();
+    let config = Config::from_lookup(&|k| vars.get(k).cloned()).unwrap();
+
+    // The directory, written before the server starts.
+    let (op, ph, pr) = (OperatorId::new(), PhotographerId::new(), ProjectId::new());
+    {
+        let a = assemble(&config, false).await.unwrap();
+        let m = &a.media;
+        m.upsert_operator(&Operator {
+            id: op,
+            name: "Olga".into(),
+        })
+        .await
+        .unwrap();
+        m.upsert_photographer(&Photographer {
+            id: ph,
+            name: "Pat".into(),
+        })
+        .await
+        .unwrap();
+        m.upsert_project(&Project {
+            id: pr,
+            name: "Gala".into(),
+            operator_id: op,
+            watermark_text: None,
+        })
+        .await
+        .unwrap();
+        m.assign(pr, ph).await.unwrap();
+        a.database.close().await;
+    }
+
+    let mut server = spawn(&vars);
+    wait_ready(&base).await;
+    let jwt = media_adapters::jwt::JwtConfig {
+        secret: Some(SECRET.into()),
+        ..Default::default()
+    };
+    let token = mint_hs256(
+        &jwt,
+        ph.as_uuid(),
+        Audience::Backoffice,
+        Role::Photographer,
+        Duration::from_secs(600),
+    )
+    .unwrap();
+    let http = reqwest::Client::new();
+    let mut photos = Vec::new();
+    for i in 0..8u8 {
+        let body = big_jpeg(i);
+        let r = http
+            .post(format!("{base}/v1/photographers/me/photos/upload-url"))
+            .bearer_auth(&token)
+            .json(
+                &json!({"projectId": pr, "contentType": "image/jpeg", "contentLength": body.len()}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let t: Value = r.json().await.unwrap();
+        let put = http
+            .put(t["uploadUrl"].as_str().unwrap())
+            .header("content-type", "image/jpeg")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert!(put.status().is_success());
+        let id = t["photoId"].as_str().unwrap().to_owned();
+        let r = http
+            .post(format!("{base}/v1/photos/{id}/complete"))
+            .bearer_auth(&token)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 202);
+        photos.push(id);
+    }
+
+    // Stop it while the workers are busy.
+    sigterm_and_wait(&mut server);
+    let db = SqlStore::connect(&vars["DATABASE_URL"], 5).await.unwrap();
+    let jobs = db.list(None, 1000).await.unwrap();
+    assert!(
+        jobs.iter().all(|j| j.status != JobStatus::Running),
+        "in-flight jobs were finished or released: {jobs:?}"
+    );
+    let pending = jobs
+        .iter()
+        .filter(|j| j.status == JobStatus::Queued)
+        .count();
+    assert!(
+        pending > 0,
+        "SIGTERM came after all work was done: {jobs:?}"
+    );
+
+    // A restarted server completes the rest.
+    let mut server = spawn(&vars);
+    wait_ready(&base).await;
+    let until = Instant::now() + Duration::from_secs(240);
+    loop {
+        let jobs = db.list(None, 1000).await.unwrap();
+        let mut ready = 0;
+        for id in &photos {
+            let p = db.photo(id.parse().unwrap()).await.unwrap().unwrap();
+            ready += usize::from(p.status.as_str() == "ready");
+        }
+        let idle = jobs.iter().all(|j| matches!(j.status, JobStatus::Done));
+        if ready == photos.len() && idle {
+            break;
+        }
+        assert!(
+            Instant::now() < until,
+            "{ready}/{} ready after the restart ({pending} jobs were pending at SIGTERM): {jobs:?}",
+            photos.len()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    db.close().await;
+    sigterm_and_wait(&mut server);
+}
