@@ -284,7 +284,9 @@ async fn photo_with_objects(
         watermark_done: false,
         faces_done: false,
     };
-    db.create_photo(&p).await.unwrap();
+    // Only an assigned photographer's photo can exist.
+    db.assign(project, photographer).await.unwrap();
+    assert!(db.create_photo(&p).await.unwrap());
     db.mark_photo_uploaded(p.id, &[], now).await.unwrap();
     for o in [PhotoObject::Original, PhotoObject::Thumb400] {
         storage
