@@ -4,7 +4,7 @@
 
 mod common;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use uuid::Uuid;
 
 use common::*;
@@ -12,27 +12,6 @@ use media_core::domain::{Audience, Role, SelfieStatus};
 use media_core::ids::{ProjectId, UserId};
 use media_core::keys;
 use media_core::ports::{FaceRepo, SelfieRepo, Storage};
-
-/// Asks for an upload URL, PUTs `bytes` and completes the selfie; returns its id.
-async fn upload_selfie(app: &TestApp, token: &str, bytes: Vec<u8>) -> String {
-    let r = app.post("/v1/selfie/upload-url", token, json!({})).await;
-    assert_eq!(r.status(), 201);
-    let t: Value = r.json().await.unwrap();
-    let put = app
-        .http
-        .put(t["uploadUrl"].as_str().unwrap())
-        .body(bytes)
-        .send()
-        .await
-        .unwrap();
-    assert!(put.status().is_success());
-    let id = t["selfieId"].as_str().unwrap().to_owned();
-    let r = app
-        .post(&format!("/v1/selfie/{id}/complete"), token, json!({}))
-        .await;
-    assert_eq!(r.status(), 202);
-    id
-}
 
 async fn selfie_status(app: &TestApp, token: &str) -> Value {
     let r = app.get("/v1/selfie", token).await;
@@ -103,7 +82,7 @@ async fn every_rejection_reason_then_an_approval_that_replaces_the_older_selfie(
             (identity_jpeg(25, 400, 400), "multiple_faces"),
             (identity_jpeg(7, 120, 120), "low_quality"), // a 60 px face
         ] {
-            let id = upload_selfie(&app, &token, bytes).await;
+            let id = app.upload_selfie(&token, bytes).await;
             app.wait_idle().await;
             let s = selfie_status(&app, &token).await;
             assert_eq!(s["selfieId"].as_str(), Some(id.as_str()));
@@ -115,7 +94,7 @@ async fn every_rejection_reason_then_an_approval_that_replaces_the_older_selfie(
             assert!(my_photos(&app, &token, w.project).await.is_empty());
         }
 
-        let first = upload_selfie(&app, &token, identity_jpeg(7, 400, 400)).await;
+        let first = app.upload_selfie(&token, identity_jpeg(7, 400, 400)).await;
         app.wait_idle().await;
         assert_eq!(selfie_status(&app, &token).await["status"], "approved");
         assert_eq!(
@@ -125,7 +104,7 @@ async fn every_rejection_reason_then_an_approval_that_replaces_the_older_selfie(
 
         // A newer approved selfie replaces the older one: its object, row,
         // embedding and matches go; the new face finds its own photos.
-        let second = upload_selfie(&app, &token, identity_jpeg(8, 400, 400)).await;
+        let second = app.upload_selfie(&token, identity_jpeg(8, 400, 400)).await;
         app.wait_idle().await;
         let s = selfie_status(&app, &token).await;
         assert_eq!(
@@ -182,7 +161,7 @@ async fn consent_revoked_while_the_selfie_job_is_queued_erases_it_unprocessed() 
         let token = app.token(user, Audience::Media, Role::User);
         let photo = app.upload_photo(&w, identity_jpeg(7, 640, 480)).await;
         app.drain().await;
-        upload_selfie(&app, &token, identity_jpeg(7, 400, 400)).await;
+        app.upload_selfie(&token, identity_jpeg(7, 400, 400)).await;
         // The selfie job is queued; no worker has run it.
         assert_eq!(selfie_status(&app, &token).await["status"], "processing");
 
@@ -224,7 +203,8 @@ async fn deletion_and_revocation_leave_nothing_biometric() {
         app.wait_photo(photo).await;
         for (user, identity) in [(deleter, 7), (revoker, 7), (stranger, 9)] {
             let token = app.token(user, Audience::Media, Role::User);
-            upload_selfie(&app, &token, identity_jpeg(identity, 400, 400)).await;
+            app.upload_selfie(&token, identity_jpeg(identity, 400, 400))
+                .await;
         }
         app.wait_idle().await;
         for user in [deleter, revoker] {

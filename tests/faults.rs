@@ -8,7 +8,7 @@ mod common;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -233,22 +233,7 @@ async fn jobs_and_purges_wait_out_a_store_outage_and_complete_once_it_is_back() 
 
 async fn selfie(app: &TestApp, user: Uuid, bytes: Vec<u8>) {
     let token = app.token(user, Audience::Media, Role::User);
-    let r = app.post("/v1/selfie/upload-url", &token, json!({})).await;
-    assert_eq!(r.status(), 201);
-    let t: Value = r.json().await.unwrap();
-    let put = app
-        .http
-        .put(t["uploadUrl"].as_str().unwrap())
-        .body(bytes)
-        .send()
-        .await
-        .unwrap();
-    assert!(put.status().is_success());
-    let id = t["selfieId"].as_str().unwrap();
-    let r = app
-        .post(&format!("/v1/selfie/{id}/complete"), &token, json!({}))
-        .await;
-    assert_eq!(r.status(), 202);
+    app.upload_selfie(&token, bytes).await;
 }
 
 async fn selfie_status(app: &TestApp, user: Uuid) -> Value {

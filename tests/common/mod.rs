@@ -333,6 +333,28 @@ impl TestApp {
         id
     }
 
+    /// Asks for a selfie upload URL, PUTs `bytes` and completes the upload;
+    /// returns the selfie's id.
+    pub async fn upload_selfie(&self, token: &str, bytes: Vec<u8>) -> String {
+        let r = self.post("/v1/selfie/upload-url", token, json!({})).await;
+        assert_eq!(r.status(), 201);
+        let t: Value = r.json().await.unwrap();
+        let put = self
+            .http
+            .put(t["uploadUrl"].as_str().unwrap())
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
+        assert!(put.status().is_success());
+        let id = t["selfieId"].as_str().unwrap().to_owned();
+        let r = self
+            .post(&format!("/v1/selfie/{id}/complete"), token, json!({}))
+            .await;
+        assert_eq!(r.status(), 202);
+        id
+    }
+
     /// Waits until the photo leaves `processing` (and its faces are done); returns its status.
     pub async fn wait_photo(&self, id: Uuid) -> String {
         use media_core::ports::PhotoRepo;
