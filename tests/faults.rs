@@ -79,10 +79,6 @@ async fn assert_settled(app: &TestApp, photos: &[Uuid], deleted: &[(Uuid, Uuid)]
     }
 }
 
-async fn upload_to(app: &TestApp, w: &World, bytes: Vec<u8>) -> Uuid {
-    app.upload_photo(w, bytes).await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_that_dies_mid_job_loses_its_lease_to_another() {
     for pg in backends() {
@@ -90,7 +86,7 @@ async fn a_worker_that_dies_mid_job_loses_its_lease_to_another() {
             continue;
         };
         let w = app.world().await;
-        let photo = upload_to(&app, &w, identity_jpeg(3, 640, 480)).await;
+        let photo = app.upload_photo(&w, identity_jpeg(3, 640, 480)).await;
         let db = &app.running().assembled.database;
 
         // A worker claims the thumbnail job with a one-second lease, then dies.
@@ -164,9 +160,9 @@ async fn jobs_and_purges_wait_out_a_store_outage_and_complete_once_it_is_back() 
             continue;
         };
         let w = app.world().await;
-        let doomed = upload_to(&app, &w, identity_jpeg(3, 640, 480)).await;
+        let doomed = app.upload_photo(&w, identity_jpeg(3, 640, 480)).await;
         drain_all(&app, Duration::from_secs(20)).await;
-        let pending = upload_to(&app, &w, identity_jpeg(4, 640, 480)).await;
+        let pending = app.upload_photo(&w, identity_jpeg(4, 640, 480)).await;
 
         proxy.cut();
         let operator = app.token(w.operator, Audience::Backoffice, Role::Operator);
@@ -296,7 +292,7 @@ async fn retina_outages_are_retried_and_refusals_fail_with_a_reason() {
             "{s}"
         );
         // …and a photo is ready without faces, its face step dead for `reprocess`.
-        let photo = upload_to(&app, &w, identity_jpeg(7, 640, 480)).await;
+        let photo = app.upload_photo(&w, identity_jpeg(7, 640, 480)).await;
         drain_all(&app, Duration::from_secs(20)).await;
         assert_settled(&app, &[photo], &[]).await;
         let db = &app.running().assembled.database;
@@ -334,7 +330,7 @@ async fn a_database_outage_shows_in_readyz_and_503s_and_the_server_recovers_alon
     .await
     .unwrap();
     let w = app.world().await;
-    let first = upload_to(&app, &w, identity_jpeg(3, 640, 480)).await;
+    let first = app.upload_photo(&w, identity_jpeg(3, 640, 480)).await;
     assert_eq!(app.wait_photo(first).await, "ready");
     let ready = || async {
         app.http
@@ -370,7 +366,7 @@ async fn a_database_outage_shows_in_readyz_and_503s_and_the_server_recovers_alon
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // The same server (and its workers) carry on.
-    let second = upload_to(&app, &w, identity_jpeg(4, 640, 480)).await;
+    let second = app.upload_photo(&w, identity_jpeg(4, 640, 480)).await;
     assert_eq!(app.wait_photo(second).await, "ready");
     app.wait_idle().await;
     assert_settled(&app, &[first, second], &[]).await;

@@ -238,20 +238,18 @@ impl QuantizedFaces {
         threshold: f64,
         hit: &mut impl FnMut(usize, f32),
     ) {
-        {
-            let approx = 1.0 - sq * self.scale[i] * dot as f32;
-            // |q·f − sq·sf·(Q·F)| ≤ ‖sq·Q‖‖e_f‖ + ‖sf·F‖‖e_q‖ + |e_q·e_f|, each
-            // rounding error at most half a step per component; 1e-4 covers f32 arithmetic.
-            let (af, nf) = (self.half_step[i], self.norm[i]);
-            let bound = (nq + bq) * af + (nf + af) * bq + d4 * sq * self.scale[i] + 1e-4;
-            if approx - bound > max_distance {
-                return;
-            }
-            let face = &self.exact[i * self.dim..(i + 1) * self.dim];
-            let exact = exact_distance(query, face);
-            if exact <= threshold {
-                hit(i, exact as f32);
-            }
+        let approx = 1.0 - sq * self.scale[i] * dot as f32;
+        // |q·f − sq·sf·(Q·F)| ≤ ‖sq·Q‖‖e_f‖ + ‖sf·F‖‖e_q‖ + |e_q·e_f|, each
+        // rounding error at most half a step per component; 1e-4 covers f32 arithmetic.
+        let (af, nf) = (self.half_step[i], self.norm[i]);
+        let bound = (nq + bq) * af + (nf + af) * bq + d4 * sq * self.scale[i] + 1e-4;
+        if approx - bound > max_distance {
+            return;
+        }
+        let face = &self.exact[i * self.dim..(i + 1) * self.dim];
+        let exact = exact_distance(query, face);
+        if exact <= threshold {
+            hit(i, exact as f32);
         }
     }
 }
