@@ -14,6 +14,7 @@ use media_adapters::clock::SystemClock;
 use media_adapters::devstore::DevStore;
 use media_adapters::retina::NoRetina;
 use media_adapters::sql::SqlStore;
+use media_adapters::testing::images;
 use media_core::Settings;
 use media_core::domain::{Audience, Operator, Photographer, Principal, Project, Role};
 use media_core::ids::{OperatorId, PhotographerId, ProjectId};
@@ -40,8 +41,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             directory: db.clone(),
             photos: db.clone(),
             selfies: db.clone(),
+            consents: db.clone(),
             faces: db.clone(),
             queue: db.clone(),
+            dead_letters: db.clone(),
             storage,
             clock: Arc::new(SystemClock),
             embedder: Arc::new(NoRetina),
@@ -123,18 +126,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// A 1200×800 gradient, when no file is given.
+/// A 1200×800 generated picture, when no file is given.
 fn sample_jpeg() -> Vec<u8> {
-    let (w, h) = (1200u16, 800u16);
-    let mut pixels = Vec::with_capacity(usize::from(w) * usize::from(h) * 3);
-    for y in 0..h {
-        for x in 0..w {
-            pixels.extend([(x / 5) as u8, (y / 4) as u8, 160]);
-        }
-    }
-    let mut out = Vec::new();
-    jpeg_encoder::Encoder::new(&mut out, 90)
-        .encode(&pixels, w, h, jpeg_encoder::ColorType::Rgb)
-        .expect("encoding a generated image");
-    out
+    images::jpeg(1200, 800, images::Fill::Gradient { seed: 7 })
 }

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use common::*;
-use media_core::domain::{Audience, Operator, Photographer, Project, Role};
+use media_core::domain::{Audience, Role};
+use media_core::ids::UserId;
 
 /// One route: how to call it on the caller's own resource and on another's,
 /// and the expected status for each caller, in the column order
@@ -127,7 +128,7 @@ async fn call(app: &TestApp, method: &str, path: &str, token: &str, body: &Value
         .as_u16()
 }
 
-async fn upload_selfie(app: &TestApp, user: Uuid) -> String {
+async fn upload_selfie(app: &TestApp, user: UserId) -> String {
     let token = app.token(user, Audience::Media, Role::User);
     let r = app.post("/v1/selfie/upload-url", &token, json!({})).await;
     assert_eq!(r.status(), 201);
@@ -145,44 +146,20 @@ async fn upload_selfie(app: &TestApp, user: Uuid) -> String {
 
 async fn fixture(app: &TestApp) -> Fixture {
     let w = app.world().await;
-    let m = app.media();
-    let (other_operator, p2, other_photographer) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
-    m.upsert_operator(&Operator {
-        id: other_operator.into(),
-        name: "Otto".into(),
-    })
-    .await
-    .unwrap();
-    m.upsert_project(&Project {
-        id: p2.into(),
-        name: "Other gala".into(),
-        operator_id: other_operator.into(),
-        watermark_text: None,
-    })
-    .await
-    .unwrap();
-    m.upsert_photographer(&Photographer {
-        id: other_photographer.into(),
-        name: "Paula".into(),
-    })
-    .await
-    .unwrap();
-    m.assign(w.project.into(), other_photographer.into())
+    // Another operator's project p2, whose photographer also works in p1.
+    let other = app.world().await;
+    let directory = app.media().ports().directory.as_ref();
+    directory
+        .assign(w.project, other.photographer)
         .await
         .unwrap();
-    m.assign(p2.into(), other_photographer.into())
-        .await
-        .unwrap();
+    let p2 = other.project;
 
     let user = app.member(w.project).await;
     let other_user = app.member(w.project).await;
 
     let jpeg = || identity_jpeg(3, 64, 48);
-    let theirs = |project| World {
-        operator: other_operator,
-        photographer: other_photographer,
-        project,
-    };
+    let theirs = |project| World { project, ..other };
     let mine_to_complete = app.upload_photo(&w, jpeg()).await;
     let mine_to_delete = app.upload_photo(&w, jpeg()).await;
     let mine_for_operator = app.upload_photo(&w, jpeg()).await;
@@ -209,11 +186,11 @@ async fn fixture(app: &TestApp) -> Fixture {
     assert!(put.status().is_success());
 
     Fixture {
-        user,
-        photographer: w.photographer,
-        operator: w.operator,
-        p1: w.project,
-        p2,
+        user: user.into(),
+        photographer: w.photographer.into(),
+        operator: w.operator.into(),
+        p1: w.project.into(),
+        p2: p2.into(),
         own_selfie: upload_selfie(app, user).await,
         other_selfie: upload_selfie(app, other_user).await,
         mine_to_complete,

@@ -174,7 +174,7 @@ async fn every_error_case_is_a_problem_with_its_code() {
             .await
             .unwrap();
         app.media()
-            .assign(w.project.into(), other_ph.into())
+            .assign(w.project, other_ph.into())
             .await
             .unwrap();
         let photo = app.upload_photo(&w, identity_jpeg(0, 32, 32)).await;

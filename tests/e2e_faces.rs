@@ -5,7 +5,6 @@
 mod common;
 
 use serde_json::Value;
-use uuid::Uuid;
 
 use common::*;
 use media_core::domain::{Audience, Role, SelfieStatus};
@@ -19,7 +18,7 @@ async fn selfie_status(app: &TestApp, token: &str) -> Value {
     r.json().await.unwrap()
 }
 
-async fn my_photos(app: &TestApp, token: &str, project: Uuid) -> Vec<String> {
+async fn my_photos(app: &TestApp, token: &str, project: ProjectId) -> Vec<String> {
     let r = app
         .get(&format!("/v1/me/projects/{project}/photos"), token)
         .await;
@@ -35,14 +34,13 @@ async fn my_photos(app: &TestApp, token: &str, project: Uuid) -> Vec<String> {
 
 /// Nothing biometric of `user` is left: no selfie row (and so no
 /// embedding), no match, no matching progress, no selfie object.
-async fn assert_no_biometric_trace(app: &TestApp, user: Uuid, project: Uuid) {
+async fn assert_no_biometric_trace(app: &TestApp, uid: UserId, project: ProjectId) {
     let db = &app.running().assembled.database;
-    let uid = UserId::from(user);
     assert!(db.selfies_of(uid).await.unwrap().is_empty(), "selfie rows");
     assert!(db.approved_embedding(uid).await.unwrap().is_none());
     assert!(db.matches_of_user(uid).await.unwrap().is_empty(), "matches");
     assert!(
-        !db.matchable_members(ProjectId::from(project))
+        !db.matchable_members(project)
             .await
             .unwrap()
             .iter()
@@ -117,7 +115,7 @@ async fn every_rejection_reason_then_an_approval_that_replaces_the_older_selfie(
             "the 30 px face of the third photo is ignored"
         );
         let db = &app.running().assembled.database;
-        let rows = db.selfies_of(user.into()).await.unwrap();
+        let rows = db.selfies_of(user).await.unwrap();
         assert!(
             rows.iter().all(|r| r.id.to_string() != first),
             "the replaced selfie's row is gone"
@@ -132,7 +130,7 @@ async fn every_rejection_reason_then_an_approval_that_replaces_the_older_selfie(
             .running()
             .assembled
             .storage
-            .list_prefix(&keys::selfies_of(user.into()))
+            .list_prefix(&keys::selfies_of(user))
             .await
             .unwrap();
         let first_row_key_gone = objects.iter().all(|o| {
@@ -145,7 +143,7 @@ async fn every_rejection_reason_then_an_approval_that_replaces_the_older_selfie(
         );
 
         // Retina: once per photo, once per selfie.
-        assert_eq!(app.retina.calls.lock().unwrap().len(), 3 + 6);
+        assert_eq!(app.retina.call_count(), 3 + 6);
         app.shutdown().await;
     }
 }
@@ -173,11 +171,9 @@ async fn consent_revoked_while_the_selfie_job_is_queued_erases_it_unprocessed() 
 
         let selfie_calls = app
             .retina
-            .calls
-            .lock()
-            .unwrap()
+            .calls()
             .iter()
-            .filter(|u| u.contains("/selfies/"))
+            .filter(|c| c.image_url.contains("/selfies/"))
             .count();
         assert_eq!(selfie_calls, 0, "Retina never saw the selfie");
         assert_eq!(app.get("/v1/selfie", &token).await.status(), 404);

@@ -5,10 +5,10 @@ mod common;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use common::*;
 use media_core::domain::{Audience, Role};
+use media_core::ids::PhotographerId;
 use media_core::keys;
 use media_core::ports::Storage;
 
@@ -78,18 +78,9 @@ async fn operator_lists_with_filters_and_pages_then_deletes_every_object() {
         };
         let w = app.world().await;
         // A second photographer on the same project, and another operator's project.
-        let other_ph = Uuid::new_v4();
-        app.media()
-            .upsert_photographer(&media_core::domain::Photographer {
-                id: other_ph.into(),
-                name: "Quinn".into(),
-            })
-            .await
-            .unwrap();
-        app.media()
-            .assign(w.project.into(), other_ph.into())
-            .await
-            .unwrap();
+        let other_ph = PhotographerId::new();
+        w.add_photographer(app.media().ports().directory.as_ref(), other_ph, "Quinn")
+            .await;
         let foreign = app.world().await;
 
         let mut mine = Vec::new();
@@ -187,7 +178,7 @@ async fn operator_lists_with_filters_and_pages_then_deletes_every_object() {
             .await;
         assert_eq!(r.status(), 204);
         app.wait_idle().await;
-        let folder = keys::photo_folder(w.project.into(), victim.into());
+        let folder = keys::photo_folder(w.project, victim.into());
         assert!(
             app.running()
                 .assembled
@@ -303,7 +294,7 @@ async fn selfie_with_consent_is_approved_and_finds_the_members_photos() {
         assert!(theirs.is_empty(), "a stranger is never matched");
 
         // Retina was asked once per photo and once per selfie.
-        assert_eq!(app.retina.calls.lock().unwrap().len(), 3 + 2);
+        assert_eq!(app.retina.call_count(), 3 + 2);
 
         // Erasure: DELETE /v1/selfie removes objects, embedding and matches.
         assert_eq!(app.delete("/v1/selfie", &ut).await.status(), 204);
@@ -320,7 +311,7 @@ async fn selfie_with_consent_is_approved_and_finds_the_members_photos() {
             .running()
             .assembled
             .storage
-            .list_prefix(&keys::selfies_of(user.into()))
+            .list_prefix(&keys::selfies_of(user))
             .await
             .unwrap();
         assert!(left.is_empty(), "selfie objects purged: {left:?}");

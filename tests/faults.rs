@@ -15,8 +15,9 @@ use uuid::Uuid;
 use common::*;
 use media_adapters::devstore::DevStore;
 use media_core::domain::{Audience, JobKind, JobStatus, Role};
+use media_core::ids::UserId;
 use media_core::keys;
-use media_core::ports::{JobQueue, PhotoRepo, Storage};
+use media_core::ports::{DeadLetters, JobQueue, PhotoRepo, Storage};
 
 /// Every job of the app, whatever its status.
 async fn jobs(app: &TestApp) -> Vec<media_core::domain::Job> {
@@ -207,7 +208,7 @@ async fn jobs_and_purges_wait_out_a_store_outage_and_complete_once_it_is_back() 
 
         proxy.restore();
         drain_all(&app, Duration::from_secs(60)).await;
-        assert_settled(&app, &[pending], &[(w.project, doomed)]).await;
+        assert_settled(&app, &[pending], &[(w.project.into(), doomed)]).await;
         assert_eq!(
             db.photo(pending.into())
                 .await
@@ -227,22 +228,22 @@ async fn jobs_and_purges_wait_out_a_store_outage_and_complete_once_it_is_back() 
     }
 }
 
-async fn selfie(app: &TestApp, user: Uuid, bytes: Vec<u8>) {
+async fn selfie(app: &TestApp, user: UserId, bytes: Vec<u8>) {
     let token = app.token(user, Audience::Media, Role::User);
     app.upload_selfie(&token, bytes).await;
 }
 
-async fn selfie_status(app: &TestApp, user: Uuid) -> Value {
+async fn selfie_status(app: &TestApp, user: UserId) -> Value {
     let token = app.token(user, Audience::Media, Role::User);
     app.get("/v1/selfie", &token).await.json().await.unwrap()
 }
 
 fn set_retina(app: &TestApp, mode: RetinaMode) {
-    *app.retina.mode.lock().unwrap() = mode;
+    app.retina.set_mode(mode);
 }
 
 fn retina_calls(app: &TestApp) -> usize {
-    app.retina.calls.lock().unwrap().len()
+    app.retina.call_count()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -260,9 +261,9 @@ async fn retina_outages_are_retried_and_refusals_fail_with_a_reason() {
         for (mode, next) in [
             (RetinaMode::Status(503), RetinaMode::Status(429)),
             (RetinaMode::Status(429), RetinaMode::Slow(3000)),
-            (RetinaMode::Slow(3000), RetinaMode::Normal),
+            (RetinaMode::Slow(3000), RetinaMode::Identity),
         ] {
-            assert_eq!(*app.retina.mode.lock().unwrap(), mode);
+            assert_eq!(app.retina.mode(), mode);
             let before = retina_calls(&app);
             let until = std::time::Instant::now() + Duration::from_secs(30);
             while retina_calls(&app) == before {

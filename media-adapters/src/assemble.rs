@@ -5,13 +5,11 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use media_core::Error;
-use media_core::error::Result;
 use media_core::ports::{FaceEmbedder, Storage};
 use media_core::service::{Media, Ports};
 
 use crate::clock::SystemClock;
-use crate::config::{Config, StorageConfig};
+use crate::config::{Config, ConfigError, StartupError, StorageConfig};
 use crate::devstore::DevStore;
 use crate::jwt::JwtAuthenticator;
 use crate::retina::{NoRetina, RetinaClient};
@@ -40,7 +38,7 @@ impl std::fmt::Debug for Assembled {
 
 /// Connects everything. `report_puts` asks the embedded store to report
 /// completed uploads (the server does; the CLI does not).
-pub async fn assemble(config: &Config, report_puts: bool) -> Result<Assembled> {
+pub async fn assemble(config: &Config, report_puts: bool) -> Result<Assembled, StartupError> {
     let database =
         SqlStore::connect(&config.database_url, config.settings.job_max_attempts).await?;
     let (devstore, storage, put_events) = match &config.storage {
@@ -66,12 +64,17 @@ pub async fn assemble(config: &Config, report_puts: bool) -> Result<Assembled> {
     };
     let storage = Arc::new(storage);
     let embedder: Arc<dyn FaceEmbedder> = match &config.retina {
-        Some(r) => Arc::new(RetinaClient::new(r.clone())?),
+        Some(r) => Arc::new(RetinaClient::new(r.clone()).map_err(|e| ConfigError(e.to_string()))?),
         None => Arc::new(NoRetina),
     };
+    let mut jwt = config.jwt.clone();
+    if config.jwt_dev_secret && jwt.secret.is_none() {
+        let mut dev = config.clone();
+        dev.ensure_dev_jwt_secret()?;
+        jwt = dev.jwt;
+    }
     let authenticator = Arc::new(
-        JwtAuthenticator::new(config.jwt.clone())
-            .map_err(|e| Error::invalid(format!("JWT configuration: {e}")))?,
+        JwtAuthenticator::new(jwt).map_err(|e| ConfigError(format!("JWT configuration: {e}")))?,
     );
     let db = Arc::new(database.clone());
     let media = Media::new(
@@ -79,8 +82,10 @@ pub async fn assemble(config: &Config, report_puts: bool) -> Result<Assembled> {
             directory: db.clone(),
             photos: db.clone(),
             selfies: db.clone(),
+            consents: db.clone(),
             faces: db.clone(),
-            queue: db,
+            queue: db.clone(),
+            dead_letters: db,
             storage: storage.clone() as Arc<dyn Storage>,
             clock: Arc::new(SystemClock),
             embedder,

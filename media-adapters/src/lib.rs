@@ -16,5 +16,5 @@ pub mod jwt;
 pub mod retina;
 pub mod s3;
 pub mod sql;
-#[doc(hidden)]
+#[cfg(feature = "testing")]
 pub mod testing;

@@ -1,64 +1,22 @@
 //! The Retina adapter against a fake Retina on 127.0.0.1 speaking SPEC §7.
 
-use std::convert::Infallible;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use http::{Request, Response, StatusCode};
-use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde_json::json;
 
 use media_adapters::retina::{NoRetina, RetinaClient, RetinaConfig};
+use media_adapters::testing::{FakeRetina, RetinaMode};
 use media_core::Error;
 use media_core::ports::FaceEmbedder;
 
-type Reply = Arc<dyn Fn() -> (u16, String, Duration) + Send + Sync>;
-
-/// Serves `reply` for every request; records the Authorization headers and bodies.
-async fn fake_retina(reply: Reply) -> (String, Arc<Mutex<Vec<(String, String)>>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let seen2 = seen.clone();
-    tokio::spawn(async move {
-        loop {
-            let (stream, _) = listener.accept().await.unwrap();
-            let reply = reply.clone();
-            let seen = seen2.clone();
-            tokio::spawn(async move {
-                let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
-                    let reply = reply.clone();
-                    let seen = seen.clone();
-                    async move {
-                        use http_body_util::BodyExt;
-                        let auth = req
-                            .headers()
-                            .get("authorization")
-                            .map(|v| v.to_str().unwrap().to_owned())
-                            .unwrap_or_default();
-                        let body = req.into_body().collect().await.unwrap().to_bytes();
-                        seen.lock()
-                            .unwrap()
-                            .push((auth, String::from_utf8_lossy(&body).into_owned()));
-                        let (status, body, delay) = reply();
-                        tokio::time::sleep(delay).await;
-                        Ok::<_, Infallible>(
-                            Response::builder()
-                                .status(StatusCode::from_u16(status).unwrap())
-                                .header("content-type", "application/json")
-                                .body(http_body_util::Full::new(hyper::body::Bytes::from(body)))
-                                .unwrap(),
-                        )
-                    }
-                });
-                let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                    .serve_connection(TokioIo::new(stream), svc)
-                    .await;
-            });
-        }
-    });
-    (format!("http://{addr}"), seen)
+/// A fake answering `status` and `body` after `delay`, whatever was asked.
+async fn fake_retina(status: u16, body: String, delay: Duration) -> FakeRetina {
+    FakeRetina::start_with(RetinaMode::Raw {
+        status,
+        body,
+        delay,
+    })
+    .await
 }
 
 fn client(url: String) -> RetinaClient {
@@ -81,8 +39,8 @@ fn faces_body(dims: usize, scale: f32) -> String {
 
 #[tokio::test]
 async fn faces_are_parsed_and_normalised() {
-    let (url, seen) = fake_retina(Arc::new(|| (200, faces_body(512, 3.0), Duration::ZERO))).await;
-    let faces = client(url)
+    let fake = fake_retina(200, faces_body(512, 3.0), Duration::ZERO).await;
+    let faces = client(fake.url().to_owned())
         .detect_faces("https://store/x?sig")
         .await
         .unwrap();
@@ -91,10 +49,10 @@ async fn faces_are_parsed_and_normalised() {
     assert_eq!((f.bbox.width, f.bbox.height, f.score), (120.0, 90.0, 0.97));
     let norm: f32 = f.embedding.iter().map(|x| x * x).sum::<f32>().sqrt();
     assert!((norm - 1.0).abs() < 1e-5, "L2-normalised: {norm}");
-    let seen = seen.lock().unwrap();
-    assert_eq!(seen[0].0, "Bearer retina-key");
+    let seen = fake.calls();
+    assert_eq!(seen[0].authorization.as_deref(), Some("Bearer retina-key"));
     assert_eq!(
-        serde_json::from_str::<serde_json::Value>(&seen[0].1).unwrap(),
+        serde_json::from_str::<serde_json::Value>(&seen[0].body).unwrap(),
         json!({"imageUrl": "https://store/x?sig"})
     );
 }
@@ -109,20 +67,20 @@ async fn retryable_and_permanent_failures() {
         (422, false),
         (404, false),
     ] {
-        let (url, _) = fake_retina(Arc::new(move || (status, "{}".into(), Duration::ZERO))).await;
-        let e = client(url).detect_faces("u").await.unwrap_err();
+        let fake = fake_retina(status, "{}".into(), Duration::ZERO).await;
+        let e = client(fake.url().to_owned())
+            .detect_faces("u")
+            .await
+            .unwrap_err();
         assert_eq!(e.is_retryable(), retryable, "{status}: {e}");
         if !retryable {
             assert!(matches!(e, Error::Permanent(_)));
         }
     }
     // A timeout is retried.
-    let (url, _) = fake_retina(Arc::new(|| {
-        (200, faces_body(512, 1.0), Duration::from_secs(3))
-    }))
-    .await;
+    let fake = fake_retina(200, faces_body(512, 1.0), Duration::from_secs(3)).await;
     assert!(
-        client(url)
+        client(fake.url().to_owned())
             .detect_faces("u")
             .await
             .unwrap_err()
@@ -137,9 +95,9 @@ async fn retryable_and_permanent_failures() {
             .is_retryable()
     );
     // A wrong dimension is refused.
-    let (url, _) = fake_retina(Arc::new(|| (200, faces_body(128, 1.0), Duration::ZERO))).await;
+    let fake = fake_retina(200, faces_body(128, 1.0), Duration::ZERO).await;
     assert!(matches!(
-        client(url).detect_faces("u").await,
+        client(fake.url().to_owned()).detect_faces("u").await,
         Err(Error::Permanent(_))
     ));
 }

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use media_core::domain::{ConsentPurpose, Operator, Photographer, Project};
 
-use crate::{CliResult, Failure, connect};
+use crate::{CliResult, connect};
 
 #[derive(Subcommand)]
 pub enum DirectoryCommand {
@@ -81,17 +81,9 @@ pub enum ConsentCommand {
     Grant {
         #[arg(long)]
         user: Uuid,
-        #[arg(long)]
-        purpose: String,
+        #[arg(long, value_enum)]
+        purpose: ConsentPurpose,
     },
-}
-
-fn name(raw: &str) -> CliResult<String> {
-    let n = raw.trim();
-    if n.is_empty() || n.len() > 200 {
-        return Err(Failure("--name must be 1 to 200 characters".into()));
-    }
-    Ok(n.to_owned())
 }
 
 pub async fn run(command: DirectoryCommand) -> CliResult {
@@ -104,7 +96,7 @@ pub async fn run(command: DirectoryCommand) -> CliResult {
             media
                 .upsert_operator(&Operator {
                     id: n.id.into(),
-                    name: name(&n.name)?,
+                    name: n.name,
                 })
                 .await?;
             println!("operator {} saved", n.id);
@@ -115,7 +107,7 @@ pub async fn run(command: DirectoryCommand) -> CliResult {
             media
                 .upsert_photographer(&Photographer {
                     id: n.id.into(),
-                    name: name(&n.name)?,
+                    name: n.name,
                 })
                 .await?;
             println!("photographer {} saved", n.id);
@@ -129,9 +121,9 @@ pub async fn run(command: DirectoryCommand) -> CliResult {
             } => {
                 let project = Project {
                     id: id.into(),
-                    name: name(&n)?,
+                    name: n,
                     operator_id: operator.into(),
-                    watermark_text: watermark_text.filter(|t| !t.trim().is_empty()),
+                    watermark_text,
                 };
                 media.upsert_project(&project).await?;
                 println!("project {id} saved");
@@ -151,11 +143,6 @@ pub async fn run(command: DirectoryCommand) -> CliResult {
         DirectoryCommand::Consent {
             command: ConsentCommand::Grant { user, purpose },
         } => {
-            let purpose = ConsentPurpose::parse(&purpose).ok_or_else(|| {
-                Failure(format!(
-                    "--purpose {purpose:?}: expected biometric_processing"
-                ))
-            })?;
             media.grant_consent_for(user.into(), purpose).await?;
             println!("consent {} granted to {user}", purpose.as_str());
         }

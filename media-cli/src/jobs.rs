@@ -1,4 +1,4 @@
-//! `media-cli jobs …`
+//! `media-cli jobs …`: parses, calls one use case of the core, prints.
 
 use clap::Subcommand;
 use serde_json::json;
@@ -7,9 +7,8 @@ use uuid::Uuid;
 
 use media_core::domain::JobStatus;
 use media_core::ids::JobId;
-use media_core::ports::JobQueue;
 
-use crate::{CliResult, Failure, connect};
+use crate::{CliResult, connect};
 
 #[derive(Subcommand)]
 pub enum JobsCommand {
@@ -18,10 +17,10 @@ pub enum JobsCommand {
         #[arg(long)]
         json: bool,
     },
-    /// The newest jobs, optionally of one status (queued, running, done, dead).
+    /// The newest jobs, optionally of one status.
     List {
-        #[arg(long)]
-        status: Option<String>,
+        #[arg(long, value_enum)]
+        status: Option<JobStatus>,
         #[arg(long, default_value_t = 100)]
         limit: u32,
         #[arg(long)]
@@ -29,6 +28,7 @@ pub enum JobsCommand {
     },
     /// Put dead jobs back in the queue: by id, or all with --dead.
     Retry {
+        #[arg(required_unless_present = "dead", conflicts_with = "dead")]
         ids: Vec<Uuid>,
         #[arg(long)]
         dead: bool,
@@ -41,15 +41,14 @@ fn rfc3339(t: OffsetDateTime) -> String {
 }
 
 pub async fn run(command: JobsCommand) -> CliResult {
-    let app = connect().await?;
-    let queue = &app.database;
+    let media = connect().await?.media;
     match command {
         JobsCommand::Stats { json } => {
-            let stats = queue.stats().await?;
+            let stats = media.job_stats().await?;
             if json {
                 let rows: Vec<_> = stats
                     .iter()
-                    .map(|c| json!({"kind": c.kind.as_str(), "status": c.status.as_str(), "count": c.count}))
+                    .map(|c| json!({"kind": c.kind, "status": c.status, "count": c.count}))
                     .collect();
                 println!("{}", serde_json::to_string(&rows)?);
             } else if stats.is_empty() {
@@ -57,12 +56,7 @@ pub async fn run(command: JobsCommand) -> CliResult {
             } else {
                 println!("{:<20} {:<8} {:>8}", "KIND", "STATUS", "COUNT");
                 for c in stats {
-                    println!(
-                        "{:<20} {:<8} {:>8}",
-                        c.kind.as_str(),
-                        c.status.as_str(),
-                        c.count
-                    );
+                    println!("{:<20} {:<8} {:>8}", c.kind, c.status, c.count);
                 }
             }
         }
@@ -71,24 +65,15 @@ pub async fn run(command: JobsCommand) -> CliResult {
             limit,
             json,
         } => {
-            let status = status
-                .map(|s| {
-                    JobStatus::parse(&s).ok_or_else(|| {
-                        Failure(format!(
-                            "--status {s:?}: expected queued, running, done or dead"
-                        ))
-                    })
-                })
-                .transpose()?;
-            let jobs = queue.list(status, limit.clamp(1, 10_000)).await?;
+            let jobs = media.list_jobs(status, limit).await?;
             if json {
                 let rows: Vec<_> = jobs
                     .iter()
                     .map(|j| {
                         json!({
                             "id": j.id.to_string(),
-                            "kind": j.payload.kind().as_str(),
-                            "status": j.status.as_str(),
+                            "kind": j.payload.kind(),
+                            "status": j.status,
                             "attempts": j.attempts,
                             "lastError": j.last_error,
                             "runAt": rfc3339(j.run_at),
@@ -111,26 +96,11 @@ pub async fn run(command: JobsCommand) -> CliResult {
             }
         }
         JobsCommand::Retry { ids, dead } => {
-            let now = OffsetDateTime::now_utc();
-            let n = match (dead, ids.is_empty()) {
-                (true, true) => queue.retry_all_dead(now).await?,
-                (false, false) => {
-                    let ids: Vec<JobId> = ids.into_iter().map(JobId::from).collect();
-                    for id in &ids {
-                        match queue.get(*id).await? {
-                            None => return Err(Failure(format!("job {id} does not exist"))),
-                            Some(j) if j.status != JobStatus::Dead => {
-                                return Err(Failure(format!(
-                                    "job {id} is {}, not dead",
-                                    j.status.as_str()
-                                )));
-                            }
-                            Some(_) => {}
-                        }
-                    }
-                    queue.retry(&ids, now).await?
-                }
-                _ => return Err(Failure("give job ids, or --dead (not both)".into())),
+            let n = if dead {
+                media.retry_dead_jobs().await?
+            } else {
+                let ids: Vec<JobId> = ids.into_iter().map(JobId::from).collect();
+                media.retry_jobs(&ids).await?
             };
             println!("{n} job(s) queued again");
         }

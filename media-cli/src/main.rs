@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 
 use media_adapters::assemble::{Assembled, assemble};
 use media_adapters::config::{Config, StorageConfig};
+use media_core::domain::{Audience, Role};
 
 #[derive(Parser)]
 #[command(
@@ -47,12 +48,10 @@ enum Command {
     Token {
         #[arg(long)]
         sub: uuid::Uuid,
-        /// media or backoffice
-        #[arg(long)]
-        aud: String,
-        /// user, photographer or operator
-        #[arg(long)]
-        role: String,
+        #[arg(long, value_enum)]
+        aud: Audience,
+        #[arg(long, value_enum)]
+        role: Role,
         /// Lifetime, e.g. 30m, 1h, 7d
         #[arg(long, default_value = "1h")]
         ttl: String,
@@ -78,7 +77,7 @@ pub type CliResult<T = ()> = Result<T, Failure>;
 /// The configuration; an embedded store is opened privately (on a free port)
 /// so the CLI works beside a running server.
 pub fn config() -> CliResult<Config> {
-    let mut config = Config::from_env()?;
+    let mut config = Config::load()?;
     if let StorageConfig::Embedded { addr, .. } = &mut config.storage {
         addr.set_port(0);
     }
@@ -151,21 +150,9 @@ async fn run(cli: Cli) -> CliResult {
             role,
             ttl,
         } => {
-            let audience = media_core::domain::Audience::parse(&aud)
-                .ok_or_else(|| Failure(format!("--aud {aud:?}: expected media or backoffice")))?;
-            let role = media_core::domain::Role::parse(&role).ok_or_else(|| {
-                Failure(format!(
-                    "--role {role:?}: expected user, photographer or operator"
-                ))
-            })?;
             let config = config()?;
-            let token = media_adapters::jwt::mint_hs256(
-                &config.jwt,
-                sub,
-                audience,
-                role,
-                parse_ttl(&ttl)?,
-            )?;
+            let token =
+                media_adapters::jwt::mint_hs256(&config.jwt, sub, aud, role, parse_ttl(&ttl)?)?;
             println!("{token}");
             Ok(())
         }

@@ -8,12 +8,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use uuid::Uuid;
 
-use media_core::domain::{JobPayload, JobStatus, PhotoStatus};
+use media_core::domain::{FailureReason, JobPayload};
 use media_core::ids::PhotoId;
-use media_core::ports::{JobQueue, PhotoRepo};
 use media_core::service::{Media, ReprocessStep};
 
-use crate::{CliResult, Failure, confirm, connect};
+use crate::{CliResult, confirm, connect};
 
 #[derive(Args)]
 #[group(skip)]
@@ -28,9 +27,9 @@ pub struct ReprocessArgs {
     /// Every failed photo.
     #[arg(long)]
     failed: bool,
-    /// thumbnails, watermark, faces or all
-    #[arg(long, default_value = "all")]
-    step: String,
+    /// Which part of processing to run again.
+    #[arg(long, value_enum, default_value_t = ReprocessStep::All)]
+    step: ReprocessStep,
     /// Follow the jobs to the end with a progress bar.
     #[arg(long)]
     wait: bool,
@@ -75,21 +74,10 @@ async fn photos_of(
 }
 
 pub async fn reprocess(args: ReprocessArgs) -> CliResult {
-    let step = ReprocessStep::parse(&args.step).ok_or_else(|| {
-        Failure(format!(
-            "--step {:?}: expected thumbnails, watermark, faces or all",
-            args.step
-        ))
-    })?;
     let app = connect().await?;
     let media = &app.media;
     let photos = photos_of(media, &args.photo, args.project, args.failed).await?;
-    for id in &photos {
-        if app.database.photo(*id).await?.is_none() {
-            return Err(Failure(format!("photo {id} does not exist")));
-        }
-    }
-    let jobs = media.reprocess(&photos, step).await?;
+    let jobs = media.reprocess(&photos, args.step).await?;
     if !args.wait {
         if args.json {
             println!("{}", json!({"photos": photos.len(), "jobs": jobs.len()}));
@@ -102,54 +90,37 @@ pub async fn reprocess(args: ReprocessArgs) -> CliResult {
         }
         return Ok(());
     }
-    wait_for(&app.database, &jobs).await?;
-    let (mut ready, mut failed) = (0, Vec::new());
-    for id in &photos {
-        if let Some(p) = app.database.photo(*id).await? {
-            match p.status {
-                PhotoStatus::Failed => failed.push((
-                    id.to_string(),
-                    p.failure_reason.map_or("unknown", |r| r.as_str()),
-                )),
-                _ => ready += 1,
-            }
-        }
-    }
+    wait_for(media, &jobs).await?;
+    let outcome = media.reprocess_outcome(&photos).await?;
+    let reason = |r: &Option<FailureReason>| r.map_or("unknown", FailureReason::as_str);
     if args.json {
-        let failed: Vec<_> = failed
+        let failed: Vec<_> = outcome
+            .failed
             .iter()
-            .map(|(id, r)| json!({"photoId": id, "reason": r}))
+            .map(|(id, r)| json!({"photoId": id.to_string(), "reason": reason(r)}))
             .collect();
-        println!("{}", json!({"done": ready, "failed": failed}));
+        println!("{}", json!({"done": outcome.done, "failed": failed}));
     } else {
-        println!("done: {ready}, failed: {}", failed.len());
-        for (id, reason) in failed {
-            println!("  {id}: {reason}");
+        println!("done: {}, failed: {}", outcome.done, outcome.failed.len());
+        for (id, r) in &outcome.failed {
+            println!("  {id}: {}", reason(r));
         }
     }
     Ok(())
 }
 
 /// Follows the jobs until none of them is queued or running.
-async fn wait_for(queue: &media_adapters::sql::SqlStore, jobs: &[JobPayload]) -> CliResult {
-    let wanted: HashSet<String> = jobs.iter().map(JobPayload::to_json).collect();
-    let bar = ProgressBar::new(wanted.len() as u64);
+async fn wait_for(media: &Media, jobs: &[JobPayload]) -> CliResult {
+    let total = jobs.iter().collect::<HashSet<_>>().len();
+    let bar = ProgressBar::new(total as u64);
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} jobs {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.set_message("(media-server's workers run them)");
     loop {
-        let mut pending = 0;
-        for status in [JobStatus::Queued, JobStatus::Running] {
-            pending += queue
-                .list(Some(status), 10_000)
-                .await?
-                .iter()
-                .filter(|j| wanted.contains(&j.payload.to_json()))
-                .count();
-        }
-        bar.set_position((wanted.len() - pending.min(wanted.len())) as u64);
+        let pending = media.jobs_pending(jobs).await?;
+        bar.set_position((total - pending.min(total)) as u64);
         if pending == 0 {
             bar.finish_and_clear();
             return Ok(());
@@ -179,11 +150,8 @@ pub async fn purge(args: PurgeArgs) -> CliResult {
         }
     } else {
         let photos = photos_of(media, &args.photo, args.project, false).await?;
-        for id in &photos {
-            if app.database.photo(*id).await?.is_none() {
-                return Err(Failure(format!("photo {id} does not exist")));
-            }
-        }
+        // Refuses (changing nothing) when one of the photos does not exist.
+        media.purge_photos(&photos, true).await?;
         if !args.dry_run && !photos.is_empty() {
             confirm(
                 &format!("delete {} photo(s) with all their objects?", photos.len()),

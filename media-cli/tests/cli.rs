@@ -16,7 +16,10 @@ use media_adapters::sql::SqlStore;
 use media_core::domain::*;
 use media_core::ids::*;
 use media_core::keys::{self, PhotoObject};
-use media_core::ports::{Authenticator, DirectoryRepo, JobQueue, PhotoRepo, SelfieRepo, Storage};
+use media_core::ports::{
+    Authenticator, ConsentRepo, DeadLetters, DirectoryRepo, JobQueue, PhotoCreation, PhotoRepo,
+    SelfieRepo, Storage,
+};
 
 struct Env {
     dir: tempfile::TempDir,
@@ -286,7 +289,10 @@ async fn photo_with_objects(
     };
     // Only an assigned photographer's photo can exist.
     db.assign(project, photographer).await.unwrap();
-    assert!(db.create_photo(&p).await.unwrap());
+    assert_eq!(
+        db.create_photo_if_assigned(&p).await.unwrap(),
+        PhotoCreation::Created
+    );
     db.mark_photo_uploaded(p.id, &[], now).await.unwrap();
     for o in [PhotoObject::Original, PhotoObject::Thumb400] {
         storage

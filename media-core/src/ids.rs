@@ -15,7 +15,9 @@ macro_rules! typed_id {
         pub struct $name(Uuid);
 
         impl $name {
-            /// A fresh random (v4) id.
+            /// A fresh random (v4) id. (No `Default`: an id made up by
+            /// `..Default::default()` would be a silent random one.)
+            #[allow(clippy::new_without_default)]
             pub fn new() -> Self {
                 Self(Uuid::new_v4())
             }
@@ -27,9 +29,9 @@ macro_rules! typed_id {
             }
         }
 
-        impl Default for $name {
-            fn default() -> Self {
-                Self::new()
+        impl From<$name> for Uuid {
+            fn from(id: $name) -> Uuid {
+                id.0
             }
         }
 

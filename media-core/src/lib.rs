@@ -33,6 +33,8 @@ pub mod policy;
 pub mod ports;
 pub mod service;
 pub mod settings;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 pub use error::{ConflictKind, Error, InvalidKind, Result};
 pub use settings::Settings;

@@ -15,9 +15,10 @@ pub struct Access {
     pub consent: bool,
 }
 
-const MEDIA: &[Audience] = &[Audience::Media];
-const BACKOFFICE: &[Audience] = &[Audience::Backoffice];
-const EITHER: &[Audience] = &[Audience::Media, Audience::Backoffice];
+/// The audiences a route admits; the server's extractors use the same lists.
+pub const MEDIA: &[Audience] = &[Audience::Media];
+pub const BACKOFFICE: &[Audience] = &[Audience::Backoffice];
+pub const EITHER: &[Audience] = &[Audience::Media, Audience::Backoffice];
 
 impl Access {
     const fn new(audiences: &'static [Audience], role: Role, consent: bool) -> Self {
@@ -40,7 +41,8 @@ impl Access {
     pub const OPERATOR: Access = Access::new(BACKOFFICE, Role::Operator, false);
 }
 
-/// Audience then role. Consent needs a lookup and is checked by the caller next.
+/// Audience then role. Consent needs a lookup: `Media::admit` checks it
+/// next, with [`consented`].
 pub fn authorize(principal: &Principal, access: &Access) -> Result<()> {
     if !access.audiences.contains(&principal.audience) {
         return Err(Error::Unauthorized(
@@ -51,6 +53,15 @@ pub fn authorize(principal: &Principal, access: &Access) -> Result<()> {
         return Err(Error::Forbidden("role not allowed on this route"));
     }
     Ok(())
+}
+
+/// A route that needs consent admits only a user who has it.
+pub fn consented(has_consent: bool) -> Result<()> {
+    if has_consent {
+        Ok(())
+    } else {
+        Err(Error::ConsentRequired)
+    }
 }
 
 /// A photographer reaches a project only when assigned to it.

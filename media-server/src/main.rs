@@ -40,7 +40,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let config = match Config::from_env() {
+    let config = match Config::load() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("media-server: {e}");

@@ -9,9 +9,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use media_adapters::assemble::{Assembled, assemble};
-use media_adapters::config::Config;
-use media_core::Error;
-use media_core::error::Result;
+use media_adapters::config::{Config, StartupError};
 use media_core::service::{Media, Worker, WorkerEvent};
 
 use crate::api::{AppState, router};
@@ -64,7 +62,8 @@ pub struct AssembledParts {
     pub database: media_adapters::sql::SqlStore,
     pub storage: Arc<media_adapters::s3::S3Storage>,
     pub devstore_addr: Option<SocketAddr>,
-    devstore: Option<media_adapters::devstore::DevStore>,
+    /// Owned for the life of the service: dropping it stops the embedded store.
+    _devstore: Option<media_adapters::devstore::DevStore>,
 }
 
 impl Running {
@@ -83,7 +82,6 @@ impl Running {
             self.tasks.abort_all();
         }
         self.assembled.database.close().await;
-        let _ = &self.assembled.devstore;
     }
 
     /// Runs until SIGINT or SIGTERM, then shuts down gracefully.
@@ -122,7 +120,7 @@ async fn wait_for_signal() {
 }
 
 /// Starts the service as `role` on the configuration.
-pub async fn start(config: &Config, role: Role) -> Result<Running> {
+pub async fn start(config: &Config, role: Role) -> Result<Running, StartupError> {
     let Assembled {
         media,
         database,
@@ -143,14 +141,15 @@ pub async fn start(config: &Config, role: Role) -> Result<Running> {
         let state = AppState {
             media: media.clone(),
             auth: authenticator,
-            database: database.clone(),
-            storage: storage.clone(),
             metrics: metrics.clone(),
             webhook_secret: config.webhook_secret.clone(),
         };
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
-            .map_err(|e| Error::invalid(format!("cannot listen on {}: {e}", config.addr)))?;
+            .map_err(|source| StartupError::Bind {
+                addr: config.addr,
+                source,
+            })?;
         addr = listener.local_addr().ok();
         let mut rx = shutdown_rx.clone();
         tasks.spawn(async move {
@@ -232,7 +231,7 @@ pub async fn start(config: &Config, role: Role) -> Result<Running> {
             database,
             storage,
             devstore_addr: devstore.as_ref().map(|d| d.addr()),
-            devstore,
+            _devstore: devstore,
         }),
         shutdown,
         tasks,

@@ -8,16 +8,15 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use axum::Json;
 use serde_json::{Value, json};
 
 use media_adapters::assemble::assemble;
 use media_adapters::config::Config;
 use media_adapters::jwt::mint_hs256;
 use media_adapters::sql::SqlStore;
-use media_core::domain::{Audience, JobStatus, Operator, Photographer, Project, Role};
-use media_core::ids::{OperatorId, PhotographerId, ProjectId};
-use media_core::ports::{JobQueue, PhotoRepo};
+use media_adapters::testing::{FakeRetina, RetinaMode, World, images};
+use media_core::domain::{Audience, JobStatus, Role};
+use media_core::ports::{DeadLetters, PhotoRepo};
 
 const SECRET: &str = "sigterm-test-secret-0123456789abcdef";
 
@@ -29,28 +28,8 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// A Retina that finds no face: face steps finish instead of waiting.
-async fn empty_retina() -> String {
-    let app = axum::Router::new().route(
-        "/v1/faces",
-        axum::routing::post(|| async { Json(json!({"model": "none", "faces": []})) }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    format!("http://{addr}")
-}
-
 fn big_jpeg(seed: u8) -> Vec<u8> {
-    let (w, h) = (2400u16, 1600u16);
-    let pixels: Vec<u8> = (0..usize::from(w) * usize::from(h))
-        .flat_map(|i| [(i % 251) as u8 ^ seed, (i / 2400 % 256) as u8, 160])
-        .collect();
-    let mut out = Vec::new();
-    jpeg_encoder::Encoder::new(&mut out, 85)
-        .encode(&pixels, w, h, jpeg_encoder::ColorType::Rgb)
-        .unwrap();
-    out
+    images::jpeg(2400, 1600, images::Fill::Gradient { seed })
 }
 
 fn spawn(vars: &HashMap<&str, String>) -> Child {
@@ -100,6 +79,8 @@ async fn sigterm_finishes_or_releases_work_and_a_restart_completes_it() {
     let data = tempfile::tempdir().unwrap();
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
+    // A Retina that finds no face: face steps finish instead of waiting.
+    let retina = FakeRetina::start_with(RetinaMode::ByKey).await;
     let vars: HashMap<&str, String> = [
         ("MEDIA_ADDR", format!("127.0.0.1:{port}")),
         ("MEDIA_STORAGE_ADDR", format!("127.0.0.1:{}", free_port())),
@@ -109,7 +90,7 @@ async fn sigterm_finishes_or_releases_work_and_a_restart_completes_it() {
             format!("sqlite://{}/media.db", data.path().display()),
         ),
         ("JWT_SECRET", SECRET.to_owned()),
-        ("RETINA_URL", empty_retina().await),
+        ("RETINA_URL", retina.url().to_owned()),
         ("WORKER_CONCURRENCY", "2".to_owned()),
     ]
     .into_iter()
@@ -117,33 +98,13 @@ async fn sigterm_finishes_or_releases_work_and_a_restart_completes_it() {
     let config = Config::from_lookup(&|k| vars.get(k).cloned()).unwrap();
 
     // The directory, written before the server starts.
-    let (op, ph, pr) = (OperatorId::new(), PhotographerId::new(), ProjectId::new());
-    {
+    let world = {
         let a = assemble(&config, false).await.unwrap();
-        let m = &a.media;
-        m.upsert_operator(&Operator {
-            id: op,
-            name: "Olga".into(),
-        })
-        .await
-        .unwrap();
-        m.upsert_photographer(&Photographer {
-            id: ph,
-            name: "Pat".into(),
-        })
-        .await
-        .unwrap();
-        m.upsert_project(&Project {
-            id: pr,
-            name: "Gala".into(),
-            operator_id: op,
-            watermark_text: None,
-        })
-        .await
-        .unwrap();
-        m.assign(pr, ph).await.unwrap();
+        let world = World::create(a.media.ports().directory.as_ref()).await;
         a.database.close().await;
-    }
+        world
+    };
+    let (ph, pr) = (world.photographer, world.project);
 
     let mut server = spawn(&vars);
     wait_ready(&base).await;
@@ -161,8 +122,10 @@ async fn sigterm_finishes_or_releases_work_and_a_restart_completes_it() {
     .unwrap();
     let http = reqwest::Client::new();
     let mut photos = Vec::new();
-    for i in 0..8u8 {
-        let body = big_jpeg(i);
+    // Made before the first upload, so the uploads come faster than the
+    // workers can render them (a debug build encodes one in about 2 s).
+    let bodies: Vec<Vec<u8>> = (0..8u8).map(big_jpeg).collect();
+    for body in bodies {
         let r = http
             .post(format!("{base}/v1/photographers/me/photos/upload-url"))
             .bearer_auth(&token)

@@ -1,138 +1,31 @@
 //! The end-to-end harness: the real server on an ephemeral port with real
 //! adapters (SQLite, or Postgres when configured), the in-process S3 store,
-//! and a fake Retina over HTTP speaking SPEC §7.
-#![allow(dead_code)]
+//! and the fake Retina of `media_adapters::testing` over HTTP (SPEC §7).
+#![allow(dead_code, unused_imports)] // each test crate uses a part of the harness
+
+mod proxy;
+
+pub use media_adapters::testing::{
+    FakeRetina, RetinaMode, World, identity_embedding, identity_jpeg, member_of,
+};
+pub use proxy::FaultyProxy;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::Json;
-use axum::extract::State;
-use axum::http::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use media_adapters::config::Config;
 use media_adapters::jwt::mint_hs256;
-use media_core::domain::{Audience, ConsentPurpose, Operator, Photographer, Project, Role};
+use media_core::domain::{Audience, Role};
+use media_core::ids::{ProjectId, UserId};
 use media_server::server::{Role as ServerRole, Running, start};
 
 pub const JWT_SECRET: &str = "end-to-end-test-secret-0123456789";
 pub const WEBHOOK_SECRET: &str = "webhook-secret-for-tests";
 pub const PUBLIC_URL: &str = "https://public.example.com/media";
-
-/// How the fake Retina answers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RetinaMode {
-    /// Faces decided by the image's colour (see [`identity_jpeg`]).
-    Normal,
-    /// Always this status.
-    Status(u16),
-    /// Answers normally after this many milliseconds (past the client's timeout).
-    Slow(u64),
-}
-
-#[derive(Clone)]
-pub struct FakeRetina {
-    pub calls: Arc<Mutex<Vec<String>>>,
-    pub mode: Arc<Mutex<RetinaMode>>,
-    http: reqwest::Client,
-}
-
-/// A unit vector for identity `i` (1-based), 512-dim.
-pub fn identity_embedding(i: usize) -> Vec<f32> {
-    let mut v = vec![0.0f32; 512];
-    v[i % 512] = 1.0;
-    v
-}
-
-/// A JPEG whose red channel names the identity in it (0 = no face; 24 = one
-/// face scored 0.5; 25 = two faces). The face's box is half the shorter side,
-/// at most 200 px.
-pub fn identity_jpeg(identity: u8, width: u16, height: u16) -> Vec<u8> {
-    let pixels: Vec<u8> =
-        [identity.saturating_mul(10), 90, 160].repeat(usize::from(width) * usize::from(height));
-    let mut out = Vec::new();
-    jpeg_encoder::Encoder::new(&mut out, 90)
-        .encode(&pixels, width, height, jpeg_encoder::ColorType::Rgb)
-        .expect("encode");
-    out
-}
-
-async fn retina_faces(
-    State(r): State<FakeRetina>,
-    Json(body): Json<Value>,
-) -> (StatusCode, Json<Value>) {
-    let url = body["imageUrl"].as_str().unwrap_or_default().to_owned();
-    r.calls.lock().unwrap().push(url.clone());
-    let mode = *r.mode.lock().unwrap();
-    match mode {
-        RetinaMode::Status(s) => {
-            return (
-                StatusCode::from_u16(s).unwrap(),
-                Json(json!({"error": "fake"})),
-            );
-        }
-        RetinaMode::Slow(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
-        RetinaMode::Normal => {}
-    }
-    // Fetch the image through the presigned URL, as Retina does.
-    let Ok(resp) = r.http.get(&url).send().await else {
-        return (
-            StatusCode::BAD_REQUEST,
-            Json(json!({"error": "unreachable image"})),
-        );
-    };
-    if !resp.status().is_success() {
-        return (
-            StatusCode::BAD_REQUEST,
-            Json(json!({"error": format!("image fetch {}", resp.status())})),
-        );
-    }
-    let bytes = resp.bytes().await.unwrap_or_default();
-    let mut decoder = jpeg_decoder::Decoder::new(&bytes[..]);
-    let Ok(pixels) = decoder.decode() else {
-        return (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Json(json!({"error": "not an image"})),
-        );
-    };
-    let red = pixels.first().copied().unwrap_or(0);
-    let identity = ((f32::from(red) / 10.0).round()) as usize;
-    // The face fills half the shorter side, at most 200 px: small images
-    // make small faces.
-    let side = decoder
-        .info()
-        .map_or(200, |i| (i.width.min(i.height) / 2).min(200));
-    let face = |i: usize, score: f32| json!({"box": {"x": 10, "y": 10, "width": side, "height": side}, "score": score, "embedding": identity_embedding(i)});
-    let faces = match identity {
-        0 => vec![],
-        24 => vec![face(24, 0.5)],
-        25 => vec![face(1, 0.99), face(2, 0.99)],
-        i => vec![face(i, 0.99)],
-    };
-    (
-        StatusCode::OK,
-        Json(json!({"model": "fake", "faces": faces})),
-    )
-}
-
-pub async fn fake_retina() -> (String, FakeRetina) {
-    let state = FakeRetina {
-        calls: Arc::default(),
-        mode: Arc::new(Mutex::new(RetinaMode::Normal)),
-        http: reqwest::Client::new(),
-    };
-    let app = axum::Router::new()
-        .route("/v1/faces", axum::routing::post(retina_faces))
-        .with_state(state.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (format!("http://{addr}"), state)
-}
 
 pub struct TestApp {
     pub running: Option<Running>,
@@ -170,7 +63,8 @@ impl TestApp {
         } else {
             format!("sqlite://{}/media.db", data.path().display())
         };
-        let (retina_url, retina) = fake_retina().await;
+        let retina = FakeRetina::start().await;
+        let retina_url = retina.url().to_owned();
         let mut vars: HashMap<String, String> = [
             ("MEDIA_ADDR", "127.0.0.1:0".to_owned()),
             ("MEDIA_STORAGE_ADDR", "127.0.0.1:0".to_owned()),
@@ -220,60 +114,30 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
-    pub fn token(&self, sub: Uuid, aud: Audience, role: Role) -> String {
+    /// A token for `sub` (a `Uuid` or any typed id).
+    pub fn token(&self, sub: impl Into<Uuid>, aud: Audience, role: Role) -> String {
         let config = media_adapters::jwt::JwtConfig {
             secret: Some(JWT_SECRET.into()),
             ..Default::default()
         };
-        mint_hs256(&config, sub, aud, role, Duration::from_secs(3600)).unwrap()
+        mint_hs256(&config, sub.into(), aud, role, Duration::from_secs(3600)).unwrap()
     }
 
     /// An operator owning a project with one assigned photographer.
     pub async fn world(&self) -> World {
-        let w = World {
-            operator: Uuid::new_v4(),
-            photographer: Uuid::new_v4(),
-            project: Uuid::new_v4(),
-        };
-        let m = self.media();
-        m.upsert_operator(&Operator {
-            id: w.operator.into(),
-            name: "Olga Operator".into(),
-        })
-        .await
-        .unwrap();
-        m.upsert_photographer(&Photographer {
-            id: w.photographer.into(),
-            name: "Pat Photographer".into(),
-        })
-        .await
-        .unwrap();
-        m.upsert_project(&Project {
-            id: w.project.into(),
-            name: "Gala".into(),
-            operator_id: w.operator.into(),
-            watermark_text: None,
-        })
-        .await
-        .unwrap();
-        m.assign(w.project.into(), w.photographer.into())
-            .await
-            .unwrap();
-        w
+        World::create(self.media().ports().directory.as_ref()).await
     }
 
     /// A member of the project with the consent granted.
-    pub async fn member(&self, project: Uuid) -> Uuid {
-        let user = Uuid::new_v4();
-        self.media()
-            .join(project.into(), user.into())
-            .await
-            .unwrap();
-        self.media()
-            .grant_consent_for(user.into(), ConsentPurpose::BiometricProcessing)
-            .await
-            .unwrap();
-        user
+    pub async fn member(&self, project: impl Into<ProjectId>) -> UserId {
+        let ports = self.media().ports();
+        member_of(
+            project.into(),
+            ports.directory.as_ref(),
+            ports.consents.as_ref(),
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
     }
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> reqwest::Response {
@@ -385,7 +249,7 @@ impl TestApp {
     /// Waits until no job is queued or running.
     pub async fn wait_idle(&self) {
         use media_core::domain::JobStatus;
-        use media_core::ports::JobQueue;
+        use media_core::ports::DeadLetters;
         let db = &self.running().assembled.database;
         for _ in 0..300 {
             let queued = db.list(Some(JobStatus::Queued), 1000).await.unwrap();
@@ -420,65 +284,7 @@ impl TestApp {
     }
 }
 
-pub struct World {
-    pub operator: Uuid,
-    pub photographer: Uuid,
-    pub project: Uuid,
-}
-
 /// The backends every end-to-end test runs on.
 pub fn backends() -> [bool; 2] {
     [false, true]
-}
-
-/// A TCP proxy on 127.0.0.1 in front of a service (the database, the
-/// store), which a test can cut — open connections dropped, new ones closed
-/// at once — and restore: an outage without touching the service itself.
-pub struct FaultyProxy {
-    pub addr: SocketAddr,
-    up: Arc<std::sync::atomic::AtomicBool>,
-    cuts: tokio::sync::watch::Sender<u64>,
-}
-
-impl FaultyProxy {
-    pub async fn start(target: SocketAddr) -> Self {
-        use std::sync::atomic::Ordering;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let up = Arc::new(std::sync::atomic::AtomicBool::new(true));
-        let (cuts, _) = tokio::sync::watch::channel(0u64);
-        let (up2, cuts2) = (up.clone(), cuts.clone());
-        tokio::spawn(async move {
-            loop {
-                let Ok((mut inbound, _)) = listener.accept().await else {
-                    continue;
-                };
-                if !up2.load(Ordering::SeqCst) {
-                    drop(inbound);
-                    continue;
-                }
-                let mut cut = cuts2.subscribe();
-                tokio::spawn(async move {
-                    let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await else {
-                        return;
-                    };
-                    tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
-                        _ = cut.changed() => {}
-                    }
-                });
-            }
-        });
-        Self { addr, up, cuts }
-    }
-
-    /// Drops every open connection and refuses new ones until [`restore`](Self::restore).
-    pub fn cut(&self) {
-        self.up.store(false, std::sync::atomic::Ordering::SeqCst);
-        self.cuts.send_modify(|n| *n += 1);
-    }
-
-    pub fn restore(&self) {
-        self.up.store(true, std::sync::atomic::Ordering::SeqCst);
-    }
 }

@@ -3,6 +3,7 @@ use time::OffsetDateTime;
 
 use media_core::domain::{
     ConsentPurpose, FaceMatch, JobPayload, MatchedPhoto, MemberMatches, MemberSelfie, PhotoFace,
+    SelfieStatus,
 };
 use media_core::error::Result;
 use media_core::ids::{PhotoId, ProjectId, UserId};
@@ -102,7 +103,7 @@ impl FaceRepo for SqlStore {
         let rows = sqlx::query(
             "SELECT m.user_id, s.id AS selfie_id, s.embedding, COALESCE(p.through_seq, 0) AS through_seq \
              FROM project_members m \
-             JOIN selfies s ON s.user_id = m.user_id AND s.status = 'approved' AND s.embedding IS NOT NULL \
+             JOIN selfies s ON s.user_id = m.user_id AND s.status = $3 AND s.embedding IS NOT NULL \
              JOIN consents c ON c.user_id = m.user_id AND c.purpose = $2 \
              LEFT JOIN match_progress p ON p.project_id = m.project_id AND p.user_id = m.user_id \
                  AND p.selfie_id = s.id \
@@ -111,6 +112,7 @@ impl FaceRepo for SqlStore {
         )
         .bind(project.to_string())
         .bind(ConsentPurpose::BiometricProcessing.as_str())
+        .bind(SelfieStatus::Approved.as_str())
         .fetch_all(&self.pool)
         .await
         .map_err(db_error)?;
@@ -150,10 +152,11 @@ impl FaceRepo for SqlStore {
             // The selfie row is locked so an erasure or a replacement either
             // waits for these matches or makes them stale.
             let current = sqlx::query(&format!(
-                "SELECT 1 AS one FROM selfies WHERE id = $1 AND user_id = $2 AND status = 'approved' {lock}"
+                "SELECT 1 AS one FROM selfies WHERE id = $1 AND user_id = $2 AND status = $3 {lock}"
             ))
             .bind(member.selfie_id.to_string())
             .bind(member.user_id.to_string())
+            .bind(SelfieStatus::Approved.as_str())
             .fetch_optional(&mut *tx)
             .await
             .map_err(db_error)?

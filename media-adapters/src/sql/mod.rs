@@ -5,6 +5,8 @@
 //! queries use `$n` placeholders (which SQLite accepts too), and the few
 //! places that differ (row locks, notifications) branch on [`Backend`].
 
+mod consents;
+mod dead_letters;
 mod directory;
 mod faces;
 mod photos;
@@ -22,6 +24,8 @@ use tokio::sync::Notify;
 
 use media_core::Error;
 use media_core::error::Result;
+
+use crate::config::{ConfigError, StartupError};
 
 /// Which database a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,11 +82,14 @@ pub(crate) fn db_error(e: sqlx::Error) -> Error {
 }
 
 impl SqlStore {
-    /// Connects, creating a SQLite file (and its folder) when needed, and applies migrations.
-    pub async fn connect(url: &str, max_attempts: u32) -> Result<Self> {
+    /// Connects, creating a SQLite file (and its folder) when needed, and
+    /// applies migrations. A URL that cannot be used is a configuration
+    /// error; a database that does not answer is `Unavailable`.
+    pub async fn connect(url: &str, max_attempts: u32) -> Result<Self, StartupError> {
         sqlx::any::install_default_drivers();
-        let backend = Backend::of_url(url)
-            .ok_or_else(|| Error::invalid("DATABASE_URL must start with postgres:// or sqlite:"))?;
+        let backend = Backend::of_url(url).ok_or_else(|| {
+            ConfigError("DATABASE_URL must start with postgres:// or sqlite:".into())
+        })?;
         let mut url = url.to_owned();
         if backend == Backend::Sqlite {
             create_sqlite_folder(&url)?;
@@ -95,7 +102,7 @@ impl SqlStore {
             }
         }
         let options = AnyConnectOptions::from_str(&url)
-            .map_err(|e| Error::invalid(format!("DATABASE_URL: {e}")))?;
+            .map_err(|e| ConfigError(format!("DATABASE_URL: {e}")))?;
         let pool = match backend {
             // No ping before each acquire (sqlx's default): it doubled the
             // round trips of every statement. A connection broken by a
@@ -162,15 +169,6 @@ impl SqlStore {
             Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.pool).await,
         };
         result.map_err(|e| Error::unavailable(format!("migrations: {e}")))
-    }
-
-    /// Whether the database answers (readiness).
-    pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
-        Ok(())
     }
 
     pub async fn close(&self) {

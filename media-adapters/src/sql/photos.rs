@@ -7,9 +7,9 @@ use media_core::domain::{
 use media_core::error::Result;
 use media_core::ids::{PhotoId, ProjectId};
 use media_core::listing::{PhotoQuery, PhotoScope};
-use media_core::ports::PhotoRepo;
+use media_core::ports::{PhotoCreation, PhotoRepo};
 
-use super::rows::{self, PHOTO_COLUMNS, UNDATED, get, us};
+use super::rows::{self, PHOTO_COLUMNS, UNDATED, bind_codes, get, status_in, us};
 use super::{SqlStore, db_error};
 
 fn taken_key(t: Option<OffsetDateTime>) -> i64 {
@@ -43,7 +43,7 @@ impl SqlStore {
 
 #[async_trait]
 impl PhotoRepo for SqlStore {
-    async fn create_photo(&self, p: &Photo) -> Result<bool> {
+    async fn create_photo_if_assigned(&self, p: &Photo) -> Result<PhotoCreation> {
         let done = sqlx::query(
             "INSERT INTO photos (id, project_id, photographer_id, status, taken_at, taken_key, width, height, \
              created_at, upload_expires_at, failure_reason, thumbnails_done, watermark_done, faces_done) \
@@ -67,7 +67,11 @@ impl PhotoRepo for SqlStore {
         .execute(&self.pool)
         .await
         .map_err(db_error)?;
-        Ok(done.rows_affected() == 1)
+        Ok(if done.rows_affected() == 1 {
+            PhotoCreation::Created
+        } else {
+            PhotoCreation::NotAssigned
+        })
     }
 
     async fn photo(&self, id: PhotoId) -> Result<Option<Photo>> {
@@ -163,47 +167,76 @@ impl PhotoRepo for SqlStore {
         jobs: &[JobPayload],
         now: OffsetDateTime,
     ) -> Result<bool> {
-        let change = sqlx::query(
-            "UPDATE photos SET status = 'processing' WHERE id = $1 AND status IN ('awaiting_upload', 'expired')",
-        )
-        .bind(id.to_string());
+        let t = PhotoStatus::UPLOAD_ARRIVED;
+        let sql = format!(
+            "UPDATE photos SET status = $2 WHERE id = $1 AND {}",
+            status_in("status", 3, t.from)
+        );
+        let change = sqlx::query(&sql).bind(id.to_string()).bind(t.to.as_str());
+        let change = bind_codes(change, t.from.iter().map(|s| s.as_str()));
         self.change_then_enqueue(change, jobs, now).await
     }
 
     async fn record_thumbnails(&self, id: PhotoId, meta: &PhotoMetadata) -> Result<bool> {
-        let done = sqlx::query(
+        let t = PhotoStatus::DERIVATIVE_RECORDED;
+        // One statement: the other flag is read and the status decided in the
+        // same row update, so two derivative jobs finishing at once cannot
+        // both miss `ready`. `$6` is the status once both flags are set.
+        let sql = format!(
             "UPDATE photos SET thumbnails_done = 1, width = $2, height = $3, taken_at = $4, taken_key = $5, \
-             status = CASE WHEN watermark_done = 1 THEN 'ready' ELSE status END \
-             WHERE id = $1 AND status IN ('processing', 'ready')",
-        )
-        .bind(id.to_string())
-        .bind(i64::from(meta.width))
-        .bind(i64::from(meta.height))
-        .bind(meta.taken_at.map(us))
-        .bind(taken_key(meta.taken_at))
-        .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
+             status = CASE WHEN watermark_done = 1 THEN $6 ELSE status END \
+             WHERE id = $1 AND {}",
+            status_in("status", 7, t.from)
+        );
+        let q = sqlx::query(&sql)
+            .bind(id.to_string())
+            .bind(i64::from(meta.width))
+            .bind(i64::from(meta.height))
+            .bind(meta.taken_at.map(us))
+            .bind(taken_key(meta.taken_at))
+            .bind(
+                PhotoStatus::Processing
+                    .after_derivative(true, true)
+                    .as_str(),
+            );
+        let done = bind_codes(q, t.from.iter().map(|s| s.as_str()))
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
         Ok(done.rows_affected() == 1)
     }
 
     async fn record_watermark(&self, id: PhotoId) -> Result<bool> {
-        let done = sqlx::query(
+        let t = PhotoStatus::DERIVATIVE_RECORDED;
+        let sql = format!(
             "UPDATE photos SET watermark_done = 1, \
-             status = CASE WHEN thumbnails_done = 1 THEN 'ready' ELSE status END \
-             WHERE id = $1 AND status IN ('processing', 'ready')",
-        )
-        .bind(id.to_string())
-        .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
+             status = CASE WHEN thumbnails_done = 1 THEN $2 ELSE status END \
+             WHERE id = $1 AND {}",
+            status_in("status", 3, t.from)
+        );
+        let q = sqlx::query(&sql).bind(id.to_string()).bind(
+            PhotoStatus::Processing
+                .after_derivative(true, true)
+                .as_str(),
+        );
+        let done = bind_codes(q, t.from.iter().map(|s| s.as_str()))
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
         Ok(done.rows_affected() == 1)
     }
 
     async fn fail_photo(&self, id: PhotoId, reason: FailureReason) -> Result<()> {
-        sqlx::query("UPDATE photos SET status = 'failed', failure_reason = $2 WHERE id = $1")
+        let t = PhotoStatus::FAILED;
+        let sql = format!(
+            "UPDATE photos SET status = $2, failure_reason = $3 WHERE id = $1 AND {}",
+            status_in("status", 4, t.from)
+        );
+        let q = sqlx::query(&sql)
             .bind(id.to_string())
-            .bind(reason.as_str())
+            .bind(t.to.as_str())
+            .bind(reason.as_str());
+        bind_codes(q, t.from.iter().map(|s| s.as_str()))
             .execute(&self.pool)
             .await
             .map_err(db_error)?;
@@ -219,19 +252,24 @@ impl PhotoRepo for SqlStore {
         jobs: &[JobPayload],
         now: OffsetDateTime,
     ) -> Result<bool> {
-        let change = sqlx::query(
+        let t = PhotoStatus::REPROCESSED;
+        let sql = format!(
             "UPDATE photos SET \
                thumbnails_done = CASE WHEN $2 = 1 THEN 0 ELSE thumbnails_done END, \
                watermark_done = CASE WHEN $3 = 1 THEN 0 ELSE watermark_done END, \
                faces_done = CASE WHEN $4 = 1 THEN 0 ELSE faces_done END, \
-               status = CASE WHEN $2 = 1 OR $3 = 1 THEN 'processing' ELSE status END, \
+               status = CASE WHEN $2 = 1 OR $3 = 1 THEN $5 ELSE status END, \
                failure_reason = CASE WHEN $2 = 1 OR $3 = 1 THEN NULL ELSE failure_reason END \
-             WHERE id = $1 AND status IN ('processing', 'ready', 'failed')",
-        )
-        .bind(id.to_string())
-        .bind(i64::from(thumbnails))
-        .bind(i64::from(watermark))
-        .bind(i64::from(faces));
+             WHERE id = $1 AND {}",
+            status_in("status", 6, t.from)
+        );
+        let change = sqlx::query(&sql)
+            .bind(id.to_string())
+            .bind(i64::from(thumbnails))
+            .bind(i64::from(watermark))
+            .bind(i64::from(faces))
+            .bind(t.to.as_str());
+        let change = bind_codes(change, t.from.iter().map(|s| s.as_str()));
         self.change_then_enqueue(change, jobs, now).await
     }
 
@@ -273,11 +311,12 @@ impl PhotoRepo for SqlStore {
         limit: u32,
     ) -> Result<Vec<Photo>> {
         let sql = format!(
-            "SELECT {PHOTO_COLUMNS} FROM photos p WHERE p.status = 'awaiting_upload' AND p.created_at < $1 \
+            "SELECT {PHOTO_COLUMNS} FROM photos p WHERE p.status = $2 AND p.created_at < $1 \
              ORDER BY p.created_at LIMIT {limit}"
         );
         let rows = sqlx::query(&sql)
             .bind(us(issued_before))
+            .bind(PhotoStatus::AwaitingUpload.as_str())
             .fetch_all(&self.pool)
             .await
             .map_err(db_error)?;
@@ -285,21 +324,25 @@ impl PhotoRepo for SqlStore {
     }
 
     async fn expire_photo(&self, id: PhotoId) -> Result<()> {
-        sqlx::query(
-            "UPDATE photos SET status = 'expired' WHERE id = $1 AND status = 'awaiting_upload'",
-        )
-        .bind(id.to_string())
-        .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
+        let t = PhotoStatus::EXPIRED;
+        let sql = format!(
+            "UPDATE photos SET status = $2 WHERE id = $1 AND {}",
+            status_in("status", 3, t.from)
+        );
+        let q = sqlx::query(&sql).bind(id.to_string()).bind(t.to.as_str());
+        bind_codes(q, t.from.iter().map(|s| s.as_str()))
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
         Ok(())
     }
 
     async fn expired_photos(&self, before: OffsetDateTime) -> Result<Vec<Photo>> {
         let rows = sqlx::query(&format!(
-            "SELECT {PHOTO_COLUMNS} FROM photos p WHERE p.status = 'expired' AND p.upload_expires_at < $1"
+            "SELECT {PHOTO_COLUMNS} FROM photos p WHERE p.status = $2 AND p.upload_expires_at < $1"
         ))
         .bind(us(before))
+        .bind(PhotoStatus::Expired.as_str())
         .fetch_all(&self.pool)
         .await
         .map_err(db_error)?;

@@ -2,13 +2,15 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use media_core::domain::{
-    Consent, ConsentPurpose, FailureReason, JobPayload, RejectionReason, Selfie,
+    ConsentPurpose, FailureReason, JobPayload, RejectionReason, Selfie, SelfieStatus, Transition,
 };
 use media_core::error::{Error, Result};
 use media_core::ids::{SelfieId, UserId};
 use media_core::ports::SelfieRepo;
 
-use super::rows::{self, SELFIE_COLUMNS, embedding_bytes, embedding_of, get, id, time, us};
+use super::rows::{
+    self, SELFIE_COLUMNS, bind_codes, embedding_bytes, embedding_of, get, id, status_in, us,
+};
 use super::{SqlStore, db_error};
 
 impl SqlStore {
@@ -30,23 +32,26 @@ impl SqlStore {
     async fn finish_selfie(
         &self,
         id: SelfieId,
-        status: &str,
+        t: Transition<SelfieStatus>,
         rejection: Option<RejectionReason>,
         failure: Option<FailureReason>,
         now: OffsetDateTime,
     ) -> Result<()> {
-        sqlx::query(
+        let sql = format!(
             "UPDATE selfies SET status = $2, rejection_reason = $3, failure_reason = $4, processed_at = $5 \
-             WHERE id = $1 AND status IN ('processing', 'awaiting_upload', 'expired')",
-        )
-        .bind(id.to_string())
-        .bind(status)
-        .bind(rejection.map(RejectionReason::as_str))
-        .bind(failure.map(FailureReason::as_str))
-        .bind(us(now))
-        .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
+             WHERE id = $1 AND {}",
+            status_in("status", 6, t.from)
+        );
+        let q = sqlx::query(&sql)
+            .bind(id.to_string())
+            .bind(t.to.as_str())
+            .bind(rejection.map(RejectionReason::as_str))
+            .bind(failure.map(FailureReason::as_str))
+            .bind(us(now));
+        bind_codes(q, t.from.iter().map(|s| s.as_str()))
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
         Ok(())
     }
 }
@@ -115,10 +120,11 @@ impl SelfieRepo for SqlStore {
 
     async fn approved_embedding(&self, user: UserId) -> Result<Option<(SelfieId, Vec<f32>)>> {
         let row = sqlx::query(
-            "SELECT id, embedding FROM selfies WHERE user_id = $1 AND status = 'approved' AND embedding IS NOT NULL \
+            "SELECT id, embedding FROM selfies WHERE user_id = $1 AND status = $2 AND embedding IS NOT NULL \
              ORDER BY created_at DESC LIMIT 1",
         )
         .bind(user.to_string())
+        .bind(SelfieStatus::Approved.as_str())
         .fetch_optional(&self.pool)
         .await
         .map_err(db_error)?;
@@ -137,10 +143,13 @@ impl SelfieRepo for SqlStore {
         jobs: &[JobPayload],
         now: OffsetDateTime,
     ) -> Result<bool> {
-        let change = sqlx::query(
-            "UPDATE selfies SET status = 'processing' WHERE id = $1 AND status IN ('awaiting_upload', 'expired')",
-        )
-        .bind(id.to_string());
+        let t = SelfieStatus::UPLOAD_ARRIVED;
+        let sql = format!(
+            "UPDATE selfies SET status = $2 WHERE id = $1 AND {}",
+            status_in("status", 3, t.from)
+        );
+        let change = sqlx::query(&sql).bind(id.to_string()).bind(t.to.as_str());
+        let change = bind_codes(change, t.from.iter().map(|s| s.as_str()));
         self.change_then_enqueue(change, jobs, now).await
     }
 
@@ -153,17 +162,22 @@ impl SelfieRepo for SqlStore {
         now: OffsetDateTime,
     ) -> Result<bool> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
-        let approved = sqlx::query(
-            "UPDATE selfies SET status = 'approved', embedding = $2, processed_at = $3, \
-             rejection_reason = NULL, failure_reason = NULL WHERE id = $1 AND status = 'processing'",
-        )
-        .bind(id.to_string())
-        .bind(embedding_bytes(embedding))
-        .bind(us(now))
-        .execute(&mut *tx)
-        .await
-        .map_err(db_error)?
-        .rows_affected()
+        let t = SelfieStatus::APPROVED;
+        let sql = format!(
+            "UPDATE selfies SET status = $2, embedding = $3, processed_at = $4, \
+             rejection_reason = NULL, failure_reason = NULL WHERE id = $1 AND {}",
+            status_in("status", 5, t.from)
+        );
+        let q = sqlx::query(&sql)
+            .bind(id.to_string())
+            .bind(t.to.as_str())
+            .bind(embedding_bytes(embedding))
+            .bind(us(now));
+        let approved = bind_codes(q, t.from.iter().map(|s| s.as_str()))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?
+            .rows_affected()
             == 1;
         if !approved {
             return Ok(false); // dropped transaction rolls back
@@ -207,7 +221,7 @@ impl SelfieRepo for SqlStore {
         reason: RejectionReason,
         now: OffsetDateTime,
     ) -> Result<()> {
-        self.finish_selfie(id, "rejected", Some(reason), None, now)
+        self.finish_selfie(id, SelfieStatus::REJECTED, Some(reason), None, now)
             .await
     }
 
@@ -217,7 +231,7 @@ impl SelfieRepo for SqlStore {
         reason: FailureReason,
         now: OffsetDateTime,
     ) -> Result<()> {
-        self.finish_selfie(id, "failed", None, Some(reason), now)
+        self.finish_selfie(id, SelfieStatus::FAILED, None, Some(reason), now)
             .await
     }
 
@@ -227,11 +241,12 @@ impl SelfieRepo for SqlStore {
         limit: u32,
     ) -> Result<Vec<Selfie>> {
         let sql = format!(
-            "SELECT {SELFIE_COLUMNS} FROM selfies WHERE status = 'awaiting_upload' AND created_at < $1 \
+            "SELECT {SELFIE_COLUMNS} FROM selfies WHERE status = $2 AND created_at < $1 \
              ORDER BY created_at LIMIT {limit}"
         );
         let rows = sqlx::query(&sql)
             .bind(us(issued_before))
+            .bind(SelfieStatus::AwaitingUpload.as_str())
             .fetch_all(&self.pool)
             .await
             .map_err(db_error)?;
@@ -239,57 +254,13 @@ impl SelfieRepo for SqlStore {
     }
 
     async fn expire_selfie(&self, id: SelfieId) -> Result<()> {
-        sqlx::query(
-            "UPDATE selfies SET status = 'expired' WHERE id = $1 AND status = 'awaiting_upload'",
-        )
-        .bind(id.to_string())
-        .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
-        Ok(())
-    }
-
-    async fn consents(&self, user: UserId) -> Result<Vec<Consent>> {
-        let rows = sqlx::query(
-            "SELECT purpose, granted_at FROM consents WHERE user_id = $1 ORDER BY purpose",
-        )
-        .bind(user.to_string())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error)?;
-        rows.iter()
-            .filter_map(|r| {
-                let purpose = ConsentPurpose::parse(&get::<String>(r, "purpose").ok()?)?;
-                Some(time(r, "granted_at").map(|granted_at| Consent {
-                    purpose,
-                    granted_at,
-                }))
-            })
-            .collect()
-    }
-
-    async fn has_consent(&self, user: UserId, purpose: ConsentPurpose) -> Result<bool> {
-        Ok(
-            sqlx::query("SELECT 1 AS one FROM consents WHERE user_id = $1 AND purpose = $2")
-                .bind(user.to_string())
-                .bind(purpose.as_str())
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db_error)?
-                .is_some(),
-        )
-    }
-
-    async fn grant_consent(
-        &self,
-        user: UserId,
-        purpose: ConsentPurpose,
-        now: OffsetDateTime,
-    ) -> Result<()> {
-        sqlx::query("INSERT INTO consents (user_id, purpose, granted_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-            .bind(user.to_string())
-            .bind(purpose.as_str())
-            .bind(us(now))
+        let t = SelfieStatus::EXPIRED;
+        let sql = format!(
+            "UPDATE selfies SET status = $2 WHERE id = $1 AND {}",
+            status_in("status", 3, t.from)
+        );
+        let q = sqlx::query(&sql).bind(id.to_string()).bind(t.to.as_str());
+        bind_codes(q, t.from.iter().map(|s| s.as_str()))
             .execute(&self.pool)
             .await
             .map_err(db_error)?;

@@ -1,5 +1,6 @@
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+
+use super::wire::wire_enum;
 
 use crate::ids::{OperatorId, PhotographerId, ProjectId};
 
@@ -24,22 +25,11 @@ pub struct Project {
     pub watermark_text: Option<String>,
 }
 
-/// What a consent is given for. Only biometric processing exists today.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ConsentPurpose {
-    BiometricProcessing,
-}
-
-impl ConsentPurpose {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::BiometricProcessing => "biometric_processing",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        (s == "biometric_processing").then_some(Self::BiometricProcessing)
+wire_enum! {
+    /// What a consent is given for. Only biometric processing exists today.
+    pub enum ConsentPurpose {
+        /// Selfie processing and face matching (SPEC §3.12).
+        BiometricProcessing = "biometric_processing",
     }
 }
 

@@ -1,71 +1,43 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use super::wire::wire_enum;
+
 use crate::ids::{JobId, PhotoId, ProjectId, SelfieId, UserId};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum JobKind {
-    ProcessSelfie,
-    GenerateThumbnail,
-    GenerateWatermark,
-    ClusterFaces,
-    PurgeObjects,
-}
-
-impl JobKind {
-    pub const ALL: [JobKind; 5] = [
-        Self::ProcessSelfie,
-        Self::GenerateThumbnail,
-        Self::GenerateWatermark,
-        Self::ClusterFaces,
-        Self::PurgeObjects,
-    ];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::ProcessSelfie => "process_selfie",
-            Self::GenerateThumbnail => "generate_thumbnail",
-            Self::GenerateWatermark => "generate_watermark",
-            Self::ClusterFaces => "cluster_faces",
-            Self::PurgeObjects => "purge_objects",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
+wire_enum! {
+    /// What a job does (SPEC §5); the `kind` column and `media-cli jobs`.
+    pub enum JobKind {
+        /// Retina on a selfie; approve, reject or fail it.
+        ProcessSelfie = "process_selfie",
+        /// Thumbnails, metadata and the photo's faces.
+        GenerateThumbnail = "generate_thumbnail",
+        /// The watermarked copy.
+        GenerateWatermark = "generate_watermark",
+        /// Members' selfies against the project's new faces.
+        ClusterFaces = "cluster_faces",
+        /// Deleting objects of erased or deleted rows.
+        PurgeObjects = "purge_objects",
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum JobStatus {
-    Queued,
-    Running,
-    Done,
-    Dead,
-}
-
-impl JobStatus {
-    pub const ALL: [JobStatus; 4] = [Self::Queued, Self::Running, Self::Done, Self::Dead];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Queued => "queued",
-            Self::Running => "running",
-            Self::Done => "done",
-            Self::Dead => "dead",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
+wire_enum! {
+    /// Where a job is in the queue.
+    pub enum JobStatus {
+        /// Waiting for its `run_at`.
+        Queued = "queued",
+        /// Leased to a worker.
+        Running = "running",
+        /// Finished.
+        Done = "done",
+        /// Failed its last attempt (or permanently); `media-cli jobs retry` revives it.
+        Dead = "dead",
     }
 }
 
 /// A set of objects a `purge_objects` job deletes, named by typed ids so that
 /// a purge can never reach outside the objects of one photo, selfie or user.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum PurgeTarget {
     /// Every object under `photos/{projectId}/{photoId}/`.
@@ -80,7 +52,7 @@ pub enum PurgeTarget {
 }
 
 /// What a job does, with its arguments. Serialised as the job's payload.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum JobPayload {
     ProcessSelfie {

@@ -6,6 +6,8 @@ pub mod job;
 pub mod photo;
 pub mod principal;
 pub mod selfie;
+pub mod transition;
+pub(crate) mod wire;
 
 pub use directory::{Consent, ConsentPurpose, Operator, Photographer, Project};
 pub use face::{
@@ -13,6 +15,9 @@ pub use face::{
     PhotoFace,
 };
 pub use job::{Job, JobCount, JobKind, JobPayload, JobStatus, PurgeTarget};
-pub use photo::{FailureReason, Photo, PhotoListing, PhotoMetadata, PhotoStatus};
+pub use photo::{
+    FailureReason, Photo, PhotoEvent, PhotoListing, PhotoMetadata, PhotoProgress, PhotoStatus,
+};
 pub use principal::{Audience, Principal, Role};
 pub use selfie::{RejectionReason, Selfie, SelfieStatus, SelfieVerdict};
+pub use transition::Transition;

@@ -1,96 +1,99 @@
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+
+use super::transition::Transition;
+use super::wire::wire_enum;
 
 use crate::ids::{PhotoId, PhotographerId, ProjectId};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PhotoStatus {
-    /// An upload URL was issued; the object has not been confirmed yet.
-    AwaitingUpload,
-    /// The object is in the store; thumbnails and watermark are being made.
-    Processing,
-    /// Thumbnails and watermark exist.
-    Ready,
-    /// Processing ended for good; `failure_reason` says why.
-    Failed,
-    /// The upload never arrived within the URL's life plus the grace period.
-    Expired,
+wire_enum! {
+    /// Where a photo is in its life (SPEC §4).
+    pub enum PhotoStatus {
+        /// An upload URL was issued; the object has not been confirmed yet.
+        AwaitingUpload = "awaiting_upload",
+        /// The object is in the store; thumbnails and watermark are being made.
+        Processing = "processing",
+        /// Thumbnails and watermark exist.
+        Ready = "ready",
+        /// Processing ended for good; `failure_reason` says why.
+        Failed = "failed",
+        /// The upload never arrived within the URL's life plus the grace period.
+        Expired = "expired",
+    }
 }
 
+/// The photo transition table. Every status change of a photo is one of
+/// these; the SQL binds `from` and `to` and holds no status of its own.
 impl PhotoStatus {
-    pub const ALL: [PhotoStatus; 5] = [
-        Self::AwaitingUpload,
-        Self::Processing,
-        Self::Ready,
-        Self::Failed,
-        Self::Expired,
-    ];
+    /// The original arrived (confirmation, store event or reconciler). An
+    /// `expired` upload whose object arrives late is still processed.
+    pub const UPLOAD_ARRIVED: Transition<PhotoStatus> = Transition {
+        from: &[Self::AwaitingUpload, Self::Expired],
+        to: Self::Processing,
+    };
+    /// A derivative (thumbnails or watermark) was written. The photo becomes
+    /// `to` only once *both* derivatives are recorded; until then it keeps
+    /// its status. A photo in any other status (failed, deleted) records nothing.
+    pub const DERIVATIVE_RECORDED: Transition<PhotoStatus> = Transition {
+        from: &[Self::Processing, Self::Ready],
+        to: Self::Ready,
+    };
+    /// Processing ended for good (bad image, too large, the job died).
+    pub const FAILED: Transition<PhotoStatus> = Transition {
+        from: &[Self::Processing, Self::Ready],
+        to: Self::Failed,
+    };
+    /// No upload within the URL's life plus the grace period.
+    pub const EXPIRED: Transition<PhotoStatus> = Transition {
+        from: &[Self::AwaitingUpload],
+        to: Self::Expired,
+    };
+    /// `reprocess` of thumbnails or watermark (a faces-only reprocess keeps
+    /// the status): back to processing with the chosen done-flags cleared.
+    pub const REPROCESSED: Transition<PhotoStatus> = Transition {
+        from: &[Self::Processing, Self::Ready, Self::Failed],
+        to: Self::Processing,
+    };
 
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::AwaitingUpload => "awaiting_upload",
-            Self::Processing => "processing",
-            Self::Ready => "ready",
-            Self::Failed => "failed",
-            Self::Expired => "expired",
-        }
+    /// Whether the upload is still awaited (or arrived after its expiry).
+    pub fn awaits_upload(self) -> bool {
+        Self::UPLOAD_ARRIVED.applies_to(self)
     }
 
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    /// Whether the original is known to be in the store.
+    pub fn original_uploaded(self) -> bool {
+        !self.awaits_upload()
+    }
+
+    /// The status once a derivative is recorded, given the flags after it:
+    /// ready with both, else unchanged.
+    pub fn after_derivative(self, thumbnails_done: bool, watermark_done: bool) -> PhotoStatus {
+        if thumbnails_done && watermark_done {
+            Self::DERIVATIVE_RECORDED.to
+        } else {
+            self
+        }
     }
 }
 
-/// Why processing of a photo or selfie ended for good. Stable snake_case codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FailureReason {
-    /// Zero bytes.
-    EmptyFile,
-    /// Not a JPEG, PNG or WebP.
-    UnsupportedFormat,
-    /// Truncated or corrupt image data.
-    UnreadableImage,
-    /// More pixels than `MAX_IMAGE_PIXELS` (read from the header, nothing decoded).
-    TooManyPixels,
-    /// More bytes than `MAX_UPLOAD_BYTES`.
-    TooLarge,
-    /// Retina refused the image (a permanent 4xx).
-    RetinaRejected,
-    /// Retina never answered within the job's attempts.
-    RetinaUnavailable,
-    /// The processing job gave up after its last attempt.
-    ProcessingFailed,
-}
-
-impl FailureReason {
-    pub const ALL: [FailureReason; 8] = [
-        Self::EmptyFile,
-        Self::UnsupportedFormat,
-        Self::UnreadableImage,
-        Self::TooManyPixels,
-        Self::TooLarge,
-        Self::RetinaRejected,
-        Self::RetinaUnavailable,
-        Self::ProcessingFailed,
-    ];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::EmptyFile => "empty_file",
-            Self::UnsupportedFormat => "unsupported_format",
-            Self::UnreadableImage => "unreadable_image",
-            Self::TooManyPixels => "too_many_pixels",
-            Self::TooLarge => "too_large",
-            Self::RetinaRejected => "retina_rejected",
-            Self::RetinaUnavailable => "retina_unavailable",
-            Self::ProcessingFailed => "processing_failed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
+wire_enum! {
+    /// Why processing of a photo or selfie ended for good. Stable snake_case codes.
+    pub enum FailureReason {
+        /// Zero bytes.
+        EmptyFile = "empty_file",
+        /// Not a JPEG, PNG or WebP.
+        UnsupportedFormat = "unsupported_format",
+        /// Truncated or corrupt image data.
+        UnreadableImage = "unreadable_image",
+        /// More pixels than `MAX_IMAGE_PIXELS` (read from the header, nothing decoded).
+        TooManyPixels = "too_many_pixels",
+        /// More bytes than `MAX_UPLOAD_BYTES`.
+        TooLarge = "too_large",
+        /// Retina refused the image (a permanent 4xx).
+        RetinaRejected = "retina_rejected",
+        /// Retina never answered within the job's attempts.
+        RetinaUnavailable = "retina_unavailable",
+        /// The processing job gave up after its last attempt.
+        ProcessingFailed = "processing_failed",
     }
 }
 
@@ -116,10 +119,7 @@ pub struct Photo {
 impl Photo {
     /// Whether the original object is known to be in the store.
     pub fn original_uploaded(&self) -> bool {
-        !matches!(
-            self.status,
-            PhotoStatus::AwaitingUpload | PhotoStatus::Expired
-        )
+        self.status.original_uploaded()
     }
 }
 
@@ -137,4 +137,168 @@ pub struct PhotoMetadata {
     pub width: u32,
     pub height: u32,
     pub taken_at: Option<OffsetDateTime>,
+}
+
+/// What can happen to a photo's row: the events of the transition table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhotoEvent {
+    UploadArrived,
+    ThumbnailsRecorded,
+    WatermarkRecorded,
+    Failed,
+    Expired,
+    /// `reprocess` clearing the given derivatives.
+    Reprocessed {
+        thumbnails: bool,
+        watermark: bool,
+    },
+}
+
+/// A photo's status and derivative flags: what the transition table acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PhotoProgress {
+    pub status: PhotoStatus,
+    pub thumbnails_done: bool,
+    pub watermark_done: bool,
+}
+
+impl PhotoProgress {
+    /// A photo whose upload URL was just issued.
+    pub const NEW: PhotoProgress = PhotoProgress {
+        status: PhotoStatus::AwaitingUpload,
+        thumbnails_done: false,
+        watermark_done: false,
+    };
+
+    /// Applies `event` as the repository's guarded update does; false (and
+    /// nothing changed) when the event does not apply in this status. This
+    /// is the reference the SQL is tested against.
+    pub fn apply(&mut self, event: PhotoEvent) -> bool {
+        let guard = match event {
+            PhotoEvent::UploadArrived => PhotoStatus::UPLOAD_ARRIVED,
+            PhotoEvent::ThumbnailsRecorded | PhotoEvent::WatermarkRecorded => {
+                PhotoStatus::DERIVATIVE_RECORDED
+            }
+            PhotoEvent::Failed => PhotoStatus::FAILED,
+            PhotoEvent::Expired => PhotoStatus::EXPIRED,
+            PhotoEvent::Reprocessed { .. } => PhotoStatus::REPROCESSED,
+        };
+        if !guard.applies_to(self.status) {
+            return false;
+        }
+        match event {
+            PhotoEvent::ThumbnailsRecorded => {
+                self.thumbnails_done = true;
+                self.status = self
+                    .status
+                    .after_derivative(self.thumbnails_done, self.watermark_done);
+            }
+            PhotoEvent::WatermarkRecorded => {
+                self.watermark_done = true;
+                self.status = self
+                    .status
+                    .after_derivative(self.thumbnails_done, self.watermark_done);
+            }
+            PhotoEvent::Reprocessed {
+                thumbnails,
+                watermark,
+            } => {
+                self.thumbnails_done &= !thumbnails;
+                self.watermark_done &= !watermark;
+                if thumbnails || watermark {
+                    self.status = guard.to;
+                }
+            }
+            _ => self.status = guard.to,
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn event() -> impl Strategy<Value = PhotoEvent> {
+        prop_oneof![
+            Just(PhotoEvent::UploadArrived),
+            Just(PhotoEvent::ThumbnailsRecorded),
+            Just(PhotoEvent::WatermarkRecorded),
+            Just(PhotoEvent::Failed),
+            Just(PhotoEvent::Expired),
+            (any::<bool>(), any::<bool>()).prop_map(|(thumbnails, watermark)| {
+                PhotoEvent::Reprocessed {
+                    thumbnails,
+                    watermark,
+                }
+            }),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn no_path_reaches_ready_without_both_derivatives(events in prop::collection::vec(event(), 0..40)) {
+            let mut p = PhotoProgress::NEW;
+            for e in events {
+                p.apply(e);
+                if p.status == PhotoStatus::Ready {
+                    prop_assert!(p.thumbnails_done && p.watermark_done, "{p:?} after {e:?}");
+                }
+            }
+        }
+
+        #[test]
+        fn failed_and_expired_are_reached_only_from_the_statuses_the_table_allows(
+            events in prop::collection::vec(event(), 0..40)
+        ) {
+            let mut p = PhotoProgress::NEW;
+            for e in events {
+                let before = p.status;
+                let changed = p.apply(e);
+                if p.status != before {
+                    prop_assert!(changed);
+                    match p.status {
+                        PhotoStatus::Failed => prop_assert!(PhotoStatus::FAILED.from.contains(&before)),
+                        PhotoStatus::Expired => prop_assert!(PhotoStatus::EXPIRED.from.contains(&before)),
+                        _ => {}
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn an_event_that_does_not_apply_changes_nothing(
+            events in prop::collection::vec(event(), 0..40)
+        ) {
+            let mut p = PhotoProgress::NEW;
+            for e in events {
+                let before = p;
+                if !p.apply(e) {
+                    prop_assert_eq!(p, before);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_happy_path_ends_ready() {
+        let mut p = PhotoProgress::NEW;
+        for e in [
+            PhotoEvent::UploadArrived,
+            PhotoEvent::ThumbnailsRecorded,
+            PhotoEvent::WatermarkRecorded,
+        ] {
+            assert!(p.apply(e), "{e:?}");
+        }
+        assert_eq!(p.status, PhotoStatus::Ready);
+        assert!(
+            !p.apply(PhotoEvent::UploadArrived),
+            "an upload arrives once"
+        );
+        assert!(
+            !p.apply(PhotoEvent::Expired),
+            "a processed photo never expires"
+        );
+    }
 }

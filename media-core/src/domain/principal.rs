@@ -1,54 +1,28 @@
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+use super::wire::wire_enum;
 
 use crate::ids::{OperatorId, PhotographerId, UserId};
 
-/// Which family of clients a token was issued for (the JWT `aud`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Audience {
-    /// End users' apps: selfies, photo uploads from the app.
-    Media,
-    /// Operators' and photographers' back office.
-    Backoffice,
-}
-
-impl Audience {
-    pub const ALL: [Audience; 2] = [Audience::Media, Audience::Backoffice];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Media => "media",
-            Self::Backoffice => "backoffice",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.as_str() == s)
+wire_enum! {
+    /// Which family of clients a token was issued for (the JWT `aud`).
+    pub enum Audience {
+        /// End users' apps: selfies, photo uploads from the app.
+        Media = "media",
+        /// Operators' and photographers' back office.
+        Backoffice = "backoffice",
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    User,
-    Photographer,
-    Operator,
-}
-
-impl Role {
-    pub const ALL: [Role; 3] = [Role::User, Role::Photographer, Role::Operator];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::User => "user",
-            Self::Photographer => "photographer",
-            Self::Operator => "operator",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s)
+wire_enum! {
+    /// What the caller is (the JWT `role`/`roles`).
+    pub enum Role {
+        /// An event attendee.
+        User = "user",
+        /// Uploads photos to the projects they are assigned to.
+        Photographer = "photographer",
+        /// Owns projects and manages all their photos.
+        Operator = "operator",
     }
 }
 

@@ -1,68 +1,72 @@
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+
+use super::transition::Transition;
+use super::wire::wire_enum;
 
 use super::photo::FailureReason;
 use crate::ids::{SelfieId, UserId};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SelfieStatus {
-    AwaitingUpload,
-    Processing,
-    Approved,
-    Rejected,
-    Failed,
-    Expired,
+wire_enum! {
+    /// Where a selfie is in its life (SPEC §3.1).
+    pub enum SelfieStatus {
+        /// An upload URL was issued; the object has not been confirmed yet.
+        AwaitingUpload = "awaiting_upload",
+        /// In the store; waiting for (or at) the face service.
+        Processing = "processing",
+        /// One good face: its embedding is stored and matched.
+        Approved = "approved",
+        /// The face service answered, but the selfie is unusable (`rejection_reason`).
+        Rejected = "rejected",
+        /// Processing ended for good (`failure_reason`).
+        Failed = "failed",
+        /// The upload never arrived within the URL's life plus the grace period.
+        Expired = "expired",
+    }
 }
 
+/// The selfie transition table; the SQL binds these and holds no status of its own.
 impl SelfieStatus {
-    pub const ALL: [SelfieStatus; 6] = [
-        Self::AwaitingUpload,
-        Self::Processing,
-        Self::Approved,
-        Self::Rejected,
-        Self::Failed,
-        Self::Expired,
-    ];
+    /// The object arrived (confirmation, store event or reconciler).
+    pub const UPLOAD_ARRIVED: Transition<SelfieStatus> = Transition {
+        from: &[Self::AwaitingUpload, Self::Expired],
+        to: Self::Processing,
+    };
+    /// One good face: only a selfie still processing (not erased meanwhile).
+    pub const APPROVED: Transition<SelfieStatus> = Transition {
+        from: &[Self::Processing],
+        to: Self::Approved,
+    };
+    /// The face service found no usable face.
+    pub const REJECTED: Transition<SelfieStatus> = Transition {
+        from: &[Self::Processing, Self::AwaitingUpload, Self::Expired],
+        to: Self::Rejected,
+    };
+    /// Processing ended for good; also a too-large upload found on arrival.
+    pub const FAILED: Transition<SelfieStatus> = Transition {
+        from: &[Self::Processing, Self::AwaitingUpload, Self::Expired],
+        to: Self::Failed,
+    };
+    /// No upload within the URL's life plus the grace period.
+    pub const EXPIRED: Transition<SelfieStatus> = Transition {
+        from: &[Self::AwaitingUpload],
+        to: Self::Expired,
+    };
 
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::AwaitingUpload => "awaiting_upload",
-            Self::Processing => "processing",
-            Self::Approved => "approved",
-            Self::Rejected => "rejected",
-            Self::Failed => "failed",
-            Self::Expired => "expired",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    /// Whether the upload is still awaited (or arrived after its expiry).
+    pub fn awaits_upload(self) -> bool {
+        Self::UPLOAD_ARRIVED.applies_to(self)
     }
 }
 
-/// Why Retina's answer for a selfie was not accepted (SPEC §5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RejectionReason {
-    NoFace,
-    MultipleFaces,
-    LowQuality,
-}
-
-impl RejectionReason {
-    pub const ALL: [RejectionReason; 3] = [Self::NoFace, Self::MultipleFaces, Self::LowQuality];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::NoFace => "no_face",
-            Self::MultipleFaces => "multiple_faces",
-            Self::LowQuality => "low_quality",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
+wire_enum! {
+    /// Why Retina's answer for a selfie was not accepted (SPEC §5).
+    pub enum RejectionReason {
+        /// No face scored at least `SELFIE_MIN_SCORE`.
+        NoFace = "no_face",
+        /// Two or more confident faces.
+        MultipleFaces = "multiple_faces",
+        /// The one face's box is under 80 px on its shorter side.
+        LowQuality = "low_quality",
     }
 }
 

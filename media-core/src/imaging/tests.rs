@@ -70,19 +70,13 @@ fn exif_block(orientation: Option<u16>, taken: Option<&str>, offset: Option<&str
 }
 
 fn jpeg(img: &ops::RgbImage, exif: Option<Vec<u8>>) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut enc = jpeg_encoder::Encoder::new(&mut out, 95);
-    if let Some(e) = exif {
-        enc.add_app_segment(1, &e).unwrap();
-    }
-    enc.encode(
+    crate::testing::jpeg_of(
         &img.data,
         img.width as u16,
         img.height as u16,
-        jpeg_encoder::ColorType::Rgb,
+        95,
+        exif.as_deref(),
     )
-    .unwrap();
-    out
 }
 
 fn solid(w: u32, h: u32, rgb: [u8; 3]) -> ops::RgbImage {
@@ -261,17 +255,14 @@ fn no_metadata_in_any_output() {
 
 #[test]
 fn png_transparency_becomes_white_and_webp_decodes() {
-    let mut rgba = image::RgbaImage::new(64, 48);
-    for (x, _, p) in rgba.enumerate_pixels_mut() {
-        *p = if x < 32 {
-            image::Rgba([0, 0, 0, 0])
+    let half_clear = |x: u32, _| {
+        if x < 32 {
+            [0, 0, 0, 0]
         } else {
-            image::Rgba([0, 0, 255, 255])
-        };
-    }
-    let mut png = Vec::new();
-    rgba.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-        .unwrap();
+            [0, 0, 255, 255]
+        }
+    };
+    let png = crate::testing::png_rgba(64, 48, half_clear);
     let request = RenderRequest {
         thumbnails: true,
         watermark: None,
@@ -284,23 +275,14 @@ fn png_transparency_becomes_white_and_webp_decodes() {
     );
     assert!(close(pixel_at_corner(&img, true, false), [0, 0, 255]));
 
-    let mut webp = Vec::new();
-    image::DynamicImage::ImageRgba8(rgba)
-        .write_to(
-            &mut std::io::Cursor::new(&mut webp),
-            image::ImageFormat::WebP,
-        )
-        .unwrap();
+    let webp = crate::testing::webp_rgba(64, 48, half_clear);
     let out = render(&webp, &request, LIMITS).unwrap();
     assert_eq!((out.meta.width, out.meta.height), (64, 48));
 }
 
 #[test]
 fn greyscale_jpeg_becomes_rgb() {
-    let mut out = Vec::new();
-    let enc = jpeg_encoder::Encoder::new(&mut out, 90);
-    enc.encode(&vec![200u8; 64 * 64], 64, 64, jpeg_encoder::ColorType::Luma)
-        .unwrap();
+    let out = crate::testing::grey_jpeg(64, 64, 200);
     let r = render(
         &out,
         &RenderRequest {

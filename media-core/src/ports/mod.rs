@@ -12,8 +12,8 @@ mod storage;
 pub use auth::{AuthError, Authenticator};
 pub use clock::Clock;
 pub use embedder::FaceEmbedder;
-pub use queue::JobQueue;
-pub use repo::{DirectoryRepo, FaceRepo, PhotoRepo, SelfieRepo};
+pub use queue::{DeadLetters, JobQueue};
+pub use repo::{ConsentRepo, DirectoryRepo, FaceRepo, PhotoCreation, PhotoRepo, SelfieRepo};
 pub use storage::{ImageContentType, ObjectInfo, Storage, UploadConstraints};
 
 #[cfg(any(test, feature = "mocks"))]
@@ -23,8 +23,8 @@ pub use clock::MockClock;
 #[cfg(any(test, feature = "mocks"))]
 pub use embedder::MockFaceEmbedder;
 #[cfg(any(test, feature = "mocks"))]
-pub use queue::MockJobQueue;
+pub use queue::{MockDeadLetters, MockJobQueue};
 #[cfg(any(test, feature = "mocks"))]
-pub use repo::{MockDirectoryRepo, MockFaceRepo, MockPhotoRepo, MockSelfieRepo};
+pub use repo::{MockConsentRepo, MockDirectoryRepo, MockFaceRepo, MockPhotoRepo, MockSelfieRepo};
 #[cfg(any(test, feature = "mocks"))]
 pub use storage::MockStorage;

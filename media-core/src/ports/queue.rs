@@ -49,13 +49,25 @@ pub trait JobQueue: Send + Sync {
     /// Marks dead the running jobs whose lease expired on their last attempt.
     async fn reap_expired(&self, now: OffsetDateTime) -> Result<Vec<Job>>;
 
+    /// Waits until a job may be due (a notification, or at most `max`).
+    async fn wait_for_work(&self, max: Duration);
+
+    /// Whether the database behind the queue answers (readiness).
+    async fn ping(&self) -> Result<()>;
+}
+
+/// Dead-letter administration (`media-cli jobs`, metrics): reading the
+/// queue and reviving dead jobs. Which jobs may be revived is the core's
+/// rule (`Media::retry_jobs`); `retry` only moves the ids it is given.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait DeadLetters: Send + Sync {
     async fn get(&self, id: JobId) -> Result<Option<Job>>;
+    /// The newest jobs, optionally of one status.
     async fn list(&self, status: Option<JobStatus>, limit: u32) -> Result<Vec<Job>>;
     /// Puts dead jobs back in the queue with fresh attempts; returns how many.
     async fn retry(&self, ids: &[JobId], now: OffsetDateTime) -> Result<u64>;
     async fn retry_all_dead(&self, now: OffsetDateTime) -> Result<u64>;
+    /// How many jobs of each kind are in each status.
     async fn stats(&self) -> Result<Vec<JobCount>>;
-
-    /// Waits until a job may be due (a notification, or at most `max`).
-    async fn wait_for_work(&self, max: Duration);
 }

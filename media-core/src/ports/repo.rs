@@ -9,6 +9,17 @@ use crate::domain::{
     MemberSelfie, Operator, Photo, PhotoFace, PhotoListing, PhotoMetadata, Photographer, Project,
     Selfie,
 };
+#[allow(unused_imports)] // named by the docs' links
+use crate::domain::{PhotoStatus, SelfieStatus};
+
+/// What [`PhotoRepo::create_photo_if_assigned`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhotoCreation {
+    /// The row exists now.
+    Created,
+    /// The photographer is not assigned to the project: nothing was written.
+    NotAssigned,
+}
 use crate::error::Result;
 use crate::ids::{OperatorId, PhotoId, PhotographerId, ProjectId, SelfieId, UserId};
 use crate::listing::PhotoQuery;
@@ -44,25 +55,29 @@ pub trait DirectoryRepo: Send + Sync {
 #[async_trait]
 pub trait PhotoRepo: Send + Sync {
     /// Creates the photo only while its photographer is assigned to its
-    /// project, checked in the same statement; false (nothing written) when
-    /// not. One round trip: the hot path of the upload-url routes.
-    async fn create_photo(&self, photo: &Photo) -> Result<bool>;
+    /// project, checked in the same statement (nothing written when not).
+    /// One round trip: the hot path of the upload-url routes (decision 0006).
+    async fn create_photo_if_assigned(&self, photo: &Photo) -> Result<PhotoCreation>;
     async fn photo(&self, id: PhotoId) -> Result<Option<Photo>>;
     /// Up to `query.limit` photos in listing order, after the cursor.
     async fn list_photos(&self, query: &PhotoQuery) -> Result<Vec<PhotoListing>>;
-    /// `awaiting_upload`/`expired` → `processing` with `jobs`, once. True if this call moved it.
+    /// [`PhotoStatus::UPLOAD_ARRIVED`] with `jobs`, once. True if this call moved it.
     async fn mark_photo_uploaded(
         &self,
         id: PhotoId,
         jobs: &[JobPayload],
         now: OffsetDateTime,
     ) -> Result<bool>;
-    /// Thumbnails are in the store; `ready` once the watermark is too. False
-    /// when the photo is gone (deleted meanwhile) or no longer processing.
+    /// Thumbnails are in the store: [`PhotoStatus::DERIVATIVE_RECORDED`] (ready
+    /// once the watermark is recorded too). False when the photo is gone
+    /// (deleted meanwhile) or in a status the transition does not apply to.
     async fn record_thumbnails(&self, id: PhotoId, meta: &PhotoMetadata) -> Result<bool>;
+    /// Like `record_thumbnails`, for the watermarked copy.
     async fn record_watermark(&self, id: PhotoId) -> Result<bool>;
+    /// [`PhotoStatus::FAILED`] with the reason.
     async fn fail_photo(&self, id: PhotoId, reason: FailureReason) -> Result<()>;
-    /// Clears the given done-flags and enqueues `jobs`, for `reprocess`.
+    /// Clears the given done-flags and enqueues `jobs`, for `reprocess`; with
+    /// thumbnails or watermark cleared, [`PhotoStatus::REPROCESSED`] too.
     async fn reset_photo(
         &self,
         id: PhotoId,
@@ -85,6 +100,7 @@ pub trait PhotoRepo: Send + Sync {
         issued_before: OffsetDateTime,
         limit: u32,
     ) -> Result<Vec<Photo>>;
+    /// [`PhotoStatus::EXPIRED`].
     async fn expire_photo(&self, id: PhotoId) -> Result<()>;
     /// Photos `expired` whose URL expired before `before`.
     async fn expired_photos(&self, before: OffsetDateTime) -> Result<Vec<Photo>>;
@@ -92,7 +108,7 @@ pub trait PhotoRepo: Send + Sync {
     async fn failed_photos(&self) -> Result<Vec<PhotoId>>;
 }
 
-/// Selfies, consents and everything biometric about a user.
+/// Selfies and everything biometric about a user.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait SelfieRepo: Send + Sync {
@@ -104,13 +120,14 @@ pub trait SelfieRepo: Send + Sync {
     async fn selfies_of(&self, user: UserId) -> Result<Vec<Selfie>>;
     /// The embedding of the user's approved selfie.
     async fn approved_embedding(&self, user: UserId) -> Result<Option<(SelfieId, Vec<f32>)>>;
+    /// [`SelfieStatus::UPLOAD_ARRIVED`] with `jobs`, once. True if this call moved it.
     async fn mark_selfie_uploaded(
         &self,
         id: SelfieId,
         jobs: &[JobPayload],
         now: OffsetDateTime,
     ) -> Result<bool>;
-    /// Approves the selfie (only while it is `processing`) with its
+    /// [`SelfieStatus::APPROVED`] with the
     /// embedding; removes the `superseded` selfies with the user's matches and
     /// matching progress; enqueues `jobs`. False when the selfie was not
     /// processing any more (erased meanwhile): nothing changes then.
@@ -122,12 +139,14 @@ pub trait SelfieRepo: Send + Sync {
         jobs: &[JobPayload],
         now: OffsetDateTime,
     ) -> Result<bool>;
+    /// [`SelfieStatus::REJECTED`] with the reason.
     async fn reject_selfie(
         &self,
         id: SelfieId,
         reason: crate::domain::RejectionReason,
         now: OffsetDateTime,
     ) -> Result<()>;
+    /// [`SelfieStatus::FAILED`] with the reason.
     async fn fail_selfie(
         &self,
         id: SelfieId,
@@ -139,17 +158,9 @@ pub trait SelfieRepo: Send + Sync {
         issued_before: OffsetDateTime,
         limit: u32,
     ) -> Result<Vec<Selfie>>;
+    /// [`SelfieStatus::EXPIRED`].
     async fn expire_selfie(&self, id: SelfieId) -> Result<()>;
 
-    async fn consents(&self, user: UserId) -> Result<Vec<Consent>>;
-    async fn has_consent(&self, user: UserId, purpose: ConsentPurpose) -> Result<bool>;
-    /// Idempotent: an active consent keeps its first grant time.
-    async fn grant_consent(
-        &self,
-        user: UserId,
-        purpose: ConsentPurpose,
-        now: OffsetDateTime,
-    ) -> Result<()>;
     /// Deletes every selfie row, embedding, match and matching progress of the
     /// user (and revokes the consent when `revoke` is set), enqueuing `jobs`.
     async fn erase_biometrics(
@@ -157,6 +168,22 @@ pub trait SelfieRepo: Send + Sync {
         user: UserId,
         revoke: Option<ConsentPurpose>,
         jobs: &[JobPayload],
+        now: OffsetDateTime,
+    ) -> Result<()>;
+}
+
+/// A user's consents (SPEC §3.12). Revocation goes through
+/// [`SelfieRepo::erase_biometrics`], which revokes and erases in one transaction.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait ConsentRepo: Send + Sync {
+    async fn consents(&self, user: UserId) -> Result<Vec<Consent>>;
+    async fn has_consent(&self, user: UserId, purpose: ConsentPurpose) -> Result<bool>;
+    /// Idempotent: an active consent keeps its first grant time.
+    async fn grant_consent(
+        &self,
+        user: UserId,
+        purpose: ConsentPurpose,
         now: OffsetDateTime,
     ) -> Result<()>;
 }

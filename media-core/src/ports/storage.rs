@@ -3,30 +3,26 @@ use std::time::Duration;
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+use crate::domain::wire::wire_enum;
 use crate::error::Result;
 use crate::keys::{KeyPrefix, StorageKey};
 
-/// Image types a client may declare for an upload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ImageContentType {
-    Jpeg,
-    Png,
-    Webp,
+wire_enum! {
+    /// Image types a client may declare for an upload (their MIME types).
+    pub enum ImageContentType {
+        /// `image/jpeg`
+        Jpeg = "image/jpeg",
+        /// `image/png`
+        Png = "image/png",
+        /// `image/webp`
+        Webp = "image/webp",
+    }
 }
 
 impl ImageContentType {
-    pub const ALL: [ImageContentType; 3] = [Self::Jpeg, Self::Png, Self::Webp];
-
+    /// The MIME type, as signed into an upload URL.
     pub const fn mime(self) -> &'static str {
-        match self {
-            Self::Jpeg => "image/jpeg",
-            Self::Png => "image/png",
-            Self::Webp => "image/webp",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.mime() == s)
+        self.as_str()
     }
 }
 

@@ -4,31 +4,25 @@
 use std::collections::HashSet;
 
 use super::Media;
+use crate::domain::wire::wire_enum;
 use crate::domain::{
-    ConsentPurpose, JobPayload, Operator, PhotoStatus, Photographer, Project, SelfieStatus,
+    ConsentPurpose, JobPayload, Operator, Photo, PhotoStatus, Photographer, Project, SelfieStatus,
 };
 use crate::error::{Error, Result};
 use crate::ids::{OperatorId, PhotoId, PhotographerId, ProjectId, UserId};
 use crate::keys::{self, ParsedKey};
 
-/// Which part of processing `reprocess` runs again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReprocessStep {
-    Thumbnails,
-    Watermark,
-    Faces,
-    All,
-}
-
-impl ReprocessStep {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "thumbnails" => Some(Self::Thumbnails),
-            "watermark" => Some(Self::Watermark),
-            "faces" => Some(Self::Faces),
-            "all" => Some(Self::All),
-            _ => None,
-        }
+wire_enum! {
+    /// Which part of processing `reprocess` runs again.
+    pub enum ReprocessStep {
+        /// Thumbnails and metadata (then faces, if not done).
+        Thumbnails = "thumbnails",
+        /// The watermarked copy.
+        Watermark = "watermark",
+        /// Face detection only.
+        Faces = "faces",
+        /// Everything.
+        All = "all",
     }
 }
 
@@ -40,11 +34,34 @@ pub struct PurgeReport {
     pub objects: Vec<String>,
 }
 
+/// Names shown in listings: trimmed, 1 to 200 characters.
+fn display_name(raw: &str) -> Result<String> {
+    let name = raw.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(Error::invalid("a name must be 1 to 200 characters"));
+    }
+    Ok(name.to_owned())
+}
+
 /// Uploads expired this long ago are removed by `purge --orphans`.
 const EXPIRED_LONG_AGO: time::Duration = time::Duration::days(1);
 
 impl Media {
+    /// Every photo, or an error naming the first that does not exist (so a
+    /// command changes nothing when one id is wrong).
+    async fn existing_photos(&self, ids: &[PhotoId]) -> Result<Vec<Photo>> {
+        let mut photos = Vec::with_capacity(ids.len());
+        for &id in ids {
+            match self.ports.photos.photo(id).await? {
+                Some(p) => photos.push(p),
+                None => return Err(Error::invalid(format!("photo {id} does not exist"))),
+            }
+        }
+        Ok(photos)
+    }
+
     /// Re-enqueues processing of the photos; returns the jobs' payloads.
+    /// Nothing is enqueued when one of the photos does not exist.
     pub async fn reprocess(
         &self,
         photos: &[PhotoId],
@@ -52,8 +69,8 @@ impl Media {
     ) -> Result<Vec<JobPayload>> {
         let now = self.now();
         let mut all = Vec::new();
-        for &id in photos {
-            let photo = self.ports.photos.photo(id).await?.ok_or(Error::NotFound)?;
+        for photo in self.existing_photos(photos).await? {
+            let id = photo.id;
             if !photo.original_uploaded() {
                 continue; // nothing to process yet
             }
@@ -98,14 +115,14 @@ impl Media {
     }
 
     /// Deletes photos through the same durable path as the API's DELETE.
+    /// Nothing is deleted when one of the photos does not exist.
     pub async fn purge_photos(&self, photos: &[PhotoId], dry_run: bool) -> Result<PurgeReport> {
         let mut report = PurgeReport::default();
-        for &id in photos {
-            let photo = self.ports.photos.photo(id).await?.ok_or(Error::NotFound)?;
+        for photo in self.existing_photos(photos).await? {
             if !dry_run {
-                self.delete_photo(photo.project_id, id).await?;
+                self.delete_photo(photo.project_id, photo.id).await?;
             }
-            report.photos.push(id);
+            report.photos.push(photo.id);
         }
         Ok(report)
     }
@@ -165,16 +182,38 @@ impl Media {
         Ok(report)
     }
 
+    /// Adds or renames an operator; the name is trimmed and must be 1–200 characters.
     pub async fn upsert_operator(&self, operator: &Operator) -> Result<()> {
-        self.ports.directory.upsert_operator(operator).await
+        let operator = Operator {
+            name: display_name(&operator.name)?,
+            ..operator.clone()
+        };
+        self.ports.directory.upsert_operator(&operator).await
     }
 
+    /// Adds or renames a photographer; the name is trimmed and must be 1–200 characters.
     pub async fn upsert_photographer(&self, photographer: &Photographer) -> Result<()> {
-        self.ports.directory.upsert_photographer(photographer).await
+        let photographer = Photographer {
+            name: display_name(&photographer.name)?,
+            ..photographer.clone()
+        };
+        self.ports
+            .directory
+            .upsert_photographer(&photographer)
+            .await
     }
 
-    /// A project needs its operator to exist.
+    /// A project needs its operator to exist; a blank watermark text means
+    /// the default (`WATERMARK_TEXT`).
     pub async fn upsert_project(&self, project: &Project) -> Result<()> {
+        let project = &Project {
+            name: display_name(&project.name)?,
+            watermark_text: project
+                .watermark_text
+                .clone()
+                .filter(|t| !t.trim().is_empty()),
+            ..project.clone()
+        };
         if !self
             .ports
             .directory
@@ -226,7 +265,7 @@ impl Media {
 
     pub async fn grant_consent_for(&self, user: UserId, purpose: ConsentPurpose) -> Result<()> {
         self.ports
-            .selfies
+            .consents
             .grant_consent(user, purpose, self.now())
             .await
     }

@@ -3,6 +3,8 @@
 //! holds the ports.
 
 mod admin;
+mod health;
+mod job_admin;
 mod jobs;
 mod photos;
 mod selfies;
@@ -19,15 +21,20 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use crate::Settings;
+use crate::domain::{ConsentPurpose, Principal};
 use crate::error::Result;
 use crate::keys::StorageKey;
 use crate::listing::truncate_to_micros;
+use crate::policy::{self, Access};
 use crate::ports::{
-    Clock, DirectoryRepo, FaceEmbedder, FaceRepo, JobQueue, PhotoRepo, SelfieRepo, Storage,
+    Clock, ConsentRepo, DeadLetters, DirectoryRepo, FaceEmbedder, FaceRepo, JobQueue, PhotoRepo,
+    SelfieRepo, Storage,
 };
 use crate::settings::DOWNLOAD_URL_TTL;
 
 pub use admin::{PurgeReport, ReprocessStep};
+pub use health::Readiness;
+pub use job_admin::ReprocessOutcome;
 pub use jobs::JobOutcome;
 pub use photos::OperatorFilter;
 pub use uploads::{UploadRequest, UploadTicket};
@@ -40,8 +47,10 @@ pub struct Ports {
     pub directory: Arc<dyn DirectoryRepo>,
     pub photos: Arc<dyn PhotoRepo>,
     pub selfies: Arc<dyn SelfieRepo>,
+    pub consents: Arc<dyn ConsentRepo>,
     pub faces: Arc<dyn FaceRepo>,
     pub queue: Arc<dyn JobQueue>,
+    pub dead_letters: Arc<dyn DeadLetters>,
     pub storage: Arc<dyn Storage>,
     pub clock: Arc<dyn Clock>,
     pub embedder: Arc<dyn FaceEmbedder>,
@@ -68,6 +77,23 @@ impl Media {
 
     pub fn ports(&self) -> &Ports {
         &self.ports
+    }
+
+    /// Admits the caller to a route: audience (401), role (403), then —
+    /// when the access asks for it — an active `biometric_processing`
+    /// consent (403 `consent_required`), in SPEC §2's order. Scope (404)
+    /// is the use case's, after this.
+    pub async fn admit(&self, principal: &Principal, access: &Access) -> Result<()> {
+        policy::authorize(principal, access)?;
+        if access.consent {
+            let consented = self
+                .ports
+                .consents
+                .has_consent(principal.as_user(), ConsentPurpose::BiometricProcessing)
+                .await?;
+            policy::consented(consented)?;
+        }
+        Ok(())
     }
 
     /// The current time at the database's precision.

@@ -21,7 +21,7 @@ pub struct OperatorFilter {
 impl Media {
     /// A photographer (back office) on a project assigned to them.
     async fn photographer_scope(&self, principal: &Principal, project: ProjectId) -> Result<()> {
-        policy::authorize(principal, &Access::PHOTOGRAPHER_PHOTOS)?;
+        self.admit(principal, &Access::PHOTOGRAPHER_PHOTOS).await?;
         let assigned = self
             .ports
             .directory
@@ -48,7 +48,7 @@ impl Media {
         filter: OperatorFilter,
         page: PageRequest,
     ) -> Result<Page<PhotoView>> {
-        policy::authorize(principal, &Access::OPERATOR)?;
+        self.admit(principal, &Access::OPERATOR).await?;
         let scope = PhotoScope::Operator {
             operator: principal.as_operator(),
             project_ids: filter.project_ids,
@@ -64,7 +64,7 @@ impl Media {
         project: ProjectId,
         page: PageRequest,
     ) -> Result<Page<PhotoView>> {
-        policy::authorize(principal, &Access::OPERATOR)?;
+        self.admit(principal, &Access::OPERATOR).await?;
         let found = self.ports.directory.project(project).await?;
         policy::operator_project(principal, found.as_ref())?;
         self.list(PhotoScope::Project(project), page, false)
@@ -159,7 +159,7 @@ impl Media {
         project: ProjectId,
         photo: PhotoId,
     ) -> Result<()> {
-        policy::authorize(principal, &Access::OPERATOR)?;
+        self.admit(principal, &Access::OPERATOR).await?;
         let found_project = self.ports.directory.project(project).await?;
         policy::operator_project(principal, found_project.as_ref())?;
         let found = self.ports.photos.photo(photo).await?;

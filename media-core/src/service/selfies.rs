@@ -11,7 +11,7 @@ use crate::policy::{self, Access};
 impl Media {
     /// SPEC §3.11: the user's newest selfie, whatever its status.
     pub async fn selfie_status(&self, principal: &Principal) -> Result<SelfieView> {
-        policy::authorize(principal, &Access::SELFIE_SELF)?;
+        self.admit(principal, &Access::SELFIE_SELF).await?;
         let s = self
             .ports
             .selfies
@@ -30,14 +30,14 @@ impl Media {
 
     /// SPEC §3.11: erase every selfie, embedding and match of the user.
     pub async fn delete_selfie(&self, principal: &Principal) -> Result<()> {
-        policy::authorize(principal, &Access::SELFIE_SELF)?;
+        self.admit(principal, &Access::SELFIE_SELF).await?;
         self.erase_biometrics(principal.as_user(), None).await
     }
 
     /// SPEC §3.12: active consents.
     pub async fn consents(&self, principal: &Principal) -> Result<Vec<Consent>> {
-        policy::authorize(principal, &Access::CONSENTS)?;
-        self.ports.selfies.consents(principal.as_user()).await
+        self.admit(principal, &Access::CONSENTS).await?;
+        self.ports.consents.consents(principal.as_user()).await
     }
 
     /// SPEC §3.12: grant (idempotent).
@@ -46,9 +46,9 @@ impl Media {
         principal: &Principal,
         purpose: ConsentPurpose,
     ) -> Result<()> {
-        policy::authorize(principal, &Access::CONSENTS)?;
+        self.admit(principal, &Access::CONSENTS).await?;
         self.ports
-            .selfies
+            .consents
             .grant_consent(principal.as_user(), purpose, self.now())
             .await
     }
@@ -59,7 +59,7 @@ impl Media {
         principal: &Principal,
         purpose: ConsentPurpose,
     ) -> Result<()> {
-        policy::authorize(principal, &Access::CONSENTS)?;
+        self.admit(principal, &Access::CONSENTS).await?;
         self.erase_biometrics(principal.as_user(), Some(purpose))
             .await
     }
@@ -85,16 +85,8 @@ impl Media {
         principal: &Principal,
         project: ProjectId,
     ) -> Result<Vec<MyPhoto>> {
-        policy::authorize(principal, &Access::MY_PHOTOS)?;
+        self.admit(principal, &Access::MY_PHOTOS).await?;
         let user = principal.as_user();
-        if !self
-            .ports
-            .selfies
-            .has_consent(user, ConsentPurpose::BiometricProcessing)
-            .await?
-        {
-            return Err(Error::ConsentRequired);
-        }
         policy::member_project(self.ports.directory.is_member(project, user).await?)?;
         let now = self.now();
         self.ports

@@ -6,13 +6,13 @@ use time::OffsetDateTime;
 
 use super::{Media, seconds};
 use crate::domain::{
-    ConsentPurpose, FailureReason, JobPayload, Photo, PhotoStatus, Principal, Selfie, SelfieStatus,
+    FailureReason, JobPayload, Photo, PhotoStatus, Principal, Selfie, SelfieStatus,
 };
 use crate::error::{ConflictKind, Error, InvalidKind, Result};
 use crate::ids::{PhotoId, ProjectId, SelfieId};
 use crate::keys::{self, ParsedKey, PhotoObject, StorageKey};
 use crate::policy::{self, Access};
-use crate::ports::{ImageContentType, UploadConstraints};
+use crate::ports::{ImageContentType, PhotoCreation, UploadConstraints};
 use crate::service::views::ProfilePictureUpload;
 use crate::settings::UPLOAD_URL_TTL;
 
@@ -70,27 +70,13 @@ impl Media {
         })
     }
 
-    async fn require_consent(&self, principal: &Principal) -> Result<()> {
-        let consented = self
-            .ports
-            .selfies
-            .has_consent(principal.as_user(), ConsentPurpose::BiometricProcessing)
-            .await?;
-        if consented {
-            Ok(())
-        } else {
-            Err(Error::ConsentRequired)
-        }
-    }
-
     /// SPEC §3.1: a presigned PUT for a new selfie.
     pub async fn selfie_upload_url(
         &self,
         principal: &Principal,
         req: &UploadRequest,
     ) -> Result<UploadTicket> {
-        policy::authorize(principal, &Access::SELFIE_UPLOAD)?;
-        self.require_consent(principal).await?;
+        self.admit(principal, &Access::SELFIE_UPLOAD).await?;
         let constraints = self.upload_constraints(req)?;
         let now = self.now();
         let user = principal.as_user();
@@ -132,7 +118,7 @@ impl Media {
             crate::domain::Audience::Media => Access::PHOTO_UPLOAD_APP,
             crate::domain::Audience::Backoffice => Access::PHOTO_UPLOAD_BACKOFFICE,
         };
-        policy::authorize(principal, &access)?;
+        self.admit(principal, &access).await?;
         let constraints = self.upload_constraints(req)?;
         let now = self.now();
         let photo = Photo {
@@ -156,8 +142,8 @@ impl Media {
             .storage
             .presign_put(&key, &constraints, now, UPLOAD_URL_TTL)?;
         // The assignment is checked by the insert itself (one round trip).
-        let assigned = self.ports.photos.create_photo(&photo).await?;
-        policy::photographer_project(assigned)?;
+        let created = self.ports.photos.create_photo_if_assigned(&photo).await?;
+        policy::photographer_project(created == PhotoCreation::Created)?;
         Ok(UploadTicket {
             id: photo.id.as_uuid(),
             upload_url,
@@ -172,7 +158,7 @@ impl Media {
         principal: &Principal,
         req: &UploadRequest,
     ) -> Result<ProfilePictureUpload> {
-        policy::authorize(principal, &Access::OPERATOR)?;
+        self.admit(principal, &Access::OPERATOR).await?;
         let constraints = self.upload_constraints(req)?;
         let key = keys::operator_profile(principal.as_operator());
         let upload_url =
@@ -187,7 +173,7 @@ impl Media {
 
     /// SPEC §3.9: a presigned GET of the operator's picture; 404 while none was uploaded.
     pub async fn profile_picture_url(&self, principal: &Principal) -> Result<String> {
-        policy::authorize(principal, &Access::OPERATOR)?;
+        self.admit(principal, &Access::OPERATOR).await?;
         let key = keys::operator_profile(principal.as_operator());
         if self.ports.storage.head(&key).await?.is_none() {
             return Err(Error::NotFound);
@@ -197,7 +183,7 @@ impl Media {
 
     /// SPEC §3.10: the photographer confirms an upload. Returns the status after it.
     pub async fn complete_photo(&self, principal: &Principal, id: PhotoId) -> Result<PhotoStatus> {
-        policy::authorize(principal, &Access::PHOTO_COMPLETE)?;
+        self.admit(principal, &Access::PHOTO_COMPLETE).await?;
         let photo = self.ports.photos.photo(id).await?;
         let assigned = match &photo {
             Some(p) => {
@@ -210,10 +196,7 @@ impl Media {
         };
         policy::photographer_may_complete(principal, photo.as_ref(), assigned)?;
         let photo = photo.ok_or(Error::NotFound)?;
-        if !matches!(
-            photo.status,
-            PhotoStatus::AwaitingUpload | PhotoStatus::Expired
-        ) {
+        if !photo.status.awaits_upload() {
             return Ok(photo.status);
         }
         let key = keys::photo(photo.project_id, photo.id, PhotoObject::Original);
@@ -228,7 +211,7 @@ impl Media {
             .photos
             .photo(id)
             .await?
-            .map_or(PhotoStatus::Processing, |p| p.status))
+            .map_or(PhotoStatus::UPLOAD_ARRIVED.to, |p| p.status))
     }
 
     /// SPEC §3.10: the user confirms a selfie upload.
@@ -237,8 +220,7 @@ impl Media {
         principal: &Principal,
         id: SelfieId,
     ) -> Result<SelfieStatus> {
-        policy::authorize(principal, &Access::SELFIE_COMPLETE)?;
-        self.require_consent(principal).await?;
+        self.admit(principal, &Access::SELFIE_COMPLETE).await?;
         let selfie = self
             .ports
             .selfies
@@ -246,10 +228,7 @@ impl Media {
             .await?
             .filter(|s| s.user_id == principal.as_user())
             .ok_or(Error::NotFound)?;
-        if !matches!(
-            selfie.status,
-            SelfieStatus::AwaitingUpload | SelfieStatus::Expired
-        ) {
+        if !selfie.status.awaits_upload() {
             return Ok(selfie.status);
         }
         if !self.selfie_arrived(&selfie).await? {
@@ -263,7 +242,7 @@ impl Media {
             .selfies
             .selfie(id)
             .await?
-            .map_or(SelfieStatus::Processing, |s| s.status))
+            .map_or(SelfieStatus::UPLOAD_ARRIVED.to, |s| s.status))
     }
 
     /// HEADs the original; when present, moves the photo to `processing` with
@@ -330,7 +309,7 @@ impl Media {
                         continue;
                     };
                     if p.project_id == project
-                        && matches!(p.status, PhotoStatus::AwaitingUpload | PhotoStatus::Expired)
+                        && p.status.awaits_upload()
                         && self
                             .photo_arrived(&p, &keys::photo(project, photo, PhotoObject::Original))
                             .await?
@@ -343,11 +322,7 @@ impl Media {
                     else {
                         continue;
                     };
-                    if matches!(
-                        s.status,
-                        SelfieStatus::AwaitingUpload | SelfieStatus::Expired
-                    ) && self.selfie_arrived(&s).await?
-                    {
+                    if s.status.awaits_upload() && self.selfie_arrived(&s).await? {
                         moved += 1;
                     }
                 }

@@ -4,13 +4,14 @@
 use std::collections::HashMap;
 use std::marker::PhantomData;
 
-use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use media_core::domain::{Audience, Principal};
+use media_core::policy;
 use media_core::ports::AuthError;
 
 use super::AppState;
@@ -22,14 +23,16 @@ pub trait AudienceOf: Send + Sync + 'static {
 pub struct MediaAud;
 pub struct BackofficeAud;
 pub struct EitherAud;
+// The audiences are the core's (`policy`), so a route's extractor and its
+// use case can never disagree.
 impl AudienceOf for MediaAud {
-    const AUDIENCES: &'static [Audience] = &[Audience::Media];
+    const AUDIENCES: &'static [Audience] = policy::MEDIA;
 }
 impl AudienceOf for BackofficeAud {
-    const AUDIENCES: &'static [Audience] = &[Audience::Backoffice];
+    const AUDIENCES: &'static [Audience] = policy::BACKOFFICE;
 }
 impl AudienceOf for EitherAud {
-    const AUDIENCES: &'static [Audience] = &[Audience::Media, Audience::Backoffice];
+    const AUDIENCES: &'static [Audience] = policy::EITHER;
 }
 
 /// The authenticated caller of a route of audience `A` (401 otherwise).
@@ -80,29 +83,19 @@ impl<T: DeserializeOwned + Default + Send> FromRequest<AppState> for Body<T> {
     }
 }
 
-/// The route's path parameters as UUIDs, by name.
-pub struct Ids(HashMap<String, Uuid>);
+/// The route's path ids, typed: one id (`PathIds<PhotoId>`) or a tuple in
+/// the route's order (`PathIds<(ProjectId, PhotoId)>`). A value that is not a
+/// UUID is a 400 naming it.
+pub struct PathIds<T>(pub T);
 
-impl Ids {
-    pub fn get<T: From<Uuid>>(&self, name: &str) -> T {
-        T::from(self.0.get(name).copied().unwrap_or_default())
-    }
-}
-
-impl FromRequestParts<AppState> for Ids {
+impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for PathIds<T> {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
-        let raw = RawPathParams::from_request_parts(parts, state)
+        Path::<T>::from_request_parts(parts, state)
             .await
-            .map_err(|e| Problem::invalid(format!("bad path: {e}")))?;
-        let mut ids = HashMap::new();
-        for (name, value) in &raw {
-            let id = Uuid::parse_str(value)
-                .map_err(|_| Problem::invalid(format!("{name} {value:?} is not a UUID")))?;
-            ids.insert(name.to_owned(), id);
-        }
-        Ok(Self(ids))
+            .map(|Path(ids)| Self(ids))
+            .map_err(|e| Problem::invalid(format!("bad path: {}", e.body_text())))
     }
 }
 

@@ -12,7 +12,7 @@ use media_core::service::{OperatorFilter, PhotoView};
 
 use super::AppState;
 use super::dto::*;
-use super::extract::{BackofficeAud, Body, Caller, EitherAud, Ids, MediaAud, Params};
+use super::extract::{BackofficeAud, Body, Caller, EitherAud, MediaAud, Params, PathIds};
 use super::problem::{ApiResult, Problem};
 
 fn page_request(params: &Params) -> ApiResult<PageRequest> {
@@ -119,13 +119,13 @@ pub async fn photo_upload_url_backoffice(
 pub async fn photographer_photos(
     State(s): State<AppState>,
     Caller(p, ..): Caller<BackofficeAud>,
-    ids: Ids,
+    PathIds(project): PathIds<ProjectId>,
     params: Params,
     OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Response> {
     let page = s
         .media
-        .photographer_photos(&p, ids.get("projectId"), page_request(&params)?)
+        .photographer_photos(&p, project, page_request(&params)?)
         .await?;
     Ok(photo_page(&uri, &params, page, true))
 }
@@ -137,14 +137,10 @@ pub async fn photographer_photos(
 pub async fn photographer_delete(
     State(s): State<AppState>,
     Caller(p, ..): Caller<BackofficeAud>,
-    ids: Ids,
+    PathIds((project, photo)): PathIds<(ProjectId, PhotoId)>,
 ) -> ApiResult<StatusCode> {
     s.media
-        .photographer_delete_photo(
-            &p,
-            ids.get::<ProjectId>("projectId"),
-            ids.get::<PhotoId>("photoId"),
-        )
+        .photographer_delete_photo(&p, project, photo)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -178,13 +174,13 @@ pub async fn operator_photos(
 pub async fn operator_project_photos(
     State(s): State<AppState>,
     Caller(p, ..): Caller<BackofficeAud>,
-    ids: Ids,
+    PathIds(project): PathIds<ProjectId>,
     params: Params,
     OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Response> {
     let page = s
         .media
-        .operator_project_photos(&p, ids.get("projectId"), page_request(&params)?)
+        .operator_project_photos(&p, project, page_request(&params)?)
         .await?;
     Ok(photo_page(&uri, &params, page, true))
 }
@@ -196,15 +192,9 @@ pub async fn operator_project_photos(
 pub async fn operator_delete(
     State(s): State<AppState>,
     Caller(p, ..): Caller<BackofficeAud>,
-    ids: Ids,
+    PathIds((project, photo)): PathIds<(ProjectId, PhotoId)>,
 ) -> ApiResult<StatusCode> {
-    s.media
-        .operator_delete_photo(
-            &p,
-            ids.get::<ProjectId>("projectId"),
-            ids.get::<PhotoId>("photoId"),
-        )
-        .await?;
+    s.media.operator_delete_photo(&p, project, photo).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -242,9 +232,9 @@ pub async fn profile_picture(
 pub async fn complete_photo(
     State(s): State<AppState>,
     Caller(p, ..): Caller<EitherAud>,
-    ids: Ids,
+    PathIds(photo): PathIds<PhotoId>,
 ) -> ApiResult<(StatusCode, Json<Status>)> {
-    let status = s.media.complete_photo(&p, ids.get("photoId")).await?;
+    let status = s.media.complete_photo(&p, photo).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(Status {
@@ -259,12 +249,9 @@ pub async fn complete_photo(
 pub async fn complete_selfie(
     State(s): State<AppState>,
     Caller(p, ..): Caller<MediaAud>,
-    ids: Ids,
+    PathIds(selfie): PathIds<SelfieId>,
 ) -> ApiResult<(StatusCode, Json<Status>)> {
-    let status = s
-        .media
-        .complete_selfie(&p, ids.get::<SelfieId>("selfieId"))
-        .await?;
+    let status = s.media.complete_selfie(&p, selfie).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(Status {
@@ -348,11 +335,11 @@ pub async fn revoke_consent(
 pub async fn my_photos(
     State(s): State<AppState>,
     Caller(p, ..): Caller<MediaAud>,
-    ids: Ids,
+    PathIds(project): PathIds<ProjectId>,
 ) -> ApiResult<Json<Vec<MyPhotoDto>>> {
     Ok(Json(
         s.media
-            .my_photos(&p, ids.get("projectId"))
+            .my_photos(&p, project)
             .await?
             .into_iter()
             .map(Into::into)

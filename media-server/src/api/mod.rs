@@ -18,8 +18,6 @@ use axum::routing::{get, post, put};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use media_adapters::s3::S3Storage;
-use media_adapters::sql::SqlStore;
 use media_core::ports::Authenticator;
 use media_core::service::Media;
 
@@ -30,8 +28,6 @@ use problem::Problem;
 pub struct AppState {
     pub media: Media,
     pub auth: Arc<dyn Authenticator>,
-    pub database: SqlStore,
-    pub storage: Arc<S3Storage>,
     pub metrics: Arc<Metrics>,
     pub webhook_secret: Option<String>,
 }

@@ -6,8 +6,6 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use serde_json::json;
 
-use media_core::ports::{JobQueue, Storage};
-
 use super::AppState;
 
 /// The process is up.
@@ -20,14 +18,14 @@ pub async fn healthz() -> impl IntoResponse {
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses((status = 200, description = "database and store reachable"), (status = 503, description = "one of them is not")))]
 pub async fn readyz(State(s): State<AppState>) -> impl IntoResponse {
-    let (db, store) = tokio::join!(s.database.ping(), s.storage.ping());
-    let ok = db.is_ok() && store.is_ok();
+    let r = s.media.readiness().await;
+    let word = |ok: bool| if ok { "ok" } else { "unavailable" };
     let body = Json(json!({
-        "status": if ok { "ready" } else { "unavailable" },
-        "database": if db.is_ok() { "ok" } else { "unavailable" },
-        "store": if store.is_ok() { "ok" } else { "unavailable" },
+        "status": if r.is_ready() { "ready" } else { "unavailable" },
+        "database": word(r.database),
+        "store": word(r.store),
     }));
-    if ok {
+    if r.is_ready() {
         (StatusCode::OK, body)
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, body)
@@ -37,7 +35,7 @@ pub async fn readyz(State(s): State<AppState>) -> impl IntoResponse {
 /// Prometheus text format.
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain")))]
 pub async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
-    let depth = s.database.stats().await.ok();
+    let depth = s.media.job_stats().await.ok();
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         s.metrics.render(depth.as_deref()),

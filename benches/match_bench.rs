@@ -1,7 +1,7 @@
 //! The matching kernel: one selfie embedding against N face embeddings,
 //! one thread, exact cosine decisions at MATCH_MAX_DISTANCE (0.5).
 //!
-//!     cargo run --release --example match_bench -- --n 100000 [--reps 30]
+//!     cargo bench --bench match_bench -- --n 100000 [--reps 30]
 //!
 //! Last line: {"n":…,"ms_per_query_median":…}. Compare with
 //! ../shared/bench/match_anchor.py --n 100000 (numpy's flat f32 scan).

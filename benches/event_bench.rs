@@ -1,9 +1,10 @@
 //! Faces at event scale: the whole face pipeline (uploads, thumbnails,
 //! Retina, selfie approval, `cluster_faces`, matches) on the real adapters —
-//! SQLite or Postgres, the in-process S3 store — with a deterministic fake
-//! Retina behind the `FaceEmbedder` port.
+//! SQLite or Postgres, the in-process S3 store — with the deterministic fake
+//! Retina of `media_adapters::testing` over HTTP, its answers decided in
+//! advance per photo and user.
 //!
-//!     cargo run --release --example event_bench -- [--photos 2000] [--members 500] [--workers 2] [--gap-ms 0] [--database-url postgres://…]
+//!     cargo bench --bench event_bench -- [--photos 2000] [--members 500] [--workers 2] [--gap-ms 0] [--database-url postgres://…]
 //!
 //! `--gap-ms` spaces each uploader's photos (a trickle instead of a burst:
 //! the workers keep up, the worst case for coalescing).
@@ -15,24 +16,18 @@
 //! recall against the ground truth.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use async_trait::async_trait;
 use media_adapters::assemble::assemble;
 use media_adapters::config::Config;
+use media_adapters::testing::{FakeRetina, RetinaMode, World, images};
 use media_core::domain::{
-    Audience, ConsentPurpose, DetectedFace, EMBEDDING_DIM, FaceBox, JobKind, Operator,
-    Photographer, Principal, Project, Role,
+    Audience, DetectedFace, EMBEDDING_DIM, FaceBox, JobKind, Principal, Role,
 };
-use media_core::error::Result as MediaResult;
-use media_core::ids::{OperatorId, PhotoId, PhotographerId, ProjectId, UserId};
-use media_core::keys::{self, ParsedKey};
+use media_core::ids::{PhotoId, UserId};
 use media_core::matching::normalize;
-use media_core::ports::FaceEmbedder;
-use media_core::service::{Media, Ports, UploadRequest, Worker, WorkerEvent};
-use uuid::Uuid;
+use media_core::service::{UploadRequest, Worker, WorkerEvent};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -73,14 +68,6 @@ impl Rng {
     }
 }
 
-/// Retina's answers, decided in advance from the ground truth, keyed by the
-/// id found in the image's key (the photo's id, or the selfie's user id).
-#[derive(Default)]
-struct FakeRetina {
-    answers: Mutex<HashMap<Uuid, Vec<DetectedFace>>>,
-    calls: AtomicUsize,
-}
-
 fn face(side: f32, embedding: Vec<f32>) -> DetectedFace {
     DetectedFace {
         bbox: FaceBox {
@@ -92,47 +79,6 @@ fn face(side: f32, embedding: Vec<f32>) -> DetectedFace {
         score: 0.99,
         embedding,
     }
-}
-
-#[async_trait]
-impl FaceEmbedder for FakeRetina {
-    fn is_configured(&self) -> bool {
-        true
-    }
-
-    async fn detect_faces(&self, image_url: &str) -> MediaResult<Vec<DetectedFace>> {
-        self.calls.fetch_add(1, Ordering::Relaxed);
-        // Path-style URL: http://host/bucket/<key>?X-Amz-…
-        let path = image_url.split('?').next().unwrap_or_default();
-        let id = path
-            .match_indices("photos/")
-            .chain(path.match_indices("selfies/"))
-            .find_map(|(i, _)| keys::parse(&path[i..]))
-            .map(|k| match k {
-                ParsedKey::Photo { photo, .. } => photo.as_uuid(),
-                ParsedKey::Selfie { user, .. } => user.as_uuid(),
-                ParsedKey::OperatorProfile { operator } => operator.as_uuid(),
-            });
-        let answers = self
-            .answers
-            .lock()
-            .map_err(|_| media_core::Error::Permanent("fake Retina: poisoned".into()))?;
-        Ok(id
-            .and_then(|id| answers.get(&id).cloned())
-            .unwrap_or_default())
-    }
-}
-
-fn tiny_jpeg() -> Vec<u8> {
-    let (w, h) = (64u16, 48u16);
-    let pixels: Vec<u8> = (0..usize::from(w) * usize::from(h))
-        .flat_map(|i| [(i % 251) as u8, 90, 160])
-        .collect();
-    let mut out = Vec::new();
-    jpeg_encoder::Encoder::new(&mut out, 85)
-        .encode(&pixels, w, h, jpeg_encoder::ColorType::Rgb)
-        .map(|()| out)
-        .unwrap_or_default()
 }
 
 async fn put(http: &reqwest::Client, url: &str, body: &[u8]) -> Result<(), BoxError> {
@@ -177,46 +123,25 @@ async fn main() -> Result<(), BoxError> {
     ]
     .into_iter()
     .collect();
+    let retina = FakeRetina::start_with(RetinaMode::ByKey).await;
+    let mut vars = vars;
+    vars.insert("RETINA_URL", retina.url().to_owned());
     let config = Config::from_lookup(&|k| vars.get(k).cloned())?;
     let assembled = assemble(&config, false).await?;
-    let retina = Arc::new(FakeRetina::default());
-    let media = Media::new(
-        Ports {
-            embedder: retina.clone(),
-            ..assembled.media.ports().clone()
-        },
-        assembled.media.settings().clone(),
-    );
+    let media = assembled.media.clone();
 
     // The event: one project, one photographer, every member joined with consent.
-    let (op, ph, project) = (OperatorId::new(), PhotographerId::new(), ProjectId::new());
-    media
-        .upsert_operator(&Operator {
-            id: op,
-            name: "Olga".into(),
-        })
-        .await?;
-    media
-        .upsert_photographer(&Photographer {
-            id: ph,
-            name: "Pia".into(),
-        })
-        .await?;
-    media
-        .upsert_project(&Project {
-            id: project,
-            name: "Gala".into(),
-            operator_id: op,
-            watermark_text: None,
-        })
-        .await?;
-    media.assign(project, ph).await?;
-    let members: Vec<UserId> = (0..n_members).map(|_| UserId::new()).collect();
-    for &u in &members {
-        media.join(project, u).await?;
-        media
-            .grant_consent_for(u, ConsentPurpose::BiometricProcessing)
-            .await?;
+    let ports = media.ports();
+    let world = World::create(ports.directory.as_ref()).await;
+    let (ph, project) = (world.photographer, world.project);
+    let mut members: Vec<UserId> = Vec::with_capacity(n_members);
+    for _ in 0..n_members {
+        let now = time::OffsetDateTime::now_utc();
+        members.push(
+            world
+                .member(ports.directory.as_ref(), ports.consents.as_ref(), now)
+                .await,
+        );
     }
 
     // Ground truth: identities 0..members are the members, the rest strangers.
@@ -237,7 +162,7 @@ async fn main() -> Result<(), BoxError> {
     }
 
     let photographer = Principal::new(ph.as_uuid(), Audience::Media, [Role::Photographer]);
-    let jpeg = tiny_jpeg();
+    let jpeg = images::jpeg(64, 48, images::Fill::Gradient { seed: 0 });
     let http = reqwest::Client::new();
 
     // Workers, counting what they run.
@@ -286,11 +211,7 @@ async fn main() -> Result<(), BoxError> {
                     .iter()
                     .map(|&(who, side)| face(side, rng.copy(&identities[who])))
                     .collect();
-                retina
-                    .answers
-                    .lock()
-                    .map_err(|_| "poisoned")?
-                    .insert(ticket.id, detected);
+                retina.answer(ticket.id, detected);
                 put(&http, &ticket.upload_url, &jpeg).await?;
                 let id = PhotoId::from_uuid(ticket.id);
                 media.complete_photo(&principal, id).await?;
@@ -310,11 +231,7 @@ async fn main() -> Result<(), BoxError> {
             for (i, &u) in members.iter().enumerate() {
                 let user = Principal::new(u.as_uuid(), Audience::Media, [Role::User]);
                 let ticket = media.selfie_upload_url(&user, &request(jpeg.len())).await?;
-                retina
-                    .answers
-                    .lock()
-                    .map_err(|_| "poisoned")?
-                    .insert(u.as_uuid(), vec![face(200.0, rng.copy(&identities[i]))]);
+                retina.answer(u.as_uuid(), vec![face(200.0, rng.copy(&identities[i]))]);
                 put(&http, &ticket.upload_url, &jpeg).await?;
                 media
                     .complete_selfie(&user, media_core::ids::SelfieId::from_uuid(ticket.id))
@@ -331,10 +248,9 @@ async fn main() -> Result<(), BoxError> {
     let uploaded = started.elapsed();
 
     // Until every job is done (or dead).
-    let queue = &media.ports().queue;
     loop {
-        let busy: u64 = queue
-            .stats()
+        let busy: u64 = media
+            .job_stats()
             .await?
             .iter()
             .filter(|c| {
@@ -404,7 +320,7 @@ async fn main() -> Result<(), BoxError> {
             "members": n_members,
             "workers": n_workers,
             "gap_ms": gap.as_millis() as u64,
-            "retina_calls": retina.calls.load(Ordering::Relaxed),
+            "retina_calls": retina.call_count(),
             "retina_calls_expected": n_photos + n_members,
             "jobs": {
                 "generate_thumbnail": count(JobKind::GenerateThumbnail),
@@ -424,7 +340,7 @@ async fn main() -> Result<(), BoxError> {
         })
     );
     // The run doubles as a check (CI runs a small one).
-    let calls = retina.calls.load(Ordering::Relaxed);
+    let calls = retina.call_count();
     if calls != n_photos + n_members || fp > 0 || fn_ > 0 || dead > 0 {
         return Err(format!(
             "expected {} Retina calls, no dead job and exact matches; got {calls} calls, {dead} dead, {fp} false and {fn_} missed matches",

@@ -1,5 +1,4 @@
-//! Test support shared by this crate's contract suites and the end-to-end
-//! tests: the databases a suite runs against.
+//! The databases a suite runs against.
 //!
 //! SQLite always; Postgres when `MEDIA_TEST_DATABASE_URL` is set, each call
 //! in a schema of its own so suites can run in parallel. With
@@ -42,25 +41,19 @@ pub async fn fresh_postgres_url() -> Option<String> {
 }
 
 /// A store on a fresh in-memory SQLite database.
-pub async fn sqlite_store() -> SqlStore {
-    SqlStore::connect("sqlite::memory:", 5)
+pub async fn sqlite_store(max_attempts: u32) -> SqlStore {
+    SqlStore::connect("sqlite::memory:", max_attempts)
         .await
         .unwrap_or_else(|e| panic!("in-memory SQLite: {e}"))
 }
 
-/// Every backend a contract suite runs against: (name, store).
-pub async fn test_stores(max_attempts: u32) -> Vec<(&'static str, SqlStore)> {
-    let mut stores = vec![(
-        "sqlite",
-        SqlStore::connect("sqlite::memory:", max_attempts)
+/// A store on a fresh Postgres schema, or `None` when no test database is
+/// configured (a failure instead when `MEDIA_REQUIRE_POSTGRES=1`).
+pub async fn postgres_store(max_attempts: u32) -> Option<SqlStore> {
+    let url = fresh_postgres_url().await?;
+    Some(
+        SqlStore::connect(&url, max_attempts)
             .await
-            .unwrap_or_else(|e| panic!("in-memory SQLite: {e}")),
-    )];
-    if let Some(url) = fresh_postgres_url().await {
-        let store = SqlStore::connect(&url, max_attempts)
-            .await
-            .unwrap_or_else(|e| panic!("Postgres at {DATABASE_VAR}: {e}"));
-        stores.push(("postgres", store));
-    }
-    stores
+            .unwrap_or_else(|e| panic!("Postgres at {DATABASE_VAR}: {e}")),
+    )
 }

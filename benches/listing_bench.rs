@@ -1,7 +1,7 @@
 //! Listing speed: GET of a 500-photo page (four presigned URLs each) over
 //! loopback against the real server, one request at a time.
 //!
-//!     cargo run --release --example listing_bench -- [--photos 500] [--requests 300] [--database-url postgres://…] [--serve-seconds N]
+//!     cargo bench --bench listing_bench -- [--photos 500] [--requests 300] [--database-url postgres://…] [--serve-seconds N]
 //!
 //! With `--serve-seconds`, the seeded server then stays up that long and a
 //! second JSON line tells a load generator where to aim (`benches/load.sh`).
@@ -13,10 +13,9 @@ use std::time::{Duration, Instant};
 
 use media_adapters::config::Config;
 use media_adapters::jwt::{JwtConfig, mint_hs256};
-use media_core::domain::{
-    Audience, Operator, Photo, PhotoMetadata, PhotoStatus, Photographer, Project, Role,
-};
-use media_core::ids::{OperatorId, PhotoId, PhotographerId, ProjectId};
+use media_adapters::testing::World;
+use media_core::domain::{Audience, Photo, PhotoMetadata, PhotoStatus, Role};
+use media_core::ids::PhotoId;
 use media_core::ports::PhotoRepo;
 use media_server::server::{Role as ServerRole, start};
 
@@ -51,28 +50,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let base = format!("http://{}", running.addr.ok_or("no address")?);
 
     let media = &running.media;
-    let (op, ph, pr) = (OperatorId::new(), PhotographerId::new(), ProjectId::new());
-    media
-        .upsert_operator(&Operator {
-            id: op,
-            name: "Olga".into(),
-        })
-        .await?;
-    media
-        .upsert_photographer(&Photographer {
-            id: ph,
-            name: "Pat".into(),
-        })
-        .await?;
-    media
-        .upsert_project(&Project {
-            id: pr,
-            name: "Gala".into(),
-            operator_id: op,
-            watermark_text: None,
-        })
-        .await?;
-    media.assign(pr, ph).await?;
+    let world = World::create(media.ports().directory.as_ref()).await;
+    let (ph, pr) = (world.photographer, world.project);
     let db = &running.assembled.database;
     let now = media_core::listing::truncate_to_micros(time::OffsetDateTime::now_utc());
     for i in 0..photos {
@@ -91,7 +70,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             watermark_done: false,
             faces_done: false,
         };
-        db.create_photo(&p).await?;
+        db.create_photo_if_assigned(&p).await?;
         db.mark_photo_uploaded(p.id, &[], now).await?;
         let taken = (i % 10 != 0).then(|| now - Duration::from_secs(3600 + (i as u64 % 97) * 60));
         db.record_thumbnails(

@@ -1,0 +1,340 @@
+//! Configuration from the environment (and a `.env` file), SPEC §6. Shared
+//! by the server and the CLI so both see the same database, store and keys
+//! (docs/decisions/0009). Parsing reads variables only; the one file it may
+//! need — the development JWT secret — is created at startup by
+//! [`Config::load`], not while parsing. An invalid value is an error naming
+//! the variable, in one line.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use media_core::Settings;
+
+use crate::jwt::JwtConfig;
+use crate::retina::RetinaConfig;
+use crate::s3::S3Config;
+
+/// One line naming the variable and the problem.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(pub String);
+
+/// Why the process could not start: its configuration, its address, or a
+/// dependency that did not answer. Never a client's error.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    /// The database, the store or the embedded store did not come up.
+    #[error("{0}")]
+    Unavailable(#[from] media_core::Error),
+}
+
+#[derive(Clone, Debug)]
+pub enum StorageConfig {
+    /// The in-process S3-compatible store (development).
+    Embedded {
+        root: PathBuf,
+        addr: SocketAddr,
+        bucket: String,
+        /// `R2_PUBLIC_URL`, when set, for `fileUrl` references.
+        public_url: Option<String>,
+    },
+    /// R2 or another S3-compatible store.
+    Remote(S3Config),
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub storage: StorageConfig,
+    pub retina: Option<RetinaConfig>,
+    pub jwt: JwtConfig,
+    /// True when no JWT key was configured: development mode, with the
+    /// secret of `data/jwt-secret` (created by [`Config::load`] or
+    /// [`Config::ensure_dev_jwt_secret`]).
+    pub jwt_dev_secret: bool,
+    pub worker_concurrency: usize,
+    pub webhook_secret: Option<String>,
+    pub settings: Settings,
+}
+
+type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+fn parse<T: std::str::FromStr>(
+    get: Lookup<'_>,
+    var: &str,
+    default: T,
+    check: impl Fn(&T) -> bool,
+    what: &str,
+) -> Result<T, ConfigError> {
+    match get(var) {
+        None => Ok(default),
+        Some(raw) => raw
+            .trim()
+            .parse::<T>()
+            .ok()
+            .filter(|v| check(v))
+            .ok_or_else(|| ConfigError(format!("{var}={raw:?} is not {what}"))),
+    }
+}
+
+fn http_url(var: &str, url: &str) -> Result<(), ConfigError> {
+    if url.starts_with("https://") || url.starts_with("http://") {
+        Ok(())
+    } else {
+        Err(ConfigError(format!("{var}={url:?} must be an http(s) URL")))
+    }
+}
+
+impl Config {
+    /// What a process starts with: `.env` (when present) and the
+    /// environment, then the development JWT secret if no key is configured.
+    pub fn load() -> Result<Self, ConfigError> {
+        let mut config = Self::from_env()?;
+        config.ensure_dev_jwt_secret()?;
+        Ok(config)
+    }
+
+    /// Reads `.env` (when present) into the process environment, then the environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        if let Err(e) = dotenvy::dotenv()
+            && !e.not_found()
+        {
+            return Err(ConfigError(format!(".env: {e}")));
+        }
+        Self::from_lookup(&|k| std::env::var(k).ok())
+    }
+
+    /// Reads through `lookup`; an empty value counts as unset. Touches no file.
+    pub fn from_lookup(lookup: Lookup<'_>) -> Result<Self, ConfigError> {
+        let non_empty = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
+        let get: Lookup<'_> = &non_empty;
+        let addr_raw = get("MEDIA_ADDR").or_else(|| get("PORT").map(|p| format!("0.0.0.0:{p}")));
+        let addr = match addr_raw {
+            None => SocketAddr::from(([0, 0, 0, 0], 3003)),
+            Some(raw) => raw.parse().map_err(|_| {
+                ConfigError(format!(
+                    "MEDIA_ADDR/PORT {raw:?} is not an address like 0.0.0.0:3003"
+                ))
+            })?,
+        };
+        let data_dir = PathBuf::from(get("MEDIA_DATA_DIR").unwrap_or_else(|| "data".into()));
+        let database_url = get("DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("media.db").display()));
+        if crate::sql::Backend::of_url(&database_url).is_none() {
+            return Err(ConfigError(
+                "DATABASE_URL must start with postgres:// or sqlite:".into(),
+            ));
+        }
+        let jwt = jwt(get)?;
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Ok(Self {
+            addr,
+            storage: storage(get, &data_dir)?,
+            retina: retina(get)?,
+            jwt_dev_secret: jwt.is_empty(),
+            jwt,
+            worker_concurrency: parse(
+                get,
+                "WORKER_CONCURRENCY",
+                cpus,
+                |v| (1..=256).contains(v),
+                "a number from 1 to 256",
+            )?,
+            webhook_secret: get("STORAGE_WEBHOOK_SECRET"),
+            settings: limits(get)?,
+            data_dir,
+            database_url,
+        })
+    }
+
+    /// In development mode, reads (or creates, mode 0600) `data/jwt-secret`
+    /// and signs with it. Does nothing when a JWT key is configured.
+    pub fn ensure_dev_jwt_secret(&mut self) -> Result<(), ConfigError> {
+        if self.jwt_dev_secret && self.jwt.secret.is_none() {
+            self.jwt.secret = Some(dev_secret(&self.data_dir)?);
+        }
+        Ok(())
+    }
+}
+
+/// `R2_*`, or the embedded store under the data folder.
+fn storage(get: Lookup<'_>, data_dir: &Path) -> Result<StorageConfig, ConfigError> {
+    let Some(endpoint) = get("R2_ENDPOINT") else {
+        let raw = get("MEDIA_STORAGE_ADDR").unwrap_or_else(|| "127.0.0.1:3004".into());
+        let addr = raw.parse().map_err(|_| {
+            ConfigError(format!(
+                "MEDIA_STORAGE_ADDR={raw:?} is not an address like 127.0.0.1:3004"
+            ))
+        })?;
+        return Ok(StorageConfig::Embedded {
+            root: data_dir.join("objects"),
+            addr,
+            bucket: get("R2_BUCKET").unwrap_or_else(|| "media".into()),
+            public_url: get("R2_PUBLIC_URL"),
+        });
+    };
+    http_url("R2_ENDPOINT", &endpoint)?;
+    let need = |var: &str| {
+        get(var).ok_or_else(|| ConfigError(format!("{var} is required when R2_ENDPOINT is set")))
+    };
+    Ok(StorageConfig::Remote(S3Config {
+        endpoint,
+        bucket: need("R2_BUCKET")?,
+        region: get("R2_REGION").unwrap_or_else(|| "auto".into()),
+        access_key_id: need("R2_ACCESS_KEY_ID")?,
+        secret_access_key: need("R2_SECRET_ACCESS_KEY")?,
+        public_url: get("R2_PUBLIC_URL"),
+    }))
+}
+
+/// `RETINA_*`; none without `RETINA_URL` (face work then waits).
+fn retina(get: Lookup<'_>) -> Result<Option<RetinaConfig>, ConfigError> {
+    let Some(url) = get("RETINA_URL") else {
+        return Ok(None);
+    };
+    http_url("RETINA_URL", &url)?;
+    let ms = parse(
+        get,
+        "RETINA_TIMEOUT_MS",
+        10_000u64,
+        |v| (100..=600_000).contains(v),
+        "a number of milliseconds from 100 to 600000",
+    )?;
+    Ok(Some(RetinaConfig {
+        url,
+        api_key: get("RETINA_API_KEY"),
+        timeout: Duration::from_millis(ms),
+    }))
+}
+
+/// `JWT_*`. HS secrets shorter than 16 bytes are refused.
+fn jwt(get: Lookup<'_>) -> Result<JwtConfig, ConfigError> {
+    let public_key_pem = match get("JWT_PUBLIC_KEY_FILE") {
+        None => None,
+        Some(path) => Some(
+            std::fs::read_to_string(&path)
+                .map_err(|e| ConfigError(format!("JWT_PUBLIC_KEY_FILE={path:?}: {e}")))?,
+        ),
+    };
+    let jwt = JwtConfig {
+        secret: get("JWT_SECRET"),
+        media_secret: get("JWT_MEDIA_SECRET"),
+        backoffice_secret: get("JWT_BACKOFFICE_SECRET"),
+        public_key_pem,
+        issuer: get("JWT_ISSUER"),
+    };
+    for (var, secret) in [
+        ("JWT_SECRET", &jwt.secret),
+        ("JWT_MEDIA_SECRET", &jwt.media_secret),
+        ("JWT_BACKOFFICE_SECRET", &jwt.backoffice_secret),
+    ] {
+        if secret.as_ref().is_some_and(|s| s.len() < 16) {
+            return Err(ConfigError(format!("{var} is shorter than 16 bytes")));
+        }
+    }
+    Ok(jwt)
+}
+
+/// The core's settings: limits, thresholds, watermark, attempts.
+fn limits(get: Lookup<'_>) -> Result<Settings, ConfigError> {
+    let d = Settings::default();
+    Ok(Settings {
+        max_upload_bytes: parse(
+            get,
+            "MAX_UPLOAD_BYTES",
+            d.max_upload_bytes,
+            |v| *v > 0,
+            "a positive number of bytes",
+        )?,
+        max_image_pixels: parse(
+            get,
+            "MAX_IMAGE_PIXELS",
+            d.max_image_pixels,
+            |v| *v > 0,
+            "a positive number of pixels",
+        )?,
+        watermark_text: get("WATERMARK_TEXT").unwrap_or(d.watermark_text),
+        watermark_max_edge: parse(
+            get,
+            "WATERMARK_MAX_EDGE",
+            d.watermark_max_edge,
+            |v| (16..=16_384).contains(v),
+            "a number of pixels from 16 to 16384",
+        )?,
+        match_max_distance: parse(
+            get,
+            "MATCH_MAX_DISTANCE",
+            d.match_max_distance,
+            |v| (0.0..=2.0).contains(v),
+            "a cosine distance from 0 to 2",
+        )?,
+        selfie_min_score: parse(
+            get,
+            "SELFIE_MIN_SCORE",
+            d.selfie_min_score,
+            |v| (0.0..=1.0).contains(v),
+            "a score from 0 to 1",
+        )?,
+        upload_grace: Duration::from_secs(parse(
+            get,
+            "UPLOAD_GRACE_SECONDS",
+            d.upload_grace.as_secs(),
+            |_| true,
+            "a number of seconds",
+        )?),
+        job_max_attempts: parse(
+            get,
+            "JOB_MAX_ATTEMPTS",
+            d.job_max_attempts,
+            |v| (1..=100).contains(v),
+            "a number from 1 to 100",
+        )?,
+    })
+}
+
+/// The development JWT secret: created once in `data/jwt-secret` (mode 0600).
+fn dev_secret(data_dir: &Path) -> Result<String, ConfigError> {
+    let path = data_dir.join("jwt-secret");
+    if let Ok(s) = std::fs::read_to_string(&path) {
+        let s = s.trim().to_owned();
+        if s.len() >= 32 {
+            return Ok(s);
+        }
+    }
+    let fail = |e: std::io::Error| {
+        ConfigError(format!(
+            "cannot write the development JWT secret {}: {e}",
+            path.display()
+        ))
+    };
+    std::fs::create_dir_all(data_dir).map_err(fail)?;
+    let secret = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    use std::io::Write;
+    let mut file = options.open(&path).map_err(fail)?;
+    file.write_all(secret.as_bytes()).map_err(fail)?;
+    Ok(secret)
+}
+
+#[cfg(test)]
+mod tests;

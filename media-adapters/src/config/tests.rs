@@ -1,0 +1,98 @@
+//! Parsing the environment: defaults, errors naming their variable, secrets out of `Debug`.
+
+use super::*;
+use std::collections::HashMap;
+
+fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let mut c = parsed(vars)?;
+    c.ensure_dev_jwt_secret()?;
+    Ok(c)
+}
+
+fn parsed(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let dir = std::env::temp_dir().join(format!("media-config-{}", uuid::Uuid::new_v4()));
+    let mut map: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    map.entry("MEDIA_DATA_DIR".into())
+        .or_insert(dir.display().to_string());
+    Config::from_lookup(&|k| map.get(k).cloned())
+}
+
+#[test]
+fn defaults_are_the_embedded_ones() {
+    let c = config(&[]).unwrap();
+    assert_eq!(c.addr.to_string(), "0.0.0.0:3003");
+    assert!(c.database_url.starts_with("sqlite://") && c.database_url.ends_with("media.db"));
+    assert!(
+        matches!(c.storage, StorageConfig::Embedded { ref bucket, addr, .. } if bucket == "media" && addr.to_string() == "127.0.0.1:3004")
+    );
+    assert!(c.jwt_dev_secret && c.jwt.secret.as_ref().is_some_and(|s| s.len() >= 32));
+    assert!(c.retina.is_none());
+    assert_eq!(c.settings, Settings::default());
+    // The secret is kept: a second read gives the same one, mode 0600.
+    let dir = c.data_dir.clone();
+    let again = config(&[("MEDIA_DATA_DIR", dir.to_str().unwrap())]).unwrap();
+    assert_eq!(again.jwt.secret, c.jwt.secret);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("jwt-secret"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
+
+#[test]
+fn parsing_writes_no_file() {
+    let c = parsed(&[]).unwrap();
+    assert!(c.jwt_dev_secret && c.jwt.secret.is_none());
+    assert!(!c.data_dir.join("jwt-secret").exists());
+}
+
+#[test]
+fn invalid_values_name_their_variable() {
+    for (var, value) in [
+        ("PORT", "eighty"),
+        ("DATABASE_URL", "mysql://x"),
+        ("WORKER_CONCURRENCY", "0"),
+        ("MATCH_MAX_DISTANCE", "3"),
+        ("SELFIE_MIN_SCORE", "x"),
+        ("MAX_UPLOAD_BYTES", "-1"),
+        ("JOB_MAX_ATTEMPTS", "0"),
+        ("RETINA_URL", "ftp://x"),
+        ("JWT_SECRET", "short"),
+        ("R2_ENDPOINT", "https://r2.example"),
+    ] {
+        let e = config(&[(var, value)]).unwrap_err();
+        assert!(e.to_string().contains(var), "{var}: {e}");
+        assert!(!e.to_string().contains('\n'));
+    }
+}
+
+#[test]
+fn remote_storage_and_keys() {
+    let c = config(&[
+        ("PORT", "8003"),
+        ("R2_ENDPOINT", "https://acc.r2.cloudflarestorage.com"),
+        ("R2_BUCKET", "photos"),
+        ("R2_ACCESS_KEY_ID", "AK"),
+        ("R2_SECRET_ACCESS_KEY", "very-secret-value"),
+        ("JWT_SECRET", "0123456789abcdef0123"),
+        ("RETINA_URL", "http://127.0.0.1:9000"),
+    ])
+    .unwrap();
+    assert_eq!(c.addr.port(), 8003);
+    assert!(!c.jwt_dev_secret);
+    assert!(
+        matches!(c.storage, StorageConfig::Remote(ref s) if s.bucket == "photos" && s.region == "auto")
+    );
+    assert!(
+        !format!("{c:?}").contains("very-secret-value"),
+        "secrets stay out of Debug"
+    );
+    assert!(!format!("{c:?}").contains("0123456789abcdef0123"));
+}

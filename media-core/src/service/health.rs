@@ -1,0 +1,28 @@
+//! Readiness (SPEC §3.14 `/readyz`): whether the ports the service needs answer.
+
+use super::Media;
+
+/// Which dependencies answered a readiness probe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Readiness {
+    pub database: bool,
+    pub store: bool,
+}
+
+impl Readiness {
+    /// Ready only when every dependency answered.
+    pub fn is_ready(&self) -> bool {
+        self.database && self.store
+    }
+}
+
+impl Media {
+    /// Pings the database (through the queue) and the store, concurrently.
+    pub async fn readiness(&self) -> Readiness {
+        let (database, store) = tokio::join!(self.ports.queue.ping(), self.ports.storage.ping());
+        Readiness {
+            database: database.is_ok(),
+            store: store.is_ok(),
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! `cluster_faces`: every member's approved selfie against the project's new faces.
+
+use super::JobOutcome;
+use crate::domain::MemberMatches;
+use crate::error::Result;
+use crate::ids::ProjectId;
+use crate::matching;
+use crate::service::Media;
+
+/// Faces compared per database round trip in `cluster_faces`.
+const CLUSTER_BATCH: u32 = 20_000;
+
+impl Media {
+    /// Compares every member's approved selfie with the project's faces it
+    /// has not been compared with (each (selfie, face) pair once), keeping
+    /// the closest face per (user, photo). Each batch of faces is prepared
+    /// once for all members.
+    pub(super) async fn cluster_faces(&self, project: ProjectId) -> Result<JobOutcome> {
+        let mut members = self.ports.faces.matchable_members(project).await?;
+        let Some(mut after) = members.iter().map(|m| m.through_seq).min() else {
+            return Ok(JobOutcome::Done);
+        };
+        loop {
+            let faces = self
+                .ports
+                .faces
+                .faces_after(project, after, CLUSTER_BATCH)
+                .await?;
+            let Some(last) = faces.last().map(|f| f.seq) else {
+                break;
+            };
+            let batch = matching::FaceBatch::new(&faces);
+            let found: Vec<MemberMatches> = members
+                .iter()
+                .filter(|m| m.through_seq < last)
+                .map(|m| MemberMatches {
+                    user_id: m.user_id,
+                    selfie_id: m.selfie_id,
+                    matches: batch.best_matches(
+                        project,
+                        m.user_id,
+                        &m.embedding,
+                        m.through_seq,
+                        self.settings.match_max_distance,
+                    ),
+                })
+                .collect();
+            self.ports
+                .faces
+                .record_matches(project, last, &found)
+                .await?;
+            for m in &mut members {
+                m.through_seq = m.through_seq.max(last);
+            }
+            after = last;
+            if faces.len() < CLUSTER_BATCH as usize {
+                break;
+            }
+        }
+        Ok(JobOutcome::Done)
+    }
+}

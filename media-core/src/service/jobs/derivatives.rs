@@ -1,0 +1,176 @@
+//! `generate_thumbnail` (with the photo's faces) and `generate_watermark`:
+//! one load-render-or-fail path, then the objects and the row.
+
+use super::JobOutcome;
+use crate::domain::{JobPayload, Photo, PhotoStatus, PurgeTarget};
+use crate::error::{Error, Result};
+use crate::ids::PhotoId;
+use crate::imaging::{self, ImageError, RenderRequest, WatermarkSpec};
+use crate::keys::{self, PhotoObject};
+use crate::service::Media;
+use crate::settings::MIN_PHOTO_FACE_PX;
+
+impl Media {
+    /// The original's bytes, refusing (as a failed photo) one above the size limit.
+    async fn original(&self, photo: &Photo) -> Result<std::result::Result<Vec<u8>, ImageError>> {
+        let key = keys::photo(photo.project_id, photo.id, PhotoObject::Original);
+        let Some(object) = self.ports.storage.head(&key).await? else {
+            return Ok(Err(ImageError::Empty));
+        };
+        if object.size > self.settings.max_upload_bytes {
+            return Ok(Err(ImageError::TooLarge {
+                bytes: object.size,
+                limit: self.settings.max_upload_bytes,
+            }));
+        }
+        Ok(Ok(self.ports.storage.get(&key).await?))
+    }
+
+    /// Reads the original and renders `request` on a blocking thread (the
+    /// pipeline is CPU-bound). A bad original — absent, too large, corrupt —
+    /// fails the photo for good: `None`, and the job is done.
+    async fn render_or_fail(
+        &self,
+        photo: &Photo,
+        request: RenderRequest,
+    ) -> Result<Option<imaging::Rendered>> {
+        let rendered = match self.original(photo).await? {
+            Ok(bytes) => {
+                let limits = self.limits();
+                tokio::task::spawn_blocking(move || imaging::render(&bytes, &request, limits))
+                    .await
+                    .map_err(|e| Error::permanent(format!("image pipeline crashed: {e}")))?
+            }
+            Err(e) => Err(e),
+        };
+        match rendered {
+            Ok(r) => Ok(Some(r)),
+            Err(e) => {
+                tracing::info!(photo = %photo.id, error = %e, "photo failed");
+                self.ports.photos.fail_photo(photo.id, e.reason()).await?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Objects written for a photo deleted meanwhile would be orphans: purge again.
+    async fn purge_if_gone(&self, photo: &Photo, still_there: bool) -> Result<()> {
+        if !still_there && self.ports.photos.photo(photo.id).await?.is_none() {
+            let purge = JobPayload::PurgeObjects {
+                targets: vec![PurgeTarget::Photo {
+                    project_id: photo.project_id,
+                    photo_id: photo.id,
+                }],
+            };
+            self.ports.queue.enqueue(&[purge], self.now()).await?;
+        }
+        Ok(())
+    }
+
+    pub(super) async fn generate_thumbnail(
+        &self,
+        id: PhotoId,
+        rerender: bool,
+        faces_only: bool,
+    ) -> Result<JobOutcome> {
+        let Some(photo) = self.ports.photos.photo(id).await? else {
+            return Ok(JobOutcome::Done);
+        };
+        if !PhotoStatus::DERIVATIVE_RECORDED.applies_to(photo.status) {
+            return Ok(JobOutcome::Done);
+        }
+        if !faces_only && (rerender || !photo.thumbnails_done) {
+            let request = RenderRequest {
+                thumbnails: true,
+                watermark: None,
+            };
+            let Some(rendered) = self.render_or_fail(&photo, request).await? else {
+                return Ok(JobOutcome::Done);
+            };
+            for (object, bytes) in [
+                (PhotoObject::Thumb400, rendered.thumb_small),
+                (PhotoObject::Thumb800, rendered.thumb_large),
+            ] {
+                if let Some(bytes) = bytes {
+                    let key = keys::photo(photo.project_id, id, object);
+                    self.ports.storage.put(&key, bytes, "image/jpeg").await?;
+                }
+            }
+            let recorded = self
+                .ports
+                .photos
+                .record_thumbnails(id, &rendered.meta)
+                .await?;
+            self.purge_if_gone(&photo, recorded).await?;
+            if !recorded {
+                return Ok(JobOutcome::Done);
+            }
+        }
+        if faces_only || !photo.faces_done {
+            return self.detect_photo_faces(&photo).await;
+        }
+        Ok(JobOutcome::Done)
+    }
+
+    /// Retina once per photo; small faces ignored; one `cluster_faces` for
+    /// the project when faces were found.
+    async fn detect_photo_faces(&self, photo: &Photo) -> Result<JobOutcome> {
+        if !self.ports.embedder.is_configured() {
+            return Ok(self.deferred());
+        }
+        let now = self.now();
+        let key = keys::photo(photo.project_id, photo.id, PhotoObject::Original);
+        let url = self.download_url(&key, now)?;
+        let faces = self.ports.embedder.detect_faces(&url).await?;
+        let embeddings: Vec<Vec<f32>> = faces
+            .into_iter()
+            .filter(|f| f.bbox.shorter_side() >= MIN_PHOTO_FACE_PX)
+            .map(|f| f.embedding)
+            .collect();
+        let jobs: Vec<JobPayload> = if embeddings.is_empty() {
+            Vec::new()
+        } else {
+            vec![JobPayload::ClusterFaces {
+                project_id: photo.project_id,
+            }]
+        };
+        self.ports
+            .faces
+            .store_faces(photo.id, &embeddings, &jobs, now)
+            .await?;
+        Ok(JobOutcome::Done)
+    }
+
+    pub(super) async fn generate_watermark(&self, id: PhotoId) -> Result<JobOutcome> {
+        let Some(photo) = self.ports.photos.photo(id).await? else {
+            return Ok(JobOutcome::Done);
+        };
+        if !PhotoStatus::DERIVATIVE_RECORDED.applies_to(photo.status) || photo.watermark_done {
+            return Ok(JobOutcome::Done);
+        }
+        let text = self
+            .ports
+            .directory
+            .project(photo.project_id)
+            .await?
+            .and_then(|p| p.watermark_text)
+            .unwrap_or_else(|| self.settings.watermark_text.clone());
+        let request = RenderRequest {
+            thumbnails: false,
+            watermark: Some(WatermarkSpec {
+                text,
+                max_edge: self.settings.watermark_max_edge,
+            }),
+        };
+        let Some(rendered) = self.render_or_fail(&photo, request).await? else {
+            return Ok(JobOutcome::Done);
+        };
+        if let Some(bytes) = rendered.watermarked {
+            let key = keys::photo(photo.project_id, id, PhotoObject::Watermarked);
+            self.ports.storage.put(&key, bytes, "image/jpeg").await?;
+        }
+        let recorded = self.ports.photos.record_watermark(id).await?;
+        self.purge_if_gone(&photo, recorded).await?;
+        Ok(JobOutcome::Done)
+    }
+}

@@ -1,0 +1,102 @@
+//! The job handlers of SPEC §5: dispatch here, one file per job.
+
+mod cluster;
+mod derivatives;
+mod purge;
+mod selfie;
+
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use super::Media;
+use crate::domain::{FailureReason, Job, JobPayload, PhotoStatus, SelfieStatus};
+use crate::error::{Error, Result};
+
+#[cfg(test)]
+pub(crate) use selfie::judge_selfie;
+
+/// How a handler ended, when it did not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobOutcome {
+    Done,
+    /// Waiting for something that is not configured yet (Retina): give the job
+    /// back without counting the attempt, due again at the given time.
+    Deferred(OffsetDateTime),
+}
+
+/// How long face work waits for a face service to be configured.
+const UNCONFIGURED_RETRY: Duration = Duration::from_secs(60);
+
+impl Media {
+    /// Runs one job. `Err` with a retryable error means "try again later".
+    pub async fn handle(&self, payload: &JobPayload) -> Result<JobOutcome> {
+        match payload {
+            JobPayload::ProcessSelfie { selfie_id } => self.process_selfie(*selfie_id).await,
+            JobPayload::GenerateThumbnail {
+                photo_id,
+                rerender,
+                faces_only,
+            } => {
+                self.generate_thumbnail(*photo_id, *rerender, *faces_only)
+                    .await
+            }
+            JobPayload::GenerateWatermark { photo_id } => self.generate_watermark(*photo_id).await,
+            JobPayload::ClusterFaces { project_id } => self.cluster_faces(*project_id).await,
+            JobPayload::PurgeObjects { targets } => self.purge_objects(targets).await,
+        }
+    }
+
+    /// Called once a job is dead (its last attempt failed, or a permanent
+    /// error): the photo or selfie it served ends `failed` with a reason.
+    pub async fn on_job_dead(&self, job: &Job, error: &Error) -> Result<()> {
+        match &job.payload {
+            JobPayload::ProcessSelfie { selfie_id } => {
+                let Some(s) = self.ports.selfies.selfie(*selfie_id).await? else {
+                    return Ok(());
+                };
+                if SelfieStatus::FAILED.applies_to(s.status) {
+                    let reason = if error.is_retryable() {
+                        FailureReason::RetinaUnavailable
+                    } else {
+                        FailureReason::ProcessingFailed
+                    };
+                    self.ports
+                        .selfies
+                        .fail_selfie(*selfie_id, reason, self.now())
+                        .await?;
+                }
+            }
+            JobPayload::GenerateThumbnail { photo_id, .. } => {
+                // A photo whose thumbnails exist stays as it is: only its faces failed,
+                // and `reprocess --step faces` can try again.
+                if let Some(p) = self.ports.photos.photo(*photo_id).await?
+                    && !p.thumbnails_done
+                    && PhotoStatus::FAILED.applies_to(p.status)
+                {
+                    self.ports
+                        .photos
+                        .fail_photo(*photo_id, FailureReason::ProcessingFailed)
+                        .await?;
+                }
+            }
+            JobPayload::GenerateWatermark { photo_id } => {
+                if let Some(p) = self.ports.photos.photo(*photo_id).await?
+                    && !p.watermark_done
+                    && PhotoStatus::FAILED.applies_to(p.status)
+                {
+                    self.ports
+                        .photos
+                        .fail_photo(*photo_id, FailureReason::ProcessingFailed)
+                        .await?;
+                }
+            }
+            JobPayload::ClusterFaces { .. } | JobPayload::PurgeObjects { .. } => {}
+        }
+        Ok(())
+    }
+
+    pub(super) fn deferred(&self) -> JobOutcome {
+        JobOutcome::Deferred(self.now() + UNCONFIGURED_RETRY)
+    }
+}

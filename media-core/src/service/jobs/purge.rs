@@ -1,0 +1,21 @@
+//! `purge_objects`: deletes the objects of erased or deleted rows.
+
+use super::JobOutcome;
+use crate::domain::PurgeTarget;
+use crate::error::Result;
+use crate::keys::{self, PurgeScope};
+use crate::service::Media;
+
+impl Media {
+    pub(super) async fn purge_objects(&self, targets: &[PurgeTarget]) -> Result<JobOutcome> {
+        for target in targets {
+            match keys::purge_scope(target) {
+                PurgeScope::Prefix(prefix) => {
+                    self.ports.storage.delete_prefix(&prefix).await?;
+                }
+                PurgeScope::Key(key) => self.ports.storage.delete(&key).await?,
+            }
+        }
+        Ok(JobOutcome::Done)
+    }
+}

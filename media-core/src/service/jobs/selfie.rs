@@ -1,0 +1,128 @@
+//! `process_selfie`: Retina on the selfie, then approve, reject or fail it.
+
+use super::JobOutcome;
+use crate::domain::{
+    ConsentPurpose, DetectedFace, FailureReason, JobPayload, PurgeTarget, RejectionReason,
+    SelfieStatus, SelfieVerdict,
+};
+use crate::error::{Error, Result};
+use crate::ids::SelfieId;
+use crate::keys;
+use crate::service::Media;
+use crate::settings::MIN_SELFIE_FACE_PX;
+
+/// SPEC §5's selfie rules: faces below `min_score` are ignored; none left →
+/// `no_face`; two or more → `multiple_faces`; a box under 80 px → `low_quality`.
+pub fn judge_selfie(faces: Vec<DetectedFace>, min_score: f32) -> SelfieVerdict {
+    let mut confident: Vec<DetectedFace> =
+        faces.into_iter().filter(|f| f.score >= min_score).collect();
+    match confident.len() {
+        0 => SelfieVerdict::Rejected(RejectionReason::NoFace),
+        1 => {
+            let face = confident.remove(0);
+            if face.bbox.shorter_side() < MIN_SELFIE_FACE_PX {
+                SelfieVerdict::Rejected(RejectionReason::LowQuality)
+            } else {
+                SelfieVerdict::Approved {
+                    embedding: face.embedding,
+                }
+            }
+        }
+        _ => SelfieVerdict::Rejected(RejectionReason::MultipleFaces),
+    }
+}
+
+impl Media {
+    pub(super) async fn process_selfie(&self, id: SelfieId) -> Result<JobOutcome> {
+        let Some(selfie) = self.ports.selfies.selfie(id).await? else {
+            return Ok(JobOutcome::Done); // erased meanwhile
+        };
+        if !SelfieStatus::APPROVED.applies_to(selfie.status) {
+            return Ok(JobOutcome::Done);
+        }
+        // Consent is checked again now: a revocation after the upload wins.
+        if !self
+            .ports
+            .consents
+            .has_consent(selfie.user_id, ConsentPurpose::BiometricProcessing)
+            .await?
+        {
+            return Ok(JobOutcome::Done);
+        }
+        if !self.ports.embedder.is_configured() {
+            return Ok(self.deferred());
+        }
+        let now = self.now();
+        let key = keys::selfie(selfie.user_id, selfie.key_timestamp_ms);
+        let Some(object) = self.ports.storage.head(&key).await? else {
+            self.ports
+                .selfies
+                .fail_selfie(id, FailureReason::UnreadableImage, now)
+                .await?;
+            return Ok(JobOutcome::Done);
+        };
+        if object.size > self.settings.max_upload_bytes {
+            self.ports
+                .selfies
+                .fail_selfie(id, FailureReason::TooLarge, now)
+                .await?;
+            return Ok(JobOutcome::Done);
+        }
+        let url = self.download_url(&key, now)?;
+        let faces = match self.ports.embedder.detect_faces(&url).await {
+            Ok(faces) => faces,
+            Err(Error::Permanent(_)) => {
+                self.ports
+                    .selfies
+                    .fail_selfie(id, FailureReason::RetinaRejected, now)
+                    .await?;
+                return Ok(JobOutcome::Done);
+            }
+            Err(e) => return Err(e),
+        };
+        match judge_selfie(faces, self.settings.selfie_min_score) {
+            SelfieVerdict::Approved { embedding } => {
+                // Older selfies are replaced by this one: rows, objects, matches.
+                let older: Vec<_> = self
+                    .ports
+                    .selfies
+                    .selfies_of(selfie.user_id)
+                    .await?
+                    .into_iter()
+                    .filter(|s| s.id != id && s.created_at <= selfie.created_at)
+                    .collect();
+                let superseded: Vec<SelfieId> = older.iter().map(|s| s.id).collect();
+                let mut jobs: Vec<JobPayload> = self
+                    .ports
+                    .directory
+                    .projects_of_user(selfie.user_id)
+                    .await?
+                    .into_iter()
+                    .map(|project_id| JobPayload::ClusterFaces { project_id })
+                    .collect();
+                if !older.is_empty() {
+                    jobs.push(JobPayload::PurgeObjects {
+                        targets: older
+                            .iter()
+                            .map(|s| PurgeTarget::Selfie {
+                                user_id: s.user_id,
+                                timestamp_ms: s.key_timestamp_ms,
+                            })
+                            .collect(),
+                    });
+                }
+                self.ports
+                    .selfies
+                    .approve_selfie(id, &embedding, &superseded, &jobs, now)
+                    .await?;
+            }
+            SelfieVerdict::Rejected(reason) => {
+                self.ports.selfies.reject_selfie(id, reason, now).await?;
+            }
+            SelfieVerdict::Failed(reason) => {
+                self.ports.selfies.fail_selfie(id, reason, now).await?;
+            }
+        }
+        Ok(JobOutcome::Done)
+    }
+}

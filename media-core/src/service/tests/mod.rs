@@ -1,0 +1,206 @@
+//! Use-case and job-handler tests on mockall fakes of every port: one
+//! module per service file, with the mocks and fixtures here, once.
+
+mod admin;
+mod listings;
+mod photo_jobs;
+mod selfie_jobs;
+mod selfies;
+mod uploads;
+mod worker;
+
+pub(super) use std::sync::{Arc, Mutex};
+pub(super) use std::time::Duration;
+
+pub(super) use time::OffsetDateTime;
+use time::macros::datetime;
+pub(super) use uuid::Uuid;
+
+pub(super) use super::*;
+pub(super) use crate::domain::*;
+pub(super) use crate::error::{ConflictKind, Error, InvalidKind};
+pub(super) use crate::ids::*;
+pub(super) use crate::listing::{PageRequest, PhotoScope};
+pub(super) use crate::ports::*;
+
+pub(super) const NOW: OffsetDateTime = datetime!(2026-05-01 12:00:00 UTC);
+
+pub(super) struct Mocks {
+    pub(super) directory: MockDirectoryRepo,
+    pub(super) photos: MockPhotoRepo,
+    pub(super) selfies: MockSelfieRepo,
+    pub(super) consents: MockConsentRepo,
+    pub(super) faces: MockFaceRepo,
+    pub(super) queue: MockJobQueue,
+    pub(super) dead_letters: MockDeadLetters,
+    pub(super) storage: MockStorage,
+    pub(super) embedder: MockFaceEmbedder,
+}
+
+impl Mocks {
+    pub(super) fn new() -> Self {
+        let mut storage = MockStorage::new();
+        storage.expect_presign_get().returning(|key, now, ttl| {
+            Ok(format!(
+                "https://store/{key}?get&at={}&ttl={}",
+                now.unix_timestamp(),
+                ttl.as_secs()
+            ))
+        });
+        storage.expect_presign_put().returning(|key, _, _, ttl| {
+            Ok(format!("https://store/{key}?put&ttl={}", ttl.as_secs()))
+        });
+        storage
+            .expect_public_reference()
+            .returning(|key| format!("https://public/{key}"));
+        let mut embedder = MockFaceEmbedder::new();
+        embedder.expect_is_configured().return_const(true);
+        Self {
+            directory: MockDirectoryRepo::new(),
+            photos: MockPhotoRepo::new(),
+            selfies: MockSelfieRepo::new(),
+            consents: MockConsentRepo::new(),
+            faces: MockFaceRepo::new(),
+            queue: MockJobQueue::new(),
+            dead_letters: MockDeadLetters::new(),
+            storage,
+            embedder,
+        }
+    }
+
+    pub(super) fn media(self) -> Media {
+        let mut clock = MockClock::new();
+        clock.expect_now().return_const(NOW);
+        Media::new(
+            Ports {
+                directory: Arc::new(self.directory),
+                photos: Arc::new(self.photos),
+                selfies: Arc::new(self.selfies),
+                consents: Arc::new(self.consents),
+                faces: Arc::new(self.faces),
+                queue: Arc::new(self.queue),
+                dead_letters: Arc::new(self.dead_letters),
+                storage: Arc::new(self.storage),
+                clock: Arc::new(clock),
+                embedder: Arc::new(self.embedder),
+            },
+            Settings::default(),
+        )
+    }
+
+    pub(super) fn consent(&mut self, granted: bool) -> &mut Self {
+        self.consents.expect_has_consent().return_const(Ok(granted));
+        self
+    }
+
+    pub(super) fn assigned(&mut self, assigned: bool) -> &mut Self {
+        self.directory
+            .expect_is_assigned()
+            .return_const(Ok(assigned));
+        self
+    }
+}
+
+pub(super) fn user() -> Principal {
+    Principal::new(Uuid::new_v4(), Audience::Media, [Role::User])
+}
+pub(super) fn photographer(aud: Audience) -> Principal {
+    Principal::new(Uuid::new_v4(), aud, [Role::Photographer])
+}
+pub(super) fn operator() -> Principal {
+    Principal::new(Uuid::new_v4(), Audience::Backoffice, [Role::Operator])
+}
+
+pub(super) fn photo_of(p: &Principal, project: ProjectId, status: PhotoStatus) -> Photo {
+    Photo {
+        id: PhotoId::new(),
+        project_id: project,
+        photographer_id: p.as_photographer(),
+        status,
+        taken_at: None,
+        width: None,
+        height: None,
+        created_at: NOW,
+        upload_expires_at: NOW + Duration::from_secs(600),
+        failure_reason: None,
+        thumbnails_done: status == PhotoStatus::Ready,
+        watermark_done: status == PhotoStatus::Ready,
+        faces_done: status == PhotoStatus::Ready,
+    }
+}
+
+pub(super) fn selfie_of(u: &Principal, status: SelfieStatus) -> Selfie {
+    Selfie {
+        id: SelfieId::new(),
+        user_id: u.as_user(),
+        key_timestamp_ms: 1_700_000_000_000,
+        status,
+        rejection_reason: None,
+        failure_reason: None,
+        created_at: NOW,
+        processed_at: None,
+        upload_expires_at: NOW + Duration::from_secs(600),
+    }
+}
+
+pub(super) fn object(size: u64) -> ObjectInfo {
+    ObjectInfo {
+        key: String::new(),
+        size,
+        last_modified: None,
+    }
+}
+
+pub(super) fn unit_vec(i: usize) -> Vec<f32> {
+    let mut v = vec![0.0; EMBEDDING_DIM];
+    v[i] = 1.0;
+    v
+}
+
+pub(super) fn face(side: f32, score: f32, i: usize) -> DetectedFace {
+    DetectedFace {
+        bbox: FaceBox {
+            x: 0.0,
+            y: 0.0,
+            width: side,
+            height: side,
+        },
+        score,
+        embedding: unit_vec(i),
+    }
+}
+
+pub(super) fn tiny_jpeg() -> Vec<u8> {
+    crate::testing::jpeg(64, 48, crate::testing::Fill::Solid([120; 3]))
+}
+
+pub(super) fn upload(ct: Option<&str>, len: Option<u64>) -> UploadRequest {
+    UploadRequest {
+        content_type: ct.map(str::to_owned),
+        content_length: len,
+    }
+}
+
+/// A job as a worker holds it after claiming.
+pub(super) fn claimed(payload: JobPayload, attempts: u32) -> Job {
+    Job {
+        id: JobId::new(),
+        payload,
+        status: JobStatus::Running,
+        attempts,
+        max_attempts: 5,
+        last_error: None,
+        run_at: NOW,
+        created_at: NOW,
+    }
+}
+
+/// The purge a photo deletion enqueues.
+pub(super) fn purge_of(project: ProjectId, photo: PhotoId) -> JobPayload {
+    JobPayload::PurgeObjects {
+        targets: vec![PurgeTarget::Photo {
+            project_id: project,
+            photo_id: photo,
+        }],
+    }
+}

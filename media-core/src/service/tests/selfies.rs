@@ -1,0 +1,118 @@
+//! Selfie status and erasure, consents, my photos (`selfies.rs`).
+
+use super::*;
+
+#[tokio::test]
+async fn selfie_status_and_erasure() {
+    let u = user();
+    let mut m = Mocks::new();
+    m.selfies.expect_latest_selfie().return_const(Ok(None));
+    assert!(matches!(
+        m.media().selfie_status(&u).await,
+        Err(Error::NotFound)
+    ));
+
+    let mut s = selfie_of(&u, SelfieStatus::Rejected);
+    s.rejection_reason = Some(RejectionReason::NoFace);
+    let mut m = Mocks::new();
+    m.selfies
+        .expect_latest_selfie()
+        .return_const(Ok(Some(s.clone())));
+    let v = m.media().selfie_status(&u).await.unwrap();
+    assert_eq!(
+        (v.selfie_id, v.status, v.rejection_reason),
+        (s.id, SelfieStatus::Rejected, Some(RejectionReason::NoFace))
+    );
+
+    let uid = u.as_user();
+    let mut m = Mocks::new();
+    m.selfies
+        .expect_erase_biometrics()
+        .withf(move |user, revoke, jobs, _| {
+            *user == uid
+                && revoke.is_none()
+                && jobs
+                    == [JobPayload::PurgeObjects {
+                        targets: vec![PurgeTarget::AllSelfiesOf { user_id: uid }],
+                    }]
+        })
+        .times(1)
+        .returning(|_, _, _, _| Ok(()));
+    m.media().delete_selfie(&u).await.unwrap();
+}
+
+#[tokio::test]
+async fn consents_grant_list_and_revoke_with_erasure() {
+    let u = user();
+    let uid = u.as_user();
+    let mut m = Mocks::new();
+    m.consents
+        .expect_grant_consent()
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    m.consents.expect_consents().return_const(Ok(vec![Consent {
+        purpose: ConsentPurpose::BiometricProcessing,
+        granted_at: NOW,
+    }]));
+    m.selfies
+        .expect_erase_biometrics()
+        .withf(move |user, revoke, jobs, _| {
+            *user == uid && *revoke == Some(ConsentPurpose::BiometricProcessing) && jobs.len() == 1
+        })
+        .times(1)
+        .returning(|_, _, _, _| Ok(()));
+    let media = m.media();
+    media
+        .grant_consent(&u, ConsentPurpose::BiometricProcessing)
+        .await
+        .unwrap();
+    assert_eq!(media.consents(&u).await.unwrap().len(), 1);
+    media
+        .revoke_consent(&u, ConsentPurpose::BiometricProcessing)
+        .await
+        .unwrap();
+    let e = media.consents(&operator()).await.unwrap_err();
+    assert!(matches!(e, Error::Unauthorized(_)));
+}
+
+#[tokio::test]
+async fn my_photos_give_watermarked_copies_to_consenting_members() {
+    let u = user();
+    let project = ProjectId::new();
+    let photo = PhotoId::new();
+    let mut m = Mocks::new();
+    m.consent(true);
+    m.directory.expect_is_member().return_const(Ok(true));
+    m.faces
+        .expect_matched_photos()
+        .return_const(Ok(vec![MatchedPhoto {
+            photo_id: photo,
+            project_id: project,
+            taken_at: None,
+            distance: 0.2,
+            thumbnails_done: true,
+            watermark_done: true,
+        }]));
+    let photos = m.media().my_photos(&u, project).await.unwrap();
+    assert_eq!(photos.len(), 1);
+    let full = photos[0].full_url.as_deref().unwrap();
+    assert!(
+        full.contains("watermarked.jpg") && full.contains("ttl=900"),
+        "{full}"
+    );
+    assert!(!full.contains("original"));
+
+    let mut m = Mocks::new();
+    m.consent(false);
+    assert!(matches!(
+        m.media().my_photos(&u, project).await,
+        Err(Error::ConsentRequired)
+    ));
+    let mut m = Mocks::new();
+    m.consent(true);
+    m.directory.expect_is_member().return_const(Ok(false));
+    assert!(matches!(
+        m.media().my_photos(&u, project).await,
+        Err(Error::NotFound)
+    ));
+}

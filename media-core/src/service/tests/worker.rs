@@ -1,0 +1,149 @@
+//! The worker loop: completion, retries, dead jobs, deferrals (`worker.rs`).
+
+use super::*;
+
+#[tokio::test]
+async fn the_worker_completes_retries_and_buries_jobs() {
+    let failing = JobPayload::PurgeObjects {
+        targets: vec![PurgeTarget::AllSelfiesOf {
+            user_id: UserId::new(),
+        }],
+    };
+
+    // success → complete
+    let mut m = Mocks::new();
+    let job = claimed(failing.clone(), 1);
+    let id = job.id;
+    m.queue
+        .expect_claim()
+        .return_once(move |_, _, _| Ok(Some(job)));
+    m.storage.expect_delete_prefix().returning(|_| Ok(0));
+    m.queue
+        .expect_complete()
+        .withf(move |i, w, _| *i == id && w == "w1")
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    let ev = Worker::new(m.media(), "w1", Duration::from_secs(30))
+        .run_once()
+        .await
+        .unwrap();
+    assert!(matches!(
+        ev,
+        WorkerEvent::Ran {
+            outcome: "done",
+            ..
+        }
+    ));
+
+    // retryable failure before the last attempt → queued again later
+    let mut m = Mocks::new();
+    let job = claimed(failing.clone(), 2);
+    m.queue
+        .expect_claim()
+        .return_once(move |_, _, _| Ok(Some(job)));
+    m.storage
+        .expect_delete_prefix()
+        .returning(|_| Err(Error::unavailable("down")));
+    m.queue
+        .expect_fail()
+        .withf(|_, _, err, retry_at, _| {
+            err.contains("down") && retry_at.is_some_and(|t| t >= NOW + Duration::from_secs(2))
+        })
+        .times(1)
+        .returning(|_, _, _, _, _| Ok(()));
+    let ev = Worker::new(m.media(), "w1", Duration::from_secs(30))
+        .run_once()
+        .await
+        .unwrap();
+    assert!(matches!(
+        ev,
+        WorkerEvent::Ran {
+            outcome: "retry",
+            ..
+        }
+    ));
+
+    // the last attempt → dead, and the dead-job hook runs
+    let mut m = Mocks::new();
+    let job = claimed(failing, 5);
+    m.queue
+        .expect_claim()
+        .return_once(move |_, _, _| Ok(Some(job)));
+    m.storage
+        .expect_delete_prefix()
+        .returning(|_| Err(Error::unavailable("down")));
+    m.queue
+        .expect_fail()
+        .withf(|_, _, _, retry_at, _| retry_at.is_none())
+        .times(1)
+        .returning(|_, _, _, _, _| Ok(()));
+    let ev = Worker::new(m.media(), "w1", Duration::from_secs(30))
+        .run_once()
+        .await
+        .unwrap();
+    assert!(matches!(
+        ev,
+        WorkerEvent::Ran {
+            outcome: "dead",
+            ..
+        }
+    ));
+
+    // nothing due
+    let mut m = Mocks::new();
+    m.queue.expect_claim().returning(|_, _, _| Ok(None));
+    assert_eq!(
+        Worker::new(m.media(), "w1", Duration::from_secs(30))
+            .run_once()
+            .await
+            .unwrap(),
+        WorkerEvent::Idle
+    );
+}
+
+#[tokio::test]
+async fn deferred_jobs_are_released_without_spending_an_attempt() {
+    let u = user();
+    let s = selfie_of(&u, SelfieStatus::Processing);
+    let mut m = Mocks::new();
+    m.consent(true);
+    m.selfies.expect_selfie().return_const(Ok(Some(s.clone())));
+    m.embedder = MockFaceEmbedder::new();
+    m.embedder.expect_is_configured().return_const(false);
+    let job = claimed(JobPayload::ProcessSelfie { selfie_id: s.id }, 1);
+    m.queue
+        .expect_claim()
+        .return_once(move |_, _, _| Ok(Some(job)));
+    m.queue
+        .expect_release()
+        .withf(|_, _, at| *at > NOW)
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    let ev = Worker::new(m.media(), "w", Duration::from_secs(30))
+        .run_once()
+        .await
+        .unwrap();
+    assert!(matches!(
+        ev,
+        WorkerEvent::Ran {
+            outcome: "deferred",
+            ..
+        }
+    ));
+}
+
+proptest::proptest! {
+    #[test]
+    fn backoff_grows_with_every_attempt(a in 1u32..11, j1 in 0.0f64..1.0, j2 in 0.0f64..1.0) {
+        // Below the one-hour cap, the shortest delay of the next attempt is
+        // the longest of this one, so any two draws grow.
+        proptest::prop_assert!(backoff(a + 1, j2) > backoff(a, j1));
+    }
+
+    #[test]
+    fn backoff_stays_within_the_cap(a in 1u32..u32::MAX, j in 0.0f64..=1.0) {
+        let d = backoff(a, j);
+        proptest::prop_assert!(d <= Duration::from_secs(3600));
+        proptest::prop_assert!(d >= Duration::from_secs(1));
+    }
+}

@@ -1,0 +1,115 @@
+//! Test support for this crate's tests and for downstream crates (feature
+//! `testing`): image fixtures, written once. Nothing here is used by the
+//! service itself.
+
+/// What fills a generated image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fill {
+    /// Every pixel this colour.
+    Solid([u8; 3]),
+    /// A pattern that varies across the image (so JPEG has detail to
+    /// encode); `seed` makes different images of the same size.
+    Gradient { seed: u8 },
+}
+
+impl Fill {
+    fn pixel(self, x: usize, y: usize, width: usize) -> [u8; 3] {
+        match self {
+            Fill::Solid(rgb) => rgb,
+            Fill::Gradient { seed } => [((x + y * width) % 251) as u8 ^ seed, (y % 256) as u8, 160],
+        }
+    }
+
+    /// The RGB bytes of a `width` × `height` image.
+    pub fn rgb(self, width: u16, height: u16) -> Vec<u8> {
+        let (w, h) = (usize::from(width), usize::from(height));
+        let mut out = Vec::with_capacity(w * h * 3);
+        for y in 0..h {
+            for x in 0..w {
+                out.extend(self.pixel(x, y, w));
+            }
+        }
+        out
+    }
+}
+
+/// A baseline JPEG of interleaved RGB bytes at `quality`, with an optional
+/// APP1 segment (an EXIF block: `b"Exif\0\0"` and a TIFF structure).
+///
+/// # Panics
+/// When `rgb` does not hold `width × height × 3` bytes (a test's mistake).
+pub fn jpeg_of(rgb: &[u8], width: u16, height: u16, quality: u8, app1: Option<&[u8]>) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = jpeg_encoder::Encoder::new(&mut out, quality);
+    if let Some(segment) = app1 {
+        encoder
+            .add_app_segment(1, segment)
+            .unwrap_or_else(|e| panic!("APP1 segment: {e}"));
+    }
+    encoder
+        .encode(rgb, width, height, jpeg_encoder::ColorType::Rgb)
+        .unwrap_or_else(|e| panic!("encoding a {width}×{height} test JPEG: {e}"));
+    out
+}
+
+/// A `width` × `height` JPEG (quality 90) filled with `fill`.
+pub fn jpeg(width: u16, height: u16, fill: Fill) -> Vec<u8> {
+    jpeg_of(&fill.rgb(width, height), width, height, 90, None)
+}
+
+/// A greyscale JPEG of one level.
+pub fn grey_jpeg(width: u16, height: u16, level: u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    jpeg_encoder::Encoder::new(&mut out, 90)
+        .encode(
+            &vec![level; usize::from(width) * usize::from(height)],
+            width,
+            height,
+            jpeg_encoder::ColorType::Luma,
+        )
+        .unwrap_or_else(|e| panic!("encoding a test JPEG: {e}"));
+    out
+}
+
+/// A PNG of `width` × `height` RGBA pixels given by `pixel(x, y)`.
+pub fn png_rgba(width: u32, height: u32, pixel: impl Fn(u32, u32) -> [u8; 4]) -> Vec<u8> {
+    let img = image::RgbaImage::from_fn(width, height, |x, y| image::Rgba(pixel(x, y)));
+    encode(
+        &image::DynamicImage::ImageRgba8(img),
+        image::ImageFormat::Png,
+    )
+}
+
+/// The same pixels as a lossless WebP.
+pub fn webp_rgba(width: u32, height: u32, pixel: impl Fn(u32, u32) -> [u8; 4]) -> Vec<u8> {
+    let img = image::RgbaImage::from_fn(width, height, |x, y| image::Rgba(pixel(x, y)));
+    encode(
+        &image::DynamicImage::ImageRgba8(img),
+        image::ImageFormat::WebP,
+    )
+}
+
+fn encode(img: &image::DynamicImage, format: image::ImageFormat) -> Vec<u8> {
+    let mut out = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut out), format)
+        .unwrap_or_else(|e| panic!("encoding a test {format:?}: {e}"));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixtures_decode_to_their_size() {
+        for (bytes, size) in [
+            (jpeg(64, 48, Fill::Gradient { seed: 1 }), (64, 48)),
+            (grey_jpeg(20, 10, 200), (20, 10)),
+            (png_rgba(7, 5, |x, _| [x as u8, 0, 0, 255]), (7, 5)),
+            (webp_rgba(9, 4, |_, _| [0, 0, 255, 255]), (9, 4)),
+        ] {
+            let img = image::load_from_memory(&bytes).unwrap();
+            assert_eq!((img.width(), img.height()), size);
+        }
+    }
+}
