@@ -53,7 +53,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let world = World::create(media.ports().directory.as_ref()).await;
     let (ph, pr) = (world.photographer, world.project);
     let db = &running.assembled.database;
-    let now = media_core::listing::truncate_to_micros(time::OffsetDateTime::now_utc());
+    let now = media_core::timestamps::truncate_to_micros(time::OffsetDateTime::now_utc());
     for i in 0..photos {
         let p = Photo {
             id: PhotoId::new(),

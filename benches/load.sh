@@ -24,8 +24,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cargo build --release --locked --example listing_bench >/dev/null
-target/release/examples/listing_bench --photos 500 --requests 20 \
+# The listing benchmark's release binary (a `harness = false` bench target).
+bin=$(cargo bench --locked --no-run --bench listing_bench --message-format=json 2>/dev/null |
+  python3 -c 'import json,sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "listing_bench":
+        print(m["executable"])' | tail -1)
+"$bin" --photos 500 --requests 20 \
   --database-url "$server/$db" --serve-seconds $((secs * 3 + soak + 120)) >"$out/server.out" &
 pid=$!
 for _ in $(seq 1 600); do

@@ -78,6 +78,7 @@ impl FaceEmbedder for RetinaClient {
         true
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn detect_faces(&self, image_url: &str) -> Result<Vec<DetectedFace>> {
         let mut req = self
             .http

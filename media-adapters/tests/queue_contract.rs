@@ -16,7 +16,7 @@ use media_core::service::backoff;
 const LEASE: Duration = Duration::from_secs(30);
 
 fn now() -> OffsetDateTime {
-    media_core::listing::truncate_to_micros(OffsetDateTime::now_utc())
+    media_core::timestamps::truncate_to_micros(OffsetDateTime::now_utc())
 }
 
 fn purge() -> JobPayload {

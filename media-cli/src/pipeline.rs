@@ -14,7 +14,7 @@ use crate::{CliResult, Failure};
 
 #[derive(Subcommand)]
 pub enum PipelineCommand {
-    /// Writes <stem>.thumb400.jpg, <stem>.thumb800.jpg and <stem>.wm.jpg per input.
+    /// Writes STEM.thumb400.jpg, STEM.thumb800.jpg and STEM.wm.jpg per input (STEM: its file name).
     Run {
         #[arg(long)]
         out: PathBuf,

@@ -35,6 +35,7 @@ pub mod service;
 pub mod settings;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod timestamps;
 
 pub use error::{ConflictKind, Error, InvalidKind, Result};
 pub use settings::Settings;

@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use crate::domain::Photo;
 use crate::error::{Error, Result};
 use crate::ids::{OperatorId, PhotoId, PhotographerId, ProjectId};
+use crate::timestamps::{from_micros, micros};
 
 pub const DEFAULT_LIMIT: u32 = 500;
 pub const MAX_LIMIT: u32 = 1000;
@@ -60,20 +61,6 @@ impl Cursor {
             id: id.parse().map_err(|_| bad())?,
         })
     }
-}
-
-/// Microseconds since the Unix epoch: the precision the database keeps.
-pub fn micros(t: OffsetDateTime) -> i64 {
-    (t.unix_timestamp_nanos() / 1_000) as i64
-}
-
-pub fn from_micros(us: i64) -> Option<OffsetDateTime> {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1_000).ok()
-}
-
-/// Truncates to the database's precision, so values round-trip exactly.
-pub fn truncate_to_micros(t: OffsetDateTime) -> OffsetDateTime {
-    from_micros(micros(t)).unwrap_or(t)
 }
 
 /// The listing order of SPEC §4 as a comparator (`Less` = listed first).

@@ -193,6 +193,7 @@ impl Storage for S3Storage {
         format!("{}/{}", self.public_base, key.as_str())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(key = %key))]
     async fn head(&self, key: &StorageKey) -> Result<Option<ObjectInfo>> {
         match self
             .client
@@ -212,6 +213,7 @@ impl Storage for S3Storage {
         }
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(key = %key))]
     async fn get(&self, key: &StorageKey) -> Result<Vec<u8>> {
         let out = match self
             .client
@@ -233,6 +235,7 @@ impl Storage for S3Storage {
         Ok(body.into_bytes().to_vec())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(key = %key))]
     async fn put(&self, key: &StorageKey, body: Vec<u8>, content_type: &'static str) -> Result<()> {
         self.client
             .put_object()
@@ -246,6 +249,7 @@ impl Storage for S3Storage {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(key = %key))]
     async fn delete(&self, key: &StorageKey) -> Result<()> {
         match self
             .client
@@ -261,6 +265,7 @@ impl Storage for S3Storage {
         }
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(prefix = %prefix))]
     async fn delete_prefix(&self, prefix: &KeyPrefix) -> Result<u64> {
         let objects = self.list_prefix(prefix).await?;
         for o in &objects {
@@ -280,6 +285,7 @@ impl Storage for S3Storage {
         Ok(objects.len() as u64)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(prefix = %prefix))]
     async fn list_prefix(&self, prefix: &KeyPrefix) -> Result<Vec<ObjectInfo>> {
         let mut out = Vec::new();
         let mut token: Option<String> = None;
@@ -310,6 +316,7 @@ impl Storage for S3Storage {
         Ok(out)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn ping(&self) -> Result<()> {
         self.client
             .head_bucket()

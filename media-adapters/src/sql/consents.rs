@@ -13,6 +13,7 @@ use super::{SqlStore, db_error};
 
 #[async_trait]
 impl ConsentRepo for SqlStore {
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user))]
     async fn consents(&self, user: UserId) -> Result<Vec<Consent>> {
         let rows = sqlx::query(
             "SELECT purpose, granted_at FROM consents WHERE user_id = $1 ORDER BY purpose",
@@ -32,6 +33,7 @@ impl ConsentRepo for SqlStore {
             .collect()
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user))]
     async fn has_consent(&self, user: UserId, purpose: ConsentPurpose) -> Result<bool> {
         Ok(
             sqlx::query("SELECT 1 AS one FROM consents WHERE user_id = $1 AND purpose = $2")
@@ -44,6 +46,7 @@ impl ConsentRepo for SqlStore {
         )
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user))]
     async fn grant_consent(
         &self,
         user: UserId,

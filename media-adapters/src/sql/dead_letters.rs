@@ -15,6 +15,7 @@ use super::{SqlStore, db_error};
 
 #[async_trait]
 impl DeadLetters for SqlStore {
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn get(&self, id: JobId) -> Result<Option<Job>> {
         let row = sqlx::query(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"))
             .bind(id.to_string())
@@ -24,6 +25,7 @@ impl DeadLetters for SqlStore {
         row.as_ref().map(job).transpose()
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn list(&self, status: Option<JobStatus>, limit: u32) -> Result<Vec<Job>> {
         let rows = sqlx::query(&format!(
             "SELECT {JOB_COLUMNS} FROM jobs WHERE ($1 IS NULL OR status = $1) ORDER BY created_at DESC, id LIMIT $2"
@@ -36,6 +38,7 @@ impl DeadLetters for SqlStore {
         rows.iter().map(job).collect()
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn retry(&self, ids: &[JobId], now: OffsetDateTime) -> Result<u64> {
         let mut n = 0;
         for id in ids {
@@ -58,6 +61,7 @@ impl DeadLetters for SqlStore {
         Ok(n)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn retry_all_dead(&self, now: OffsetDateTime) -> Result<u64> {
         let ids: Vec<JobId> = sqlx::query("SELECT id FROM jobs WHERE status = 'dead'")
             .fetch_all(&self.pool)
@@ -69,6 +73,7 @@ impl DeadLetters for SqlStore {
         self.retry(&ids, now).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn stats(&self) -> Result<Vec<JobCount>> {
         let rows = sqlx::query("SELECT kind, status, COUNT(*) AS n FROM jobs GROUP BY kind, status ORDER BY kind, status")
             .fetch_all(&self.pool)

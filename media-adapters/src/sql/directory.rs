@@ -35,6 +35,7 @@ impl SqlStore {
 
 #[async_trait]
 impl DirectoryRepo for SqlStore {
+    #[tracing::instrument(level = "debug", skip_all, fields(project = %project))]
     async fn project(&self, project: ProjectId) -> Result<Option<Project>> {
         let row =
             sqlx::query("SELECT id, name, operator_id, watermark_text FROM projects WHERE id = $1")
@@ -53,6 +54,7 @@ impl DirectoryRepo for SqlStore {
         .transpose()
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(project = %project))]
     async fn is_assigned(&self, project: ProjectId, photographer: PhotographerId) -> Result<bool> {
         self.exists(
             "SELECT 1 AS one FROM project_photographers WHERE project_id = $1 AND photographer_id = $2",
@@ -62,6 +64,7 @@ impl DirectoryRepo for SqlStore {
         .await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user))]
     async fn is_member(&self, project: ProjectId, user: UserId) -> Result<bool> {
         self.exists(
             "SELECT 1 AS one FROM project_members WHERE project_id = $1 AND user_id = $2",
@@ -71,6 +74,7 @@ impl DirectoryRepo for SqlStore {
         .await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user))]
     async fn projects_of_user(&self, user: UserId) -> Result<Vec<ProjectId>> {
         self.ids(
             "SELECT project_id AS id FROM project_members WHERE user_id = $1 ORDER BY project_id",
@@ -79,6 +83,7 @@ impl DirectoryRepo for SqlStore {
         .await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn upsert_operator(&self, o: &Operator) -> Result<()> {
         sqlx::query("INSERT INTO operators (id, name) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET name = excluded.name")
             .bind(o.id.to_string())
@@ -89,6 +94,7 @@ impl DirectoryRepo for SqlStore {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn upsert_photographer(&self, p: &Photographer) -> Result<()> {
         sqlx::query(
             "INSERT INTO photographers (id, name) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET name = excluded.name",
@@ -101,6 +107,7 @@ impl DirectoryRepo for SqlStore {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn upsert_project(&self, p: &Project) -> Result<()> {
         sqlx::query(
             "INSERT INTO projects (id, name, operator_id, watermark_text) VALUES ($1, $2, $3, $4) \
@@ -117,6 +124,7 @@ impl DirectoryRepo for SqlStore {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(project = %project))]
     async fn assign(&self, project: ProjectId, photographer: PhotographerId) -> Result<()> {
         sqlx::query(
             "INSERT INTO project_photographers (project_id, photographer_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
@@ -129,6 +137,7 @@ impl DirectoryRepo for SqlStore {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user))]
     async fn join(
         &self,
         project: ProjectId,
@@ -144,6 +153,7 @@ impl DirectoryRepo for SqlStore {
         self.change_then_enqueue(change, jobs, now).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn operator_exists(&self, operator: OperatorId) -> Result<bool> {
         self.exists(
             "SELECT 1 AS one FROM operators WHERE id = $1",
@@ -153,6 +163,7 @@ impl DirectoryRepo for SqlStore {
         .await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn photographer_exists(&self, photographer: PhotographerId) -> Result<bool> {
         self.exists(
             "SELECT 1 AS one FROM photographers WHERE id = $1",

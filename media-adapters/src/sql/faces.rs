@@ -14,6 +14,7 @@ use super::{Backend, SqlStore, db_error};
 
 #[async_trait]
 impl FaceRepo for SqlStore {
+    #[tracing::instrument(level = "debug", skip_all, fields(photo = %photo))]
     async fn store_faces(
         &self,
         photo: PhotoId,
@@ -74,6 +75,7 @@ impl FaceRepo for SqlStore {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(project = %project))]
     async fn faces_after(
         &self,
         project: ProjectId,
@@ -99,6 +101,7 @@ impl FaceRepo for SqlStore {
             .collect()
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(project = %project))]
     async fn matchable_members(&self, project: ProjectId) -> Result<Vec<MemberSelfie>> {
         let rows = sqlx::query(
             "SELECT m.user_id, s.id AS selfie_id, s.embedding, COALESCE(p.through_seq, 0) AS through_seq \
@@ -133,6 +136,7 @@ impl FaceRepo for SqlStore {
         Ok(members)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(project = %project))]
     async fn record_matches(
         &self,
         project: ProjectId,
@@ -200,6 +204,7 @@ impl FaceRepo for SqlStore {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user))]
     async fn matched_photos(&self, project: ProjectId, user: UserId) -> Result<Vec<MatchedPhoto>> {
         let rows = sqlx::query(
             "SELECT m.photo_id AS id, p.project_id, p.taken_at, m.distance, p.thumbnails_done, p.watermark_done \
@@ -226,6 +231,7 @@ impl FaceRepo for SqlStore {
             .collect()
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user))]
     async fn matches_of_user(&self, user: UserId) -> Result<Vec<FaceMatch>> {
         let rows = sqlx::query(
             "SELECT user_id, photo_id, project_id, distance FROM matches WHERE user_id = $1",

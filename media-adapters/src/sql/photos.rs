@@ -43,6 +43,7 @@ impl SqlStore {
 
 #[async_trait]
 impl PhotoRepo for SqlStore {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn create_photo_if_assigned(&self, p: &Photo) -> Result<PhotoCreation> {
         let done = sqlx::query(
             "INSERT INTO photos (id, project_id, photographer_id, status, taken_at, taken_key, width, height, \
@@ -74,6 +75,7 @@ impl PhotoRepo for SqlStore {
         })
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn photo(&self, id: PhotoId) -> Result<Option<Photo>> {
         Ok(self
             .photos_where("p.id = $1", &[id.to_string()], "")
@@ -81,6 +83,7 @@ impl PhotoRepo for SqlStore {
             .pop())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn list_photos(&self, query: &PhotoQuery) -> Result<Vec<PhotoListing>> {
         let mut conditions = Vec::new();
         let mut binds: Vec<String> = Vec::new();
@@ -161,6 +164,7 @@ impl PhotoRepo for SqlStore {
             .collect()
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn mark_photo_uploaded(
         &self,
         id: PhotoId,
@@ -177,6 +181,7 @@ impl PhotoRepo for SqlStore {
         self.change_then_enqueue(change, jobs, now).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn record_thumbnails(&self, id: PhotoId, meta: &PhotoMetadata) -> Result<bool> {
         let t = PhotoStatus::DERIVATIVE_RECORDED;
         // One statement: the other flag is read and the status decided in the
@@ -206,6 +211,7 @@ impl PhotoRepo for SqlStore {
         Ok(done.rows_affected() == 1)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn record_watermark(&self, id: PhotoId) -> Result<bool> {
         let t = PhotoStatus::DERIVATIVE_RECORDED;
         let sql = format!(
@@ -226,6 +232,7 @@ impl PhotoRepo for SqlStore {
         Ok(done.rows_affected() == 1)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn fail_photo(&self, id: PhotoId, reason: FailureReason) -> Result<()> {
         let t = PhotoStatus::FAILED;
         let sql = format!(
@@ -243,6 +250,7 @@ impl PhotoRepo for SqlStore {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn reset_photo(
         &self,
         id: PhotoId,
@@ -273,6 +281,7 @@ impl PhotoRepo for SqlStore {
         self.change_then_enqueue(change, jobs, now).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn delete_photo(
         &self,
         id: PhotoId,
@@ -305,6 +314,7 @@ impl PhotoRepo for SqlStore {
         Ok(deleted)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn pending_photo_uploads(
         &self,
         issued_before: OffsetDateTime,
@@ -323,6 +333,7 @@ impl PhotoRepo for SqlStore {
         rows.iter().map(rows::photo).collect()
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn expire_photo(&self, id: PhotoId) -> Result<()> {
         let t = PhotoStatus::EXPIRED;
         let sql = format!(
@@ -337,6 +348,7 @@ impl PhotoRepo for SqlStore {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn expired_photos(&self, before: OffsetDateTime) -> Result<Vec<Photo>> {
         let rows = sqlx::query(&format!(
             "SELECT {PHOTO_COLUMNS} FROM photos p WHERE p.status = $2 AND p.upload_expires_at < $1"
@@ -349,6 +361,7 @@ impl PhotoRepo for SqlStore {
         rows.iter().map(rows::photo).collect()
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(project = %project))]
     async fn photos_of_project(&self, project: ProjectId) -> Result<Vec<PhotoId>> {
         Ok(self
             .photos_where(
@@ -362,6 +375,7 @@ impl PhotoRepo for SqlStore {
             .collect())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn failed_photos(&self) -> Result<Vec<PhotoId>> {
         Ok(self
             .photos_where(

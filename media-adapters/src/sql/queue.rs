@@ -155,6 +155,7 @@ impl SqlStore {
 
 #[async_trait]
 impl JobQueue for SqlStore {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn enqueue(&self, jobs: &[JobPayload], now: OffsetDateTime) -> Result<()> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         self.insert_jobs(&mut tx, jobs, now).await?;
@@ -163,6 +164,7 @@ impl JobQueue for SqlStore {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn claim(
         &self,
         worker: &str,
@@ -196,6 +198,7 @@ impl JobQueue for SqlStore {
         row.as_ref().map(job).transpose()
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn heartbeat(
         &self,
         id: JobId,
@@ -214,6 +217,7 @@ impl JobQueue for SqlStore {
         Ok(done.rows_affected() == 1)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn complete(&self, id: JobId, worker: &str, now: OffsetDateTime) -> Result<()> {
         sqlx::query(
             "UPDATE jobs SET status = 'done', locked_by = NULL, lease_until = NULL, updated_at = $3 \
@@ -228,6 +232,7 @@ impl JobQueue for SqlStore {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn fail(
         &self,
         id: JobId,
@@ -260,11 +265,13 @@ impl JobQueue for SqlStore {
         }
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn release(&self, id: JobId, worker: &str, run_at: OffsetDateTime) -> Result<()> {
         self.requeue(id, Some(worker), run_at, -1, None, run_at)
             .await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn reap_expired(&self, now: OffsetDateTime) -> Result<Vec<Job>> {
         let rows = sqlx::query(&format!(
             "UPDATE jobs SET status = 'dead', locked_by = NULL, lease_until = NULL, \
@@ -279,6 +286,7 @@ impl JobQueue for SqlStore {
         rows.iter().map(job).collect()
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)

@@ -9,7 +9,7 @@ use media_core::domain::{
     FailureReason, Photo, PhotoStatus, RejectionReason, Selfie, SelfieStatus,
 };
 use media_core::error::{Error, Result};
-use media_core::listing::{from_micros, micros};
+use media_core::timestamps::{from_micros, micros};
 
 use super::db_error;
 

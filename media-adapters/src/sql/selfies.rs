@@ -58,6 +58,7 @@ impl SqlStore {
 
 #[async_trait]
 impl SelfieRepo for SqlStore {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn create_selfie(&self, s: &Selfie) -> Result<()> {
         sqlx::query(
             "INSERT INTO selfies (id, user_id, key_ts, status, created_at, upload_expires_at) \
@@ -80,6 +81,7 @@ impl SelfieRepo for SqlStore {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn selfie(&self, id: SelfieId) -> Result<Option<Selfie>> {
         Ok(self
             .selfies_where("id = $1", (&id.to_string(), None), "")
@@ -87,6 +89,7 @@ impl SelfieRepo for SqlStore {
             .pop())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user))]
     async fn selfie_by_key(&self, user: UserId, timestamp_ms: i64) -> Result<Option<Selfie>> {
         Ok(self
             .selfies_where(
@@ -98,6 +101,7 @@ impl SelfieRepo for SqlStore {
             .pop())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user))]
     async fn latest_selfie(&self, user: UserId) -> Result<Option<Selfie>> {
         Ok(self
             .selfies_where(
@@ -109,6 +113,7 @@ impl SelfieRepo for SqlStore {
             .pop())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user))]
     async fn selfies_of(&self, user: UserId) -> Result<Vec<Selfie>> {
         self.selfies_where(
             "user_id = $1",
@@ -118,6 +123,7 @@ impl SelfieRepo for SqlStore {
         .await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user))]
     async fn approved_embedding(&self, user: UserId) -> Result<Option<(SelfieId, Vec<f32>)>> {
         let row = sqlx::query(
             "SELECT id, embedding FROM selfies WHERE user_id = $1 AND status = $2 AND embedding IS NOT NULL \
@@ -137,6 +143,7 @@ impl SelfieRepo for SqlStore {
         .transpose()
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn mark_selfie_uploaded(
         &self,
         id: SelfieId,
@@ -153,6 +160,7 @@ impl SelfieRepo for SqlStore {
         self.change_then_enqueue(change, jobs, now).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn approve_selfie(
         &self,
         id: SelfieId,
@@ -215,6 +223,7 @@ impl SelfieRepo for SqlStore {
         Ok(true)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn reject_selfie(
         &self,
         id: SelfieId,
@@ -225,6 +234,7 @@ impl SelfieRepo for SqlStore {
             .await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn fail_selfie(
         &self,
         id: SelfieId,
@@ -235,6 +245,7 @@ impl SelfieRepo for SqlStore {
             .await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn pending_selfie_uploads(
         &self,
         issued_before: OffsetDateTime,
@@ -253,6 +264,7 @@ impl SelfieRepo for SqlStore {
         rows.iter().map(rows::selfie).collect()
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn expire_selfie(&self, id: SelfieId) -> Result<()> {
         let t = SelfieStatus::EXPIRED;
         let sql = format!(
@@ -267,6 +279,7 @@ impl SelfieRepo for SqlStore {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user))]
     async fn erase_biometrics(
         &self,
         user: UserId,

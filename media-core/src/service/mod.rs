@@ -24,13 +24,13 @@ use crate::Settings;
 use crate::domain::{ConsentPurpose, Principal};
 use crate::error::Result;
 use crate::keys::StorageKey;
-use crate::listing::truncate_to_micros;
 use crate::policy::{self, Access};
 use crate::ports::{
     Clock, ConsentRepo, DeadLetters, DirectoryRepo, FaceEmbedder, FaceRepo, JobQueue, PhotoRepo,
     SelfieRepo, Storage,
 };
 use crate::settings::DOWNLOAD_URL_TTL;
+use crate::timestamps::truncate_to_micros;
 
 pub use admin::{PurgeReport, ReprocessStep};
 pub use health::Readiness;

@@ -1,0 +1,136 @@
+//! Faces, matches and matching progress.
+
+use super::*;
+
+async fn faces_are_numbered_in_order_and_matches_keep_the_closest(store: &impl Store) {
+    let w = world(store).await;
+    let t = now();
+    let mut photos = Vec::new();
+    for i in 0..3 {
+        let p = new_photo(&w, Some(t - Duration::from_secs(i * 60)), t);
+        store.create_photo_if_assigned(&p).await.unwrap();
+        store.mark_photo_uploaded(p.id, &[], t).await.unwrap();
+        store
+            .store_faces(p.id, &[unit(i as usize), unit(10)], &[], t)
+            .await
+            .unwrap();
+        photos.push(p);
+    }
+    let faces = store.faces_after(w.project, 0, 100).await.unwrap();
+    assert_eq!(
+        faces.iter().map(|f| f.seq).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4, 5, 6]
+    );
+    assert_eq!(faces[2].photo_id, photos[1].id);
+    assert_eq!(faces[2].embedding, unit(1));
+    assert_eq!(
+        store.faces_after(w.project, 4, 100).await.unwrap().len(),
+        2,
+        "resumes after"
+    );
+    assert!(store.photo(photos[0].id).await.unwrap().unwrap().faces_done);
+
+    let user = UserId::new();
+    store.join(w.project, user, &[], t).await.unwrap();
+    store
+        .grant_consent(user, ConsentPurpose::BiometricProcessing, t)
+        .await
+        .unwrap();
+    let s = new_selfie(user, t);
+    store.create_selfie(&s).await.unwrap();
+    store.mark_selfie_uploaded(s.id, &[], t).await.unwrap();
+    store
+        .approve_selfie(s.id, &unit(0), &[], &[], t)
+        .await
+        .unwrap();
+    let m = |photo: PhotoId, distance| FaceMatch {
+        user_id: user,
+        project_id: w.project,
+        photo_id: photo,
+        distance,
+    };
+    record(
+        store,
+        w.project,
+        user,
+        s.id,
+        &[m(photos[0].id, 0.3), m(photos[1].id, 0.4)],
+        4,
+    )
+    .await;
+    record(
+        store,
+        w.project,
+        user,
+        s.id,
+        &[m(photos[0].id, 0.1), m(photos[1].id, 0.45)],
+        6,
+    )
+    .await;
+    assert_eq!(progress(store, w.project, user).await, Some((s.id, 6)));
+    record(store, w.project, user, s.id, &[], 5).await;
+    assert_eq!(
+        progress(store, w.project, user).await,
+        Some((s.id, 6)),
+        "an overlapping older run never moves progress back"
+    );
+    let got = store.matched_photos(w.project, user).await.unwrap();
+    assert_eq!(
+        got.iter().map(|m| m.photo_id).collect::<Vec<_>>(),
+        vec![photos[0].id, photos[1].id],
+        "listing order"
+    );
+    assert!((got[0].distance - 0.1).abs() < 1e-6, "closer replaces");
+    assert!((got[1].distance - 0.4).abs() < 1e-6, "farther does not");
+
+    // Matches for a selfie that is no longer the approved one are dropped.
+    record(
+        store,
+        w.project,
+        user,
+        SelfieId::new(),
+        &[m(photos[2].id, 0.0)],
+        99,
+    )
+    .await;
+    assert_eq!(
+        store.matched_photos(w.project, user).await.unwrap().len(),
+        2
+    );
+}
+
+async fn concurrent_face_inserts_commit_in_sequence_order(store: &impl Store) {
+    let w = world(store).await;
+    let t = now();
+    let mut ids = Vec::new();
+    for _ in 0..8 {
+        let p = new_photo(&w, None, t);
+        store.create_photo_if_assigned(&p).await.unwrap();
+        store.mark_photo_uploaded(p.id, &[], t).await.unwrap();
+        ids.push(p.id);
+    }
+    let mut handles = Vec::new();
+    for id in ids {
+        let s = store.clone();
+        handles.push(tokio::spawn(async move {
+            s.store_faces(id, &[unit(1), unit(2), unit(3)], &[], t)
+                .await
+        }));
+    }
+    for h in handles {
+        h.await.unwrap().unwrap();
+    }
+    let seqs: Vec<i64> = store
+        .faces_after(w.project, 0, 100)
+        .await
+        .unwrap()
+        .iter()
+        .map(|f| f.seq)
+        .collect();
+    assert_eq!(seqs, (1..=24).collect::<Vec<_>>(), "no gaps, no duplicates");
+}
+
+media_adapters::contract_tests! {
+    faces_are_numbered_in_order_and_matches_keep_the_closest: 5,
+    concurrent_face_inserts_commit_in_sequence_order: 5,
+}

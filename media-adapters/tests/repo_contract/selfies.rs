@@ -1,0 +1,196 @@
+//! Selfies, consents, approval and erasure.
+
+use super::*;
+
+async fn selfies_consents_approval_and_erasure(store: &impl Store) {
+    let w = world(store).await;
+    let user = UserId::new();
+    let t = now();
+    store
+        .grant_consent(user, ConsentPurpose::BiometricProcessing, t)
+        .await
+        .unwrap();
+    store
+        .grant_consent(
+            user,
+            ConsentPurpose::BiometricProcessing,
+            t + Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
+    let consents = store.consents(user).await.unwrap();
+    assert_eq!(
+        consents,
+        vec![Consent {
+            purpose: ConsentPurpose::BiometricProcessing,
+            granted_at: t
+        }],
+        "first grant kept"
+    );
+    assert!(
+        store
+            .has_consent(user, ConsentPurpose::BiometricProcessing)
+            .await
+            .unwrap()
+    );
+    store.join(w.project, user, &[], t).await.unwrap();
+
+    let first = new_selfie(user, t - Duration::from_secs(60));
+    let second = new_selfie(user, t);
+    store.create_selfie(&first).await.unwrap();
+    store.create_selfie(&second).await.unwrap();
+    assert_eq!(
+        store.latest_selfie(user).await.unwrap().unwrap().id,
+        second.id
+    );
+    assert_eq!(
+        store
+            .selfie_by_key(user, first.key_timestamp_ms)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        first.id
+    );
+    store.mark_selfie_uploaded(first.id, &[], t).await.unwrap();
+    assert!(
+        store
+            .approve_selfie(first.id, &unit(1), &[], &[], t)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.approved_embedding(user).await.unwrap(),
+        Some((first.id, unit(1)))
+    );
+    assert_eq!(
+        progress(store, w.project, user).await,
+        Some((first.id, 0)),
+        "a consenting member with an approved selfie is matchable"
+    );
+    assert!(
+        !store
+            .approve_selfie(first.id, &unit(1), &[], &[], t)
+            .await
+            .unwrap(),
+        "only while processing"
+    );
+
+    // A newer approval replaces the older selfie, its matches and progress.
+    let p = new_photo(&w, None, t);
+    store.create_photo_if_assigned(&p).await.unwrap();
+    record(
+        store,
+        w.project,
+        user,
+        first.id,
+        &[FaceMatch {
+            user_id: user,
+            project_id: w.project,
+            photo_id: p.id,
+            distance: 0.2,
+        }],
+        5,
+    )
+    .await;
+    store.mark_selfie_uploaded(second.id, &[], t).await.unwrap();
+    let cluster = JobPayload::ClusterFaces {
+        project_id: w.project,
+    };
+    assert!(
+        store
+            .approve_selfie(
+                second.id,
+                &unit(2),
+                &[first.id],
+                std::slice::from_ref(&cluster),
+                t
+            )
+            .await
+            .unwrap()
+    );
+    assert!(
+        store.selfie(first.id).await.unwrap().is_none(),
+        "superseded row gone"
+    );
+    assert!(
+        store.matches_of_user(user).await.unwrap().is_empty(),
+        "old matches gone"
+    );
+    assert_eq!(
+        progress(store, w.project, user).await,
+        Some((second.id, 0)),
+        "progress reset"
+    );
+    assert!(
+        store
+            .list(Some(JobStatus::Queued), 10)
+            .await
+            .unwrap()
+            .iter()
+            .any(|j| j.payload == cluster)
+    );
+
+    // Rejection and failure keep their reasons.
+    let third = new_selfie(user, t + Duration::from_secs(1));
+    store.create_selfie(&third).await.unwrap();
+    store
+        .reject_selfie(third.id, RejectionReason::MultipleFaces, t)
+        .await
+        .unwrap();
+    let got = store.selfie(third.id).await.unwrap().unwrap();
+    assert_eq!(
+        (got.status, got.rejection_reason),
+        (SelfieStatus::Rejected, Some(RejectionReason::MultipleFaces))
+    );
+    assert!(got.processed_at.is_some());
+    let fourth = new_selfie(user, t + Duration::from_secs(2));
+    store.create_selfie(&fourth).await.unwrap();
+    store
+        .fail_selfie(fourth.id, FailureReason::RetinaUnavailable, t)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .selfie(fourth.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .failure_reason,
+        Some(FailureReason::RetinaUnavailable)
+    );
+
+    // Revocation erases every biometric row.
+    record(
+        store,
+        w.project,
+        user,
+        second.id,
+        &[FaceMatch {
+            user_id: user,
+            project_id: w.project,
+            photo_id: p.id,
+            distance: 0.2,
+        }],
+        5,
+    )
+    .await;
+    store
+        .erase_biometrics(user, Some(ConsentPurpose::BiometricProcessing), &[], t)
+        .await
+        .unwrap();
+    assert!(store.selfies_of(user).await.unwrap().is_empty());
+    assert!(store.approved_embedding(user).await.unwrap().is_none());
+    assert!(store.matches_of_user(user).await.unwrap().is_empty());
+    assert_eq!(progress(store, w.project, user).await, None);
+    assert!(
+        !store
+            .has_consent(user, ConsentPurpose::BiometricProcessing)
+            .await
+            .unwrap()
+    );
+}
+
+media_adapters::contract_tests! {
+    selfies_consents_approval_and_erasure: 5,
+}

@@ -1,0 +1,165 @@
+//! `media-cli directory …` and `media-cli token`.
+
+use super::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn directory_forms_are_idempotent_and_token_prints_a_token() {
+    for pg in backends() {
+        let Some(env) = Env::new(pg).await else {
+            continue;
+        };
+        let (op, ph, pr, user) = (
+            Uuid::new_v4(),
+            Uuid::new_v4(),
+            Uuid::new_v4(),
+            Uuid::new_v4(),
+        );
+        let (op_s, ph_s, pr_s, u_s) = (
+            op.to_string(),
+            ph.to_string(),
+            pr.to_string(),
+            user.to_string(),
+        );
+        for _ in 0..2 {
+            env.ok(&[
+                "directory",
+                "operator",
+                "add",
+                "--id",
+                &op_s,
+                "--name",
+                "Olga",
+            ]);
+            env.ok(&[
+                "directory",
+                "photographer",
+                "add",
+                "--id",
+                &ph_s,
+                "--name",
+                "Pat",
+            ]);
+            env.ok(&[
+                "directory",
+                "project",
+                "add",
+                "--id",
+                &pr_s,
+                "--name",
+                "Gala",
+                "--operator",
+                &op_s,
+                "--watermark-text",
+                "© Gala",
+            ]);
+            env.ok(&[
+                "directory",
+                "project",
+                "assign",
+                "--project",
+                &pr_s,
+                "--photographer",
+                &ph_s,
+            ]);
+            env.ok(&[
+                "directory",
+                "project",
+                "join",
+                "--project",
+                &pr_s,
+                "--user",
+                &u_s,
+            ]);
+            env.ok(&[
+                "directory",
+                "consent",
+                "grant",
+                "--user",
+                &u_s,
+                "--purpose",
+                "biometric_processing",
+            ]);
+        }
+        let db = env.db().await;
+        let project = db.project(pr.into()).await.unwrap().unwrap();
+        assert_eq!(
+            (project.name.as_str(), project.watermark_text.as_deref()),
+            ("Gala", Some("© Gala"))
+        );
+        assert!(db.is_assigned(pr.into(), ph.into()).await.unwrap());
+        assert!(db.is_member(pr.into(), user.into()).await.unwrap());
+        assert!(
+            db.has_consent(user.into(), ConsentPurpose::BiometricProcessing)
+                .await
+                .unwrap()
+        );
+
+        // Bad input: one line, non-zero.
+        env.fails(&[
+            "directory",
+            "project",
+            "add",
+            "--id",
+            &Uuid::new_v4().to_string(),
+            "--name",
+            "X",
+            "--operator",
+            &Uuid::new_v4().to_string(),
+        ]);
+        env.fails(&[
+            "directory",
+            "project",
+            "assign",
+            "--project",
+            &pr_s,
+            "--photographer",
+            &Uuid::new_v4().to_string(),
+        ]);
+        env.fails(&[
+            "directory",
+            "consent",
+            "grant",
+            "--user",
+            &u_s,
+            "--purpose",
+            "marketing",
+        ]);
+        env.fails(&[
+            "directory",
+            "operator",
+            "add",
+            "--id",
+            "not-a-uuid",
+            "--name",
+            "x",
+        ]);
+
+        let token = env.ok(&[
+            "token",
+            "--sub",
+            &ph_s,
+            "--aud",
+            "backoffice",
+            "--role",
+            "photographer",
+            "--ttl",
+            "10m",
+        ]);
+        assert_eq!(token.lines().count(), 1);
+        let secret = std::fs::read_to_string(env.dir.path().join("data/jwt-secret")).unwrap();
+        let auth = media_adapters::jwt::JwtAuthenticator::new(media_adapters::jwt::JwtConfig {
+            secret: Some(secret.trim().to_owned()),
+            ..Default::default()
+        })
+        .unwrap();
+        let p = auth
+            .authenticate(token.trim(), Audience::Backoffice)
+            .unwrap();
+        assert_eq!((p.id, p.roles), (ph, vec![Role::Photographer]));
+        env.fails(&["token", "--sub", &ph_s, "--aud", "web", "--role", "user"]);
+        env.fails(&[
+            "token", "--sub", &ph_s, "--aud", "media", "--role", "user", "--ttl", "soon",
+        ]);
+        env.ok(&["migrate"]);
+    }
+}

@@ -1,0 +1,122 @@
+//! `media-cli jobs …` and `media-cli reprocess`.
+
+use super::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_and_reprocess() {
+    for pg in backends() {
+        let Some(env) = Env::new(pg).await else {
+            continue;
+        };
+        let (op, ph, pr) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        env.ok(&[
+            "directory",
+            "operator",
+            "add",
+            "--id",
+            &op.to_string(),
+            "--name",
+            "O",
+        ]);
+        env.ok(&[
+            "directory",
+            "photographer",
+            "add",
+            "--id",
+            &ph.to_string(),
+            "--name",
+            "P",
+        ]);
+        env.ok(&[
+            "directory",
+            "project",
+            "add",
+            "--id",
+            &pr.to_string(),
+            "--name",
+            "G",
+            "--operator",
+            &op.to_string(),
+        ]);
+        let db = Arc::new(env.db().await);
+        let (_dev, storage) = env.store().await;
+        let photo = photo_with_objects(&db, &storage, pr.into(), ph.into()).await;
+
+        let out = env.ok(&[
+            "reprocess",
+            "--photo",
+            &photo.id.to_string(),
+            "--step",
+            "watermark",
+            "--json",
+        ]);
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(
+            (v["photos"].as_u64(), v["jobs"].as_u64()),
+            (Some(1), Some(1))
+        );
+        let queued = db.list(Some(JobStatus::Queued), 10).await.unwrap();
+        assert_eq!(queued.len(), 1);
+        assert_eq!(
+            queued[0].payload,
+            JobPayload::GenerateWatermark { photo_id: photo.id }
+        );
+        env.fails(&["reprocess", "--photo", &Uuid::new_v4().to_string()]);
+        env.fails(&[
+            "reprocess",
+            "--photo",
+            &photo.id.to_string(),
+            "--step",
+            "everything",
+        ]);
+        env.fails(&["reprocess"]); // a target is required
+
+        let stats: Value = serde_json::from_str(&env.ok(&["jobs", "stats", "--json"])).unwrap();
+        assert_eq!(stats[0]["kind"], "generate_watermark");
+        assert_eq!(stats[0]["count"], 1);
+
+        // Make it dead, then list and retry it.
+        let now = OffsetDateTime::now_utc();
+        let job = db
+            .claim("w", now, Duration::from_secs(30))
+            .await
+            .unwrap()
+            .unwrap();
+        db.fail(job.id, "w", "boom", None, now).await.unwrap();
+        let dead: Value =
+            serde_json::from_str(&env.ok(&["jobs", "list", "--status", "dead", "--json"])).unwrap();
+        let row = &dead[0];
+        assert_eq!(row["id"], job.id.to_string());
+        for field in [
+            "kind",
+            "status",
+            "attempts",
+            "lastError",
+            "runAt",
+            "createdAt",
+        ] {
+            assert!(!row[field].is_null(), "{field}");
+        }
+        assert_eq!(row["lastError"], "boom");
+        env.fails(&["jobs", "retry", &Uuid::new_v4().to_string()]);
+        env.fails(&["jobs", "list", "--status", "sleeping"]);
+        env.ok(&["jobs", "retry", &job.id.to_string()]);
+        assert_eq!(
+            db.get(job.id).await.unwrap().unwrap().status,
+            JobStatus::Queued
+        );
+        let later = OffsetDateTime::now_utc() + Duration::from_secs(1);
+        let job = db
+            .claim("w", later, Duration::from_secs(30))
+            .await
+            .unwrap()
+            .unwrap();
+        db.fail(job.id, "w", "again", None, later).await.unwrap();
+        assert!(env.ok(&["jobs", "retry", "--dead"]).contains("1 job"));
+        assert_eq!(
+            db.get(job.id).await.unwrap().unwrap().status,
+            JobStatus::Queued
+        );
+        let _ = db.selfie(SelfieId::new()).await.unwrap();
+    }
+}

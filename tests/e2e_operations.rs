@@ -1,0 +1,150 @@
+//! The storage webhook (SPEC §3.10) and the operations routes (§3.14) over HTTP.
+
+mod common;
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use common::*;
+use media_core::domain::{Audience, Role};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_storage_webhook_completes_uploads_in_s3_and_r2_forms() {
+    for pg in backends() {
+        let Some(app) = TestApp::start(pg).await else {
+            continue;
+        };
+        let w = app.world().await;
+        let token = app.token(w.photographer, Audience::Backoffice, Role::Photographer);
+        let mut ids = Vec::new();
+        for _ in 0..2 {
+            let t: Value = app
+                .post(
+                    "/v1/photographers/me/photos/upload-url",
+                    &token,
+                    json!({"projectId": w.project}),
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+            // Written straight into the store's folder, as another writer would: no report.
+            let key = t["key"].as_str().unwrap();
+            let path = app.data.path().join("objects").join("media").join(key);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, identity_jpeg(0, 32, 32)).unwrap();
+            ids.push((t["photoId"].as_str().unwrap().to_owned(), key.to_owned()));
+        }
+        let hook = |body: Value, secret: Option<&str>| {
+            let mut req = app.http.post(app.url("/v1/storage/events")).json(&body);
+            if let Some(s) = secret {
+                req = req.bearer_auth(s);
+            }
+            req.send()
+        };
+        let s3 = json!({"Records": [{"eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "media"}, "object": {"key": ids[0].1, "size": 10}}}]});
+        assert_eq!(hook(s3.clone(), None).await.unwrap().status(), 401);
+        assert_eq!(hook(s3.clone(), Some("wrong")).await.unwrap().status(), 401);
+        assert_eq!(hook(s3, Some(WEBHOOK_SECRET)).await.unwrap().status(), 204);
+        let r2 = json!({"account": "a", "action": "PutObject", "bucket": "media", "object": {"key": ids[1].1, "size": 10, "eTag": "x"}});
+        assert_eq!(hook(r2, Some(WEBHOOK_SECRET)).await.unwrap().status(), 204);
+        let unknown = json!({"action": "PutObject", "object": {"key": "photos/not/ours.jpg"}});
+        assert_eq!(
+            hook(unknown, Some(WEBHOOK_SECRET)).await.unwrap().status(),
+            204,
+            "unknown keys are ignored"
+        );
+        for (id, _) in &ids {
+            assert_eq!(app.wait_photo(id.parse().unwrap()).await, "ready");
+        }
+        app.shutdown().await;
+
+        // Without a secret the route does not exist.
+        let Some(app) = TestApp::start_with(pg, &[("STORAGE_WEBHOOK_SECRET", "")]).await else {
+            continue;
+        };
+        let r = app
+            .http
+            .post(app.url("/v1/storage/events"))
+            .bearer_auth("x")
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404);
+        app.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operations_routes() {
+    let app = TestApp::start(false).await.unwrap();
+    assert_eq!(
+        app.http
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let ready = app.http.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    let spec: Value = app
+        .http
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(spec["openapi"].as_str().unwrap().starts_with("3.1"));
+    for path in [
+        "/v1/selfie/upload-url",
+        "/v1/photos/upload-url",
+        "/v1/photographers/me/photos/upload-url",
+        "/v1/photographers/me/projects/{projectId}/photos",
+        "/v1/photographers/me/projects/{projectId}/photos/{photoId}",
+        "/v1/operators/me/photos",
+        "/v1/operators/me/projects/{projectId}/photos",
+        "/v1/operators/me/projects/{projectId}/photos/{photoId}",
+        "/v1/operators/me/profile-picture/upload-url",
+        "/v1/operators/me/profile-picture",
+        "/v1/photos/{photoId}/complete",
+        "/v1/selfie/{selfieId}/complete",
+        "/v1/storage/events",
+        "/v1/selfie",
+        "/v1/me/consents",
+        "/v1/me/consents/{purpose}",
+        "/v1/me/projects/{projectId}/photos",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/openapi.json",
+    ] {
+        assert!(spec["paths"][path].is_object(), "{path} is documented");
+    }
+    let w = app.world().await;
+    app.upload_photo(&w, identity_jpeg(0, 32, 32)).await;
+    app.wait_idle().await;
+    let metrics = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("media_http_request_duration_seconds_count{method=\"POST\",route=\"/v1/photographers/me/photos/upload-url\",status=\"201\"} 1"), "{metrics}");
+    assert!(metrics.contains(
+        "media_job_duration_seconds_count{kind=\"generate_thumbnail\",outcome=\"done\"}"
+    ));
+    assert!(metrics.contains("media_jobs{kind=\"generate_watermark\",status=\"done\"} 1"));
+    let id = app.http.get(app.url("/healthz")).send().await.unwrap();
+    assert!(id.headers().contains_key("x-request-id"));
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    app.shutdown().await;
+}
