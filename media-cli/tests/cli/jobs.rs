@@ -8,36 +8,7 @@ async fn jobs_and_reprocess() {
         let Some(env) = Env::new(pg).await else {
             continue;
         };
-        let (op, ph, pr) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
-        env.ok(&[
-            "directory",
-            "operator",
-            "add",
-            "--id",
-            &op.to_string(),
-            "--name",
-            "O",
-        ]);
-        env.ok(&[
-            "directory",
-            "photographer",
-            "add",
-            "--id",
-            &ph.to_string(),
-            "--name",
-            "P",
-        ]);
-        env.ok(&[
-            "directory",
-            "project",
-            "add",
-            "--id",
-            &pr.to_string(),
-            "--name",
-            "G",
-            "--operator",
-            &op.to_string(),
-        ]);
+        let (ph, pr) = env.photographer_and_project();
         let db = Arc::new(env.db().await);
         let (_dev, storage) = env.store().await;
         let photo = photo_with_objects(&db, &storage, pr.into(), ph.into()).await;

@@ -27,6 +27,35 @@ pub struct Env {
 }
 
 impl Env {
+    /// A photographer and a project (of a new operator), written with the
+    /// CLI's own directory commands; the photographer is not yet assigned.
+    pub fn photographer_and_project(&self) -> (Uuid, Uuid) {
+        let (op, ph, pr) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let (op_s, ph_s, pr_s) = (op.to_string(), ph.to_string(), pr.to_string());
+        self.ok(&["directory", "operator", "add", "--id", &op_s, "--name", "O"]);
+        self.ok(&[
+            "directory",
+            "photographer",
+            "add",
+            "--id",
+            &ph_s,
+            "--name",
+            "P",
+        ]);
+        self.ok(&[
+            "directory",
+            "project",
+            "add",
+            "--id",
+            &pr_s,
+            "--name",
+            "G",
+            "--operator",
+            &op_s,
+        ]);
+        (ph, pr)
+    }
+
     pub async fn new(postgres: bool) -> Option<Self> {
         let dir = tempfile::tempdir().unwrap();
         let database_url = if postgres {
