@@ -77,6 +77,11 @@ impl PhotoObject {
     }
 }
 
+/// The number in a selfie key: Unix milliseconds of the upload URL's issue.
+pub fn timestamp_ms(t: time::OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
 pub fn selfie(user: UserId, timestamp_ms: i64) -> StorageKey {
     StorageKey(format!("selfies/{user}/{timestamp_ms}.jpg"))
 }
@@ -168,10 +173,28 @@ pub fn parse(key: &str) -> Option<ParsedKey> {
     (parsed.key().as_str() == key).then_some(parsed)
 }
 
-/// The objects a purge target names: a prefix, or one key.
+/// The objects a purge target names: a prefix, one key, or a user's selfie
+/// keys up to a timestamp (listed, then each deleted).
 pub enum PurgeScope {
     Prefix(KeyPrefix),
     Key(StorageKey),
+    SelfiesThrough { user: UserId, through_ms: i64 },
+}
+
+impl PurgeScope {
+    /// Whether `key`, found under [`selfies_of`] the scope's user, is in scope.
+    pub fn holds_selfie(&self, key: &ParsedKey) -> bool {
+        match (self, key) {
+            (
+                PurgeScope::SelfiesThrough { user, through_ms },
+                ParsedKey::Selfie {
+                    user: u,
+                    timestamp_ms,
+                },
+            ) => u == user && timestamp_ms <= through_ms,
+            _ => false,
+        }
+    }
 }
 
 pub fn purge_scope(target: &PurgeTarget) -> PurgeScope {
@@ -185,6 +208,13 @@ pub fn purge_scope(target: &PurgeTarget) -> PurgeScope {
             timestamp_ms,
         } => PurgeScope::Key(selfie(user_id, timestamp_ms)),
         PurgeTarget::AllSelfiesOf { user_id } => PurgeScope::Prefix(selfies_of(user_id)),
+        PurgeTarget::SelfiesOf {
+            user_id,
+            through_ms,
+        } => PurgeScope::SelfiesThrough {
+            user: user_id,
+            through_ms,
+        },
     }
 }
 

@@ -284,6 +284,7 @@ impl SelfieRepo for SqlStore {
         &self,
         user: UserId,
         revoke: Option<ConsentPurpose>,
+        through_ms: i64,
         jobs: &[JobPayload],
         now: OffsetDateTime,
     ) -> Result<()> {
@@ -291,8 +292,15 @@ impl SelfieRepo for SqlStore {
         let user = user.to_string();
         // Selfies first: on Postgres this waits for a `cluster_faces` that holds
         // the selfie row, so the matches it commits are seen and deleted next.
+        sqlx::query("DELETE FROM selfies WHERE user_id = $1 AND key_ts <= $2")
+            .bind(&user)
+            .bind(through_ms)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        // A selfie left is newer than the erasure and not approved yet: the
+        // matches and progress below all come from erased ones.
         for sql in [
-            "DELETE FROM selfies WHERE user_id = $1",
             "DELETE FROM matches WHERE user_id = $1",
             "DELETE FROM match_progress WHERE user_id = $1",
         ] {

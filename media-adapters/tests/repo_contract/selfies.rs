@@ -175,11 +175,15 @@ async fn selfies_consents_approval_and_erasure(store: &impl Store) {
         5,
     )
     .await;
+    // A retake issued after the erasure's instant is not the erasure's.
+    let retake = new_selfie(user, t + Duration::from_secs(3600));
+    store.create_selfie(&retake).await.unwrap();
+    let cut = media_core::keys::timestamp_ms(t + Duration::from_secs(1800));
     store
-        .erase_biometrics(user, Some(ConsentPurpose::BiometricProcessing), &[], t)
+        .erase_biometrics(user, Some(ConsentPurpose::BiometricProcessing), cut, &[], t)
         .await
         .unwrap();
-    assert!(store.selfies_of(user).await.unwrap().is_empty());
+    assert_eq!(store.selfies_of(user).await.unwrap(), vec![retake]);
     assert!(store.approved_embedding(user).await.unwrap().is_none());
     assert!(store.matches_of_user(user).await.unwrap().is_empty());
     assert_eq!(progress(store, w.project, user).await, None);

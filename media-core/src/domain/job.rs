@@ -47,8 +47,13 @@ pub enum PurgeTarget {
     },
     /// One selfie object.
     Selfie { user_id: UserId, timestamp_ms: i64 },
-    /// Every selfie object of a user (`selfies/{userId}/`).
+    /// Every selfie object of a user (`selfies/{userId}/`). Kept so that
+    /// purges queued before `SelfiesOf` existed still run; no longer enqueued.
     AllSelfiesOf { user_id: UserId },
+    /// The user's selfie objects whose key timestamp (the upload URL's issue,
+    /// Unix ms) is at most `through_ms`: what an erasure at that instant
+    /// erased, and never a retake issued after it (SPEC §3.11).
+    SelfiesOf { user_id: UserId, through_ms: i64 },
 }
 
 /// What a job does, with its arguments. Serialised as the job's payload.

@@ -161,12 +161,15 @@ pub trait SelfieRepo: Send + Sync {
     /// [`SelfieStatus::EXPIRED`].
     async fn expire_selfie(&self, id: SelfieId) -> Result<()>;
 
-    /// Deletes every selfie row, embedding, match and matching progress of the
-    /// user (and revokes the consent when `revoke` is set), enqueuing `jobs`.
+    /// Deletes the user's selfie rows issued up to `through_ms` (their key
+    /// timestamp), every embedding, match and matching progress of the user
+    /// (and revokes the consent when `revoke` is set), enqueuing `jobs`, in
+    /// one transaction. A selfie issued after `through_ms` is untouched.
     async fn erase_biometrics(
         &self,
         user: UserId,
         revoke: Option<ConsentPurpose>,
+        through_ms: i64,
         jobs: &[JobPayload],
         now: OffsetDateTime,
     ) -> Result<()>;

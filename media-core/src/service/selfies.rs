@@ -64,18 +64,26 @@ impl Media {
             .await
     }
 
-    /// Rows go in one transaction with the durable purge of the user's selfie objects.
+    /// SPEC §3.11: exactly what existed when the erasure was asked for goes —
+    /// the selfies issued up to now (rows, and objects by their key
+    /// timestamp, in one transaction with the durable purge), all
+    /// embeddings, matches and progress — never a retake issued after it.
     pub(crate) async fn erase_biometrics(
         &self,
         user: UserId,
         revoke: Option<ConsentPurpose>,
     ) -> Result<()> {
+        let now = self.now();
+        let through_ms = keys::timestamp_ms(now);
         let purge = JobPayload::PurgeObjects {
-            targets: vec![PurgeTarget::AllSelfiesOf { user_id: user }],
+            targets: vec![PurgeTarget::SelfiesOf {
+                user_id: user,
+                through_ms,
+            }],
         };
         self.ports
             .selfies
-            .erase_biometrics(user, revoke, &[purge], self.now())
+            .erase_biometrics(user, revoke, through_ms, &[purge], now)
             .await
     }
 

@@ -80,7 +80,7 @@ impl Media {
         let constraints = self.upload_constraints(req)?;
         let now = self.now();
         let user = principal.as_user();
-        let timestamp_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
+        let timestamp_ms = keys::timestamp_ms(now);
         let key = keys::selfie(user, timestamp_ms);
         let upload_url = self
             .ports

@@ -14,6 +14,20 @@ impl Media {
                     self.ports.storage.delete_prefix(&prefix).await?;
                 }
                 PurgeScope::Key(key) => self.ports.storage.delete(&key).await?,
+                scope @ PurgeScope::SelfiesThrough { user, .. } => {
+                    for object in self
+                        .ports
+                        .storage
+                        .list_prefix(&keys::selfies_of(user))
+                        .await?
+                    {
+                        if let Some(parsed) = keys::parse(&object.key)
+                            && scope.holds_selfie(&parsed)
+                        {
+                            self.ports.storage.delete(&parsed.key()).await?;
+                        }
+                    }
+                }
             }
         }
         Ok(JobOutcome::Done)

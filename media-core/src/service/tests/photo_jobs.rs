@@ -302,3 +302,41 @@ async fn purge_objects_deletes_prefixes_and_keys() {
         .unwrap_err();
     assert!(e.is_retryable(), "a purge against a down store retries");
 }
+
+#[tokio::test]
+async fn an_erasure_purge_takes_the_selfies_up_to_its_instant_and_no_retake() {
+    let user = UserId::new();
+    let mut m = Mocks::new();
+    m.storage.expect_list_prefix().times(1).returning(move |p| {
+        assert_eq!(p.as_str(), format!("selfies/{user}/"));
+        Ok([5, 10, 11]
+            .into_iter()
+            .map(|ts| ObjectInfo {
+                key: format!("selfies/{user}/{ts}.jpg"),
+                ..object(1)
+            })
+            .collect())
+    });
+    let deleted = Arc::new(Mutex::new(Vec::new()));
+    let seen = deleted.clone();
+    m.storage.expect_delete().returning(move |k| {
+        seen.lock().unwrap().push(k.to_string());
+        Ok(())
+    });
+    m.media()
+        .handle(&JobPayload::PurgeObjects {
+            targets: vec![PurgeTarget::SelfiesOf {
+                user_id: user,
+                through_ms: 10,
+            }],
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        *deleted.lock().unwrap(),
+        [
+            format!("selfies/{user}/5.jpg"),
+            format!("selfies/{user}/10.jpg")
+        ]
+    );
+}

@@ -1,6 +1,7 @@
 //! Selfie status and erasure, consents, my photos (`selfies.rs`).
 
 use super::*;
+use crate::keys;
 
 #[tokio::test]
 async fn selfie_status_and_erasure() {
@@ -28,16 +29,21 @@ async fn selfie_status_and_erasure() {
     let mut m = Mocks::new();
     m.selfies
         .expect_erase_biometrics()
-        .withf(move |user, revoke, jobs, _| {
+        .withf(move |user, revoke, through_ms, jobs, _| {
+            // Rows and objects are cut at the same instant: the erasure's.
             *user == uid
                 && revoke.is_none()
+                && *through_ms == keys::timestamp_ms(NOW)
                 && jobs
                     == [JobPayload::PurgeObjects {
-                        targets: vec![PurgeTarget::AllSelfiesOf { user_id: uid }],
+                        targets: vec![PurgeTarget::SelfiesOf {
+                            user_id: uid,
+                            through_ms: keys::timestamp_ms(NOW),
+                        }],
                     }]
         })
         .times(1)
-        .returning(|_, _, _, _| Ok(()));
+        .returning(|_, _, _, _, _| Ok(()));
     m.media().delete_selfie(&u).await.unwrap();
 }
 
@@ -56,11 +62,11 @@ async fn consents_grant_list_and_revoke_with_erasure() {
     }]));
     m.selfies
         .expect_erase_biometrics()
-        .withf(move |user, revoke, jobs, _| {
+        .withf(move |user, revoke, _, jobs, _| {
             *user == uid && *revoke == Some(ConsentPurpose::BiometricProcessing) && jobs.len() == 1
         })
         .times(1)
-        .returning(|_, _, _, _| Ok(()));
+        .returning(|_, _, _, _, _| Ok(()));
     let media = m.media();
     media
         .grant_consent(&u, ConsentPurpose::BiometricProcessing)
