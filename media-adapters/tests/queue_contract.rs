@@ -20,11 +20,9 @@ fn now() -> OffsetDateTime {
 }
 
 fn purge() -> JobPayload {
-    JobPayload::PurgeObjects {
-        targets: vec![PurgeTarget::AllSelfiesOf {
-            user_id: UserId::new(),
-        }],
-    }
+    JobPayload::purge(vec![PurgeTarget::AllSelfiesOf {
+        user_id: UserId::new(),
+    }])
 }
 
 async fn two_concurrent_claimers_never_get_the_same_job(store: &impl Store) {
@@ -247,6 +245,30 @@ async fn pending_cluster_jobs_are_coalesced_per_project(store: &impl Store) {
     );
 }
 
+/// A sweep (a purge not due before a time) waits for its time.
+async fn a_job_due_later_is_not_claimed_before_its_time(store: &impl Store) {
+    let t = now();
+    let later = t + Duration::from_secs(900);
+    let sweep = JobPayload::purge_at(
+        vec![PurgeTarget::AllSelfiesOf {
+            user_id: UserId::new(),
+        }],
+        later,
+    );
+    store.enqueue(&[sweep.clone()], t).await.unwrap();
+    let lease = Duration::from_secs(30);
+    assert!(store.claim("w", t, lease).await.unwrap().is_none());
+    let early = later - Duration::from_secs(1);
+    assert!(store.claim("w", early, lease).await.unwrap().is_none());
+    let job = store
+        .claim("w", later, lease)
+        .await
+        .unwrap()
+        .expect("due at its time");
+    assert_eq!(job.payload, sweep);
+    assert_eq!(job.run_at, later);
+}
+
 async fn released_jobs_keep_their_attempts_and_stats_count(store: &impl Store) {
     let t = now();
     store.enqueue(&[purge(), purge()], t).await.unwrap();
@@ -308,6 +330,7 @@ async fn idle_workers_are_woken_by_an_enqueue(store: &impl Store) {
 }
 
 media_adapters::contract_tests! {
+    a_job_due_later_is_not_claimed_before_its_time: 5,
     two_concurrent_claimers_never_get_the_same_job: 5,
     an_expired_lease_is_claimed_again: 5,
     heartbeats_keep_the_lease: 5,

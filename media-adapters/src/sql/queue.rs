@@ -47,14 +47,15 @@ impl SqlStore {
         for payload in jobs {
             sqlx::query(
                 "INSERT INTO jobs (id, kind, payload, status, attempts, max_attempts, run_at, dedup_key, created_at, updated_at) \
-                 VALUES ($1, $2, $3, 'queued', 0, $4, $5, $6, $5, $5) ON CONFLICT DO NOTHING",
+                 VALUES ($1, $2, $3, 'queued', 0, $4, $5, $6, $7, $7) ON CONFLICT DO NOTHING",
             )
             .bind(JobId::new().to_string())
             .bind(payload.kind().as_str())
             .bind(payload.to_json())
             .bind(i64::from(self.max_attempts))
-            .bind(us(now))
+            .bind(us(payload.due_at(now)))
             .bind(payload.dedup_key())
+            .bind(us(now))
             .execute(&mut *conn)
             .await
             .map_err(db_error)?;

@@ -112,12 +112,10 @@ async fn deleting_a_photo_removes_faces_and_matches_and_enqueues_the_purge(store
     record(store, w.project, user, s.id, &[m], 1).await;
     assert_eq!(store.matches_of_user(user).await.unwrap().len(), 1);
 
-    let purge = JobPayload::PurgeObjects {
-        targets: vec![PurgeTarget::Photo {
-            project_id: w.project,
-            photo_id: p.id,
-        }],
-    };
+    let purge = JobPayload::purge(vec![PurgeTarget::Photo {
+        project_id: w.project,
+        photo_id: p.id,
+    }]);
     assert!(
         store
             .delete_photo(p.id, std::slice::from_ref(&purge), t)

@@ -34,7 +34,7 @@ async fn purge_dry_run_changes_nothing_then_deletes_rows_and_objects() {
         assert!(db.photo(photo.id).await.unwrap().is_none(), "row gone");
         // The objects go through the durable purge job, as with the API's DELETE.
         let jobs = db.list(Some(JobStatus::Queued), 10).await.unwrap();
-        assert!(jobs.iter().any(|j| matches!(&j.payload, JobPayload::PurgeObjects { targets } if targets == &[PurgeTarget::Photo { project_id: pr.into(), photo_id: photo.id }])));
+        assert!(jobs.iter().any(|j| matches!(&j.payload, JobPayload::PurgeObjects { targets, .. } if targets == &[PurgeTarget::Photo { project_id: pr.into(), photo_id: photo.id }])));
         let media = media_adapters::assemble::assemble(
             &media_adapters::config::Config::from_lookup(&|k| match k {
                 "DATABASE_URL" => Some(env.database_url.clone()),

@@ -83,6 +83,10 @@ pub enum JobPayload {
     },
     PurgeObjects {
         targets: Vec<PurgeTarget>,
+        /// Not to run before this instant: the sweep after an upload URL that
+        /// was still valid at a deletion has expired (SPEC §3.11).
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "unix_micros")]
+        not_before: Option<OffsetDateTime>,
     },
 }
 
@@ -104,6 +108,34 @@ impl JobPayload {
         match self {
             Self::ClusterFaces { project_id } => Some(format!("cluster_faces:{project_id}")),
             _ => None,
+        }
+    }
+
+    /// A purge of `targets`, due now.
+    pub fn purge(targets: Vec<PurgeTarget>) -> Self {
+        Self::PurgeObjects {
+            targets,
+            not_before: None,
+        }
+    }
+
+    /// A purge of `targets` due at `at`: what an upload URL still valid
+    /// at a deletion may write until it expires is removed then.
+    pub fn purge_at(targets: Vec<PurgeTarget>, at: OffsetDateTime) -> Self {
+        Self::PurgeObjects {
+            targets,
+            not_before: Some(at),
+        }
+    }
+
+    /// When the job is first due, enqueued at `now`.
+    pub fn due_at(&self, now: OffsetDateTime) -> OffsetDateTime {
+        match self {
+            Self::PurgeObjects {
+                not_before: Some(at),
+                ..
+            } => now.max(*at),
+            _ => now,
         }
     }
 
@@ -151,4 +183,27 @@ pub struct JobCount {
     pub kind: JobKind,
     pub status: JobStatus,
     pub count: u64,
+}
+
+/// `Option<OffsetDateTime>` as Unix microseconds (an `i64`, which every
+/// JSON reader takes), the precision the database keeps.
+mod unix_micros {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use time::OffsetDateTime;
+
+    use crate::timestamps::{from_micros, micros};
+
+    pub fn serialize<S: Serializer>(t: &Option<OffsetDateTime>, s: S) -> Result<S::Ok, S::Error> {
+        t.map(micros).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<OffsetDateTime>, D::Error> {
+        Option::<i64>::deserialize(d)?
+            .map(|us| {
+                from_micros(us).ok_or_else(|| serde::de::Error::custom("timestamp out of range"))
+            })
+            .transpose()
+    }
 }

@@ -120,7 +120,7 @@ impl Media {
         let mut report = PurgeReport::default();
         for photo in self.existing_photos(photos).await? {
             if !dry_run {
-                self.delete_photo(photo.project_id, photo.id).await?;
+                self.delete_photo(&photo).await?;
             }
             report.photos.push(photo.id);
         }
@@ -169,7 +169,7 @@ impl Media {
         for photo in self.ports.photos.expired_photos(cutoff).await? {
             report.photos.push(photo.id);
             if !dry_run {
-                self.delete_photo(photo.project_id, photo.id).await?;
+                self.delete_photo(&photo).await?;
             }
         }
         if !dry_run {

@@ -4,7 +4,7 @@ use time::OffsetDateTime;
 
 use super::Media;
 use super::views::PhotoView;
-use crate::domain::{JobPayload, PhotoListing, Principal, PurgeTarget};
+use crate::domain::{JobPayload, Photo, PhotoListing, Principal, PurgeTarget};
 use crate::error::Result;
 use crate::ids::{PhotoId, PhotographerId, ProjectId};
 use crate::keys::{self, PhotoObject};
@@ -149,7 +149,7 @@ impl Media {
         let found = self.ports.photos.photo(photo).await?;
         let found = policy::photo_in_project(found.as_ref(), project)?;
         policy::photographer_may_delete(principal, found)?;
-        self.delete_photo(project, photo).await
+        self.delete_photo(found).await
     }
 
     /// SPEC §3.8: an operator deletes any photo of their project.
@@ -163,23 +163,28 @@ impl Media {
         let found_project = self.ports.directory.project(project).await?;
         policy::operator_project(principal, found_project.as_ref())?;
         let found = self.ports.photos.photo(photo).await?;
-        policy::photo_in_project(found.as_ref(), project)?;
-        self.delete_photo(project, photo).await
+        let found = policy::photo_in_project(found.as_ref(), project)?;
+        self.delete_photo(found).await
     }
 
     /// Removes the row, faces and matches, and enqueues the durable purge of
-    /// every object under the photo's folder, in one transaction.
-    pub(crate) async fn delete_photo(&self, project: ProjectId, photo: PhotoId) -> Result<()> {
-        let purge = JobPayload::PurgeObjects {
-            targets: vec![PurgeTarget::Photo {
-                project_id: project,
-                photo_id: photo,
-            }],
+    /// every object under the photo's folder, in one transaction. While the
+    /// upload URL still works, a PUT to it could write the original again:
+    /// a second purge sweeps the folder once the URL (and the grace) is over.
+    pub(crate) async fn delete_photo(&self, photo: &Photo) -> Result<()> {
+        let now = self.now();
+        let target = PurgeTarget::Photo {
+            project_id: photo.project_id,
+            photo_id: photo.id,
         };
-        self.ports
-            .photos
-            .delete_photo(photo, &[purge], self.now())
-            .await?;
+        let mut jobs = vec![JobPayload::purge(vec![target.clone()])];
+        if photo.upload_expires_at > now {
+            jobs.push(JobPayload::purge_at(
+                vec![target],
+                photo.upload_expires_at + self.settings.upload_grace,
+            ));
+        }
+        self.ports.photos.delete_photo(photo.id, &jobs, now).await?;
         Ok(())
     }
 }

@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::ids::{ProjectId, UserId};
 use crate::keys::{self, PhotoObject};
 use crate::policy::{self, Access};
+use crate::settings::UPLOAD_URL_TTL;
 
 impl Media {
     /// SPEC §3.11: the user's newest selfie, whatever its status.
@@ -75,15 +76,22 @@ impl Media {
     ) -> Result<()> {
         let now = self.now();
         let through_ms = keys::timestamp_ms(now);
-        let purge = JobPayload::PurgeObjects {
-            targets: vec![PurgeTarget::SelfiesOf {
-                user_id: user,
-                through_ms,
-            }],
+        let target = PurgeTarget::SelfiesOf {
+            user_id: user,
+            through_ms,
         };
+        // The second purge sweeps what a selfie URL issued before the
+        // erasure (valid 600 s) may still write, once it has expired.
+        let jobs = [
+            JobPayload::purge(vec![target.clone()]),
+            JobPayload::purge_at(
+                vec![target],
+                now + UPLOAD_URL_TTL + self.settings.upload_grace,
+            ),
+        ];
         self.ports
             .selfies
-            .erase_biometrics(user, revoke, through_ms, &[purge], now)
+            .erase_biometrics(user, revoke, through_ms, &jobs, now)
             .await
     }
 

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use super::{Media, seconds};
 use crate::domain::{
-    FailureReason, JobPayload, Photo, PhotoStatus, Principal, Selfie, SelfieStatus,
+    FailureReason, JobPayload, Photo, PhotoStatus, Principal, PurgeTarget, Selfie, SelfieStatus,
 };
 use crate::error::{ConflictKind, Error, InvalidKind, Result};
 use crate::ids::{PhotoId, ProjectId, SelfieId};
@@ -295,9 +295,12 @@ impl Media {
     }
 
     /// SPEC §3.10: object keys the store reported as written. Keys that match
-    /// no pending upload are ignored. Returns how many uploads moved on.
+    /// no pending upload are ignored, but an upload key whose row is gone
+    /// (a deleted photo, an erased selfie: an old URL replayed) is purged,
+    /// durably (SPEC §3.11). Returns how many uploads moved on.
     pub async fn storage_event(&self, object_keys: &[String]) -> Result<u32> {
         let mut moved = 0;
+        let mut orphans = Vec::new();
         for raw in object_keys {
             match keys::parse(raw) {
                 Some(ParsedKey::Photo {
@@ -306,6 +309,10 @@ impl Media {
                     project,
                 }) => {
                     let Some(p) = self.ports.photos.photo(photo).await? else {
+                        orphans.push(PurgeTarget::Photo {
+                            project_id: project,
+                            photo_id: photo,
+                        });
                         continue;
                     };
                     if p.project_id == project
@@ -320,6 +327,10 @@ impl Media {
                 Some(ParsedKey::Selfie { user, timestamp_ms }) => {
                     let Some(s) = self.ports.selfies.selfie_by_key(user, timestamp_ms).await?
                     else {
+                        orphans.push(PurgeTarget::Selfie {
+                            user_id: user,
+                            timestamp_ms,
+                        });
                         continue;
                     };
                     if s.status.awaits_upload() && self.selfie_arrived(&s).await? {
@@ -328,6 +339,16 @@ impl Media {
                 }
                 _ => {}
             }
+        }
+        if !orphans.is_empty() {
+            tracing::info!(
+                count = orphans.len(),
+                "objects written under erased rows: purging"
+            );
+            self.ports
+                .queue
+                .enqueue(&[JobPayload::purge(orphans)], self.now())
+                .await?;
         }
         Ok(moved)
     }

@@ -56,12 +56,10 @@ impl Media {
     /// Objects written for a photo deleted meanwhile would be orphans: purge again.
     async fn purge_if_gone(&self, photo: &Photo, still_there: bool) -> Result<()> {
         if !still_there && self.ports.photos.photo(photo.id).await?.is_none() {
-            let purge = JobPayload::PurgeObjects {
-                targets: vec![PurgeTarget::Photo {
-                    project_id: photo.project_id,
-                    photo_id: photo.id,
-                }],
-            };
+            let purge = JobPayload::purge(vec![PurgeTarget::Photo {
+                project_id: photo.project_id,
+                photo_id: photo.id,
+            }]);
             self.ports.queue.enqueue(&[purge], self.now()).await?;
         }
         Ok(())

@@ -43,7 +43,7 @@ impl Media {
             }
             JobPayload::GenerateWatermark { photo_id } => self.generate_watermark(*photo_id).await,
             JobPayload::ClusterFaces { project_id } => self.cluster_faces(*project_id).await,
-            JobPayload::PurgeObjects { targets } => self.purge_objects(targets).await,
+            JobPayload::PurgeObjects { targets, .. } => self.purge_objects(targets).await,
         }
     }
 

@@ -101,15 +101,15 @@ impl Media {
                     .map(|project_id| JobPayload::ClusterFaces { project_id })
                     .collect();
                 if !older.is_empty() {
-                    jobs.push(JobPayload::PurgeObjects {
-                        targets: older
+                    jobs.push(JobPayload::purge(
+                        older
                             .iter()
                             .map(|s| PurgeTarget::Selfie {
                                 user_id: s.user_id,
                                 timestamp_ms: s.key_timestamp_ms,
                             })
                             .collect(),
-                    });
+                    ));
                 }
                 self.ports
                     .selfies

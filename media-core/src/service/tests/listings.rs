@@ -143,7 +143,7 @@ async fn photographers_delete_their_own_photos_durably() {
     m.photos.expect_photo().return_const(Ok(Some(own.clone())));
     m.photos
         .expect_delete_photo()
-        .withf(move |i, jobs, _| *i == id && jobs == [purge_of(project, id)])
+        .withf(move |i, jobs, _| *i == id && jobs == deletion_jobs(project, id))
         .times(1)
         .returning(|_, _, _| Ok(true));
     m.media()
@@ -194,7 +194,7 @@ async fn operators_delete_any_photo_of_their_projects() {
     m.photos.expect_photo().return_const(Ok(Some(photo)));
     m.photos
         .expect_delete_photo()
-        .withf(move |i, jobs, _| *i == id && jobs == [purge_of(pid, id)])
+        .withf(move |i, jobs, _| *i == id && jobs == deletion_jobs(pid, id))
         .times(1)
         .returning(|_, _, _| Ok(true));
     m.media().operator_delete_photo(&o, pid, id).await.unwrap();

@@ -197,10 +197,21 @@ pub(super) fn claimed(payload: JobPayload, attempts: u32) -> Job {
 
 /// The purge a photo deletion enqueues.
 pub(super) fn purge_of(project: ProjectId, photo: PhotoId) -> JobPayload {
-    JobPayload::PurgeObjects {
-        targets: vec![PurgeTarget::Photo {
-            project_id: project,
-            photo_id: photo,
-        }],
-    }
+    JobPayload::purge(vec![PurgeTarget::Photo {
+        project_id: project,
+        photo_id: photo,
+    }])
+}
+
+/// What deleting a photo whose upload URL still works enqueues: the purge
+/// now, and the sweep once the URL (600 s from `NOW`) and the grace (300 s) are over.
+pub(super) fn deletion_jobs(project: ProjectId, photo: PhotoId) -> [JobPayload; 2] {
+    let target = PurgeTarget::Photo {
+        project_id: project,
+        photo_id: photo,
+    };
+    [
+        JobPayload::purge(vec![target.clone()]),
+        JobPayload::purge_at(vec![target], NOW + Duration::from_secs(900)),
+    ]
 }

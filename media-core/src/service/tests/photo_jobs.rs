@@ -285,9 +285,7 @@ async fn purge_objects_deletes_prefixes_and_keys() {
         },
     ];
     m.media()
-        .handle(&JobPayload::PurgeObjects {
-            targets: targets.clone(),
-        })
+        .handle(&JobPayload::purge(targets.clone()))
         .await
         .unwrap();
 
@@ -297,7 +295,7 @@ async fn purge_objects_deletes_prefixes_and_keys() {
         .returning(|_| Err(Error::unavailable("store down")));
     let e = m
         .media()
-        .handle(&JobPayload::PurgeObjects { targets })
+        .handle(&JobPayload::purge(targets))
         .await
         .unwrap_err();
     assert!(e.is_retryable(), "a purge against a down store retries");
@@ -324,12 +322,10 @@ async fn an_erasure_purge_takes_the_selfies_up_to_its_instant_and_no_retake() {
         Ok(())
     });
     m.media()
-        .handle(&JobPayload::PurgeObjects {
-            targets: vec![PurgeTarget::SelfiesOf {
-                user_id: user,
-                through_ms: 10,
-            }],
-        })
+        .handle(&JobPayload::purge(vec![PurgeTarget::SelfiesOf {
+            user_id: user,
+            through_ms: 10,
+        }]))
         .await
         .unwrap();
     assert_eq!(

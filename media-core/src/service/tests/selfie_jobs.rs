@@ -77,12 +77,10 @@ async fn an_approved_selfie_replaces_the_older_one_and_matches_every_project() {
                 && superseded == [old_id]
                 && jobs[..2] == clusters[..]
                 && jobs[2]
-                    == JobPayload::PurgeObjects {
-                        targets: vec![PurgeTarget::Selfie {
-                            user_id: uid,
-                            timestamp_ms: 1,
-                        }],
-                    }
+                    == JobPayload::purge(vec![PurgeTarget::Selfie {
+                        user_id: uid,
+                        timestamp_ms: 1,
+                    }])
         })
         .times(1)
         .returning(|_, _, _, _, _| Ok(true));

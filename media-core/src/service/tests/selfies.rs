@@ -30,17 +30,20 @@ async fn selfie_status_and_erasure() {
     m.selfies
         .expect_erase_biometrics()
         .withf(move |user, revoke, through_ms, jobs, _| {
+            let target = PurgeTarget::SelfiesOf {
+                user_id: uid,
+                through_ms: keys::timestamp_ms(NOW),
+            };
             // Rows and objects are cut at the same instant: the erasure's.
             *user == uid
                 && revoke.is_none()
                 && *through_ms == keys::timestamp_ms(NOW)
                 && jobs
-                    == [JobPayload::PurgeObjects {
-                        targets: vec![PurgeTarget::SelfiesOf {
-                            user_id: uid,
-                            through_ms: keys::timestamp_ms(NOW),
-                        }],
-                    }]
+                    == [
+                        JobPayload::purge(vec![target.clone()]),
+                        // The sweep once every URL issued before (600 s) and the grace (300 s) are over.
+                        JobPayload::purge_at(vec![target.clone()], NOW + Duration::from_secs(900)),
+                    ]
         })
         .times(1)
         .returning(|_, _, _, _, _| Ok(()));
@@ -63,7 +66,7 @@ async fn consents_grant_list_and_revoke_with_erasure() {
     m.selfies
         .expect_erase_biometrics()
         .withf(move |user, revoke, _, jobs, _| {
-            *user == uid && *revoke == Some(ConsentPurpose::BiometricProcessing) && jobs.len() == 1
+            *user == uid && *revoke == Some(ConsentPurpose::BiometricProcessing) && jobs.len() == 2
         })
         .times(1)
         .returning(|_, _, _, _, _| Ok(()));

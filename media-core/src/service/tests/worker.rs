@@ -4,11 +4,9 @@ use super::*;
 
 #[tokio::test]
 async fn the_worker_completes_retries_and_buries_jobs() {
-    let failing = JobPayload::PurgeObjects {
-        targets: vec![PurgeTarget::AllSelfiesOf {
-            user_id: UserId::new(),
-        }],
-    };
+    let failing = JobPayload::purge(vec![PurgeTarget::AllSelfiesOf {
+        user_id: UserId::new(),
+    }]);
 
     // success → complete
     let mut m = Mocks::new();
