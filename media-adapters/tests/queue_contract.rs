@@ -255,7 +255,10 @@ async fn a_job_due_later_is_not_claimed_before_its_time(store: &impl Store) {
         }],
         later,
     );
-    store.enqueue(&[sweep.clone()], t).await.unwrap();
+    store
+        .enqueue(std::slice::from_ref(&sweep), t)
+        .await
+        .unwrap();
     let lease = Duration::from_secs(30);
     assert!(store.claim("w", t, lease).await.unwrap().is_none());
     let early = later - Duration::from_secs(1);
