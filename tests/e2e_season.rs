@@ -241,3 +241,46 @@ async fn replayed_upload_urls_cannot_bring_deleted_data_back() {
         app.shutdown().await;
     }
 }
+
+/// SPEC §5: retrying a dead job brings its selfie or photo back to
+/// `processing` and finishes it. Retina is down for a selfie's only attempt
+/// (the selfie ends `retina_unavailable`); once it is back, `jobs retry
+/// --dead` approves the selfie.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retrying_a_dead_selfie_job_finishes_the_selfie() {
+    for pg in backends() {
+        let Some(app) = TestApp::start_as(
+            pg,
+            media_server::server::Role::Api,
+            &[("JOB_MAX_ATTEMPTS", "1")],
+        )
+        .await
+        else {
+            continue;
+        };
+        let w = app.world().await;
+        let user = app.member(w.project).await;
+        let token = app.token(user, Audience::Media, Role::User);
+        app.retina.set_mode(RetinaMode::Status(503));
+        app.upload_selfie(&token, identity_jpeg(7, 400, 400)).await;
+        app.drain().await;
+        let s = selfie_status(&app, &token).await;
+        assert_eq!(
+            (s["status"].as_str(), s["failureReason"].as_str()),
+            (Some("failed"), Some("retina_unavailable"))
+        );
+
+        app.retina.set_mode(RetinaMode::Identity);
+        assert_eq!(app.media().retry_dead_jobs().await.unwrap(), 1);
+        assert_eq!(
+            selfie_status(&app, &token).await["status"],
+            "processing",
+            "back to processing with the retry"
+        );
+        app.drain().await;
+        let s = selfie_status(&app, &token).await;
+        assert_eq!(s["status"], "approved", "{s}");
+        assert!(s["failureReason"].is_null());
+        app.shutdown().await;
+    }
+}

@@ -164,7 +164,18 @@ async fn backoff_grows_and_a_job_dies_after_its_last_attempt_then_can_be_retried
         .expect("retried job is due");
     assert_eq!((back.id, back.attempts), (id, 1), "fresh attempts");
     store.fail(back.id, "w", "again", None, t).await.unwrap();
-    assert_eq!(store.retry_all_dead(t).await.unwrap(), 1);
+    // Settled: done without running, and only while dead.
+    assert_eq!(store.settle(&[id], t).await.unwrap(), 1);
+    assert_eq!(store.settle(&[id], t).await.unwrap(), 0);
+    assert_eq!(
+        store.retry(&[id], t).await.unwrap(),
+        0,
+        "a done job is not retried"
+    );
+    assert_eq!(
+        store.get(id).await.unwrap().map(|j| j.status),
+        Some(JobStatus::Done)
+    );
 }
 
 async fn an_enqueue_rolls_back_with_its_transaction(store: &SqlStore) {

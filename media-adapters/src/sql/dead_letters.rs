@@ -10,7 +10,7 @@ use media_core::ids::JobId;
 use media_core::ports::DeadLetters;
 
 use super::queue::{JOB_COLUMNS, job};
-use super::rows::id;
+use super::rows::us;
 use super::{SqlStore, db_error};
 
 #[async_trait]
@@ -62,15 +62,23 @@ impl DeadLetters for SqlStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn retry_all_dead(&self, now: OffsetDateTime) -> Result<u64> {
-        let ids: Vec<JobId> = sqlx::query("SELECT id FROM jobs WHERE status = 'dead'")
-            .fetch_all(&self.pool)
+    async fn settle(&self, ids: &[JobId], now: OffsetDateTime) -> Result<u64> {
+        let mut n = 0;
+        for id in ids {
+            n += sqlx::query(
+                "UPDATE jobs SET status = $2, locked_by = NULL, lease_until = NULL, updated_at = $3 \
+                 WHERE id = $1 AND status = $4",
+            )
+            .bind(id.to_string())
+            .bind(JobStatus::Done.as_str())
+            .bind(us(now))
+            .bind(JobStatus::Dead.as_str())
+            .execute(&self.pool)
             .await
             .map_err(db_error)?
-            .iter()
-            .map(|r| id(r, "id"))
-            .collect::<Result<_>>()?;
-        self.retry(&ids, now).await
+            .rows_affected();
+        }
+        Ok(n)
     }
 
     #[tracing::instrument(level = "debug", skip_all)]

@@ -265,6 +265,22 @@ impl SelfieRepo for SqlStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
+    async fn revive_selfie(&self, id: SelfieId) -> Result<bool> {
+        let t = SelfieStatus::RETRIED;
+        let sql = format!(
+            "UPDATE selfies SET status = $2, failure_reason = NULL, processed_at = NULL \
+             WHERE id = $1 AND {}",
+            status_in("status", 3, t.from)
+        );
+        let q = sqlx::query(&sql).bind(id.to_string()).bind(t.to.as_str());
+        let done = bind_codes(q, t.from.iter().map(|s| s.as_str()))
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn expire_selfie(&self, id: SelfieId) -> Result<()> {
         let t = SelfieStatus::EXPIRED;
         let sql = format!(

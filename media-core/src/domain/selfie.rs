@@ -51,6 +51,12 @@ impl SelfieStatus {
         from: &[Self::AwaitingUpload],
         to: Self::Expired,
     };
+    /// Its dead job retried (`media-cli jobs retry`): processing again,
+    /// the failure reason cleared.
+    pub const RETRIED: Transition<SelfieStatus> = Transition {
+        from: &[Self::Failed],
+        to: Self::Processing,
+    };
 
     /// Whether the upload is still awaited (or arrived after its expiry).
     pub fn awaits_upload(self) -> bool {

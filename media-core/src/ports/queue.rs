@@ -65,9 +65,12 @@ pub trait DeadLetters: Send + Sync {
     async fn get(&self, id: JobId) -> Result<Option<Job>>;
     /// The newest jobs, optionally of one status.
     async fn list(&self, status: Option<JobStatus>, limit: u32) -> Result<Vec<Job>>;
-    /// Puts dead jobs back in the queue with fresh attempts; returns how many.
+    /// Puts the given jobs, those still dead, back in the queue with fresh
+    /// attempts; returns how many.
     async fn retry(&self, ids: &[JobId], now: OffsetDateTime) -> Result<u64>;
-    async fn retry_all_dead(&self, now: OffsetDateTime) -> Result<u64>;
+    /// Marks the given jobs, those still dead, done without running them
+    /// (another job does their work now); returns how many.
+    async fn settle(&self, ids: &[JobId], now: OffsetDateTime) -> Result<u64>;
     /// How many jobs of each kind are in each status.
     async fn stats(&self) -> Result<Vec<JobCount>>;
 }

@@ -160,6 +160,9 @@ pub trait SelfieRepo: Send + Sync {
     ) -> Result<Vec<Selfie>>;
     /// [`SelfieStatus::EXPIRED`].
     async fn expire_selfie(&self, id: SelfieId) -> Result<()>;
+    /// [`SelfieStatus::RETRIED`]: failure reason and processing time cleared.
+    /// False when the selfie is gone or not failed.
+    async fn revive_selfie(&self, id: SelfieId) -> Result<bool>;
 
     /// Deletes the user's selfie rows issued up to `through_ms` (their key
     /// timestamp), every embedding, match and matching progress of the user

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use super::Media;
+use super::{Media, ReprocessStep};
 use crate::domain::{FailureReason, Job, JobCount, JobPayload, JobStatus, PhotoStatus};
 use crate::error::{Error, Result};
 use crate::ids::{JobId, PhotoId};
@@ -34,10 +34,16 @@ impl Media {
             .await
     }
 
-    /// Puts the given dead jobs back in the queue. Only dead jobs may be
-    /// retried: a queued or running one is already being worked on, a done
-    /// one did its work. Nothing is retried unless every id qualifies.
+    /// Retries the given dead jobs. Only dead jobs may be retried: a
+    /// queued or running one is already being worked on, a done one did its
+    /// work; nothing is retried unless every id qualifies. A retry brings
+    /// what the job served back to `processing` (SPEC §5): a failed selfie
+    /// is revived and its job runs again; a failed photo is reprocessed
+    /// whole (its other derivative's job gave up on it too) and the dead job
+    /// is settled, the reprocess's jobs doing its work. Returns how many
+    /// jobs were retried or settled.
     pub async fn retry_jobs(&self, ids: &[JobId]) -> Result<u64> {
+        let mut jobs = Vec::with_capacity(ids.len());
         for &id in ids {
             match self.ports.dead_letters.get(id).await? {
                 None => return Err(Error::invalid(format!("job {id} does not exist"))),
@@ -47,15 +53,57 @@ impl Media {
                         j.status
                     )));
                 }
-                Some(_) => {}
+                Some(j) => jobs.push(j),
             }
         }
-        self.ports.dead_letters.retry(ids, self.now()).await
+        let (mut retry, mut settle) = (Vec::new(), Vec::new());
+        for job in jobs {
+            match &job.payload {
+                JobPayload::ProcessSelfie { selfie_id } => {
+                    self.ports.selfies.revive_selfie(*selfie_id).await?;
+                    retry.push(job.id);
+                }
+                JobPayload::GenerateThumbnail { photo_id, .. }
+                | JobPayload::GenerateWatermark { photo_id } => {
+                    match self.ports.photos.photo(*photo_id).await? {
+                        Some(p) if p.status == PhotoStatus::Failed => {
+                            self.reprocess(&[p.id], ReprocessStep::All).await?;
+                            settle.push(job.id);
+                        }
+                        Some(_) => retry.push(job.id),
+                        // Deleted meanwhile: nothing left to do.
+                        None => settle.push(job.id),
+                    }
+                }
+                JobPayload::ClusterFaces { .. } | JobPayload::PurgeObjects { .. } => {
+                    retry.push(job.id);
+                }
+            }
+        }
+        let now = self.now();
+        let retried = self.ports.dead_letters.retry(&retry, now).await?;
+        Ok(retried + self.ports.dead_letters.settle(&settle, now).await?)
     }
 
-    /// Puts every dead job back in the queue.
+    /// Retries every dead job, by the rules of [`Media::retry_jobs`].
     pub async fn retry_dead_jobs(&self) -> Result<u64> {
-        self.ports.dead_letters.retry_all_dead(self.now()).await
+        let mut total = 0;
+        loop {
+            let dead: Vec<JobId> = self
+                .list_jobs(Some(JobStatus::Dead), MAX_LISTED)
+                .await?
+                .iter()
+                .map(|j| j.id)
+                .collect();
+            if dead.is_empty() {
+                return Ok(total);
+            }
+            let done = self.retry_jobs(&dead).await?;
+            total += done;
+            if done == 0 || dead.len() < MAX_LISTED as usize {
+                return Ok(total);
+            }
+        }
     }
 
     /// How many of `jobs` (as `reprocess` returned them) are still queued or running.

@@ -2,6 +2,7 @@
 //! module per service file, with the mocks and fixtures here, once.
 
 mod admin;
+mod job_admin;
 mod listings;
 mod photo_jobs;
 mod selfie_jobs;
