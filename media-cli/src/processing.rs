@@ -90,7 +90,7 @@ pub async fn reprocess(args: ReprocessArgs) -> CliResult {
         }
         return Ok(());
     }
-    wait_for(media, &jobs).await?;
+    let waiting_for_faces = wait_for(media, &jobs).await?;
     let outcome = media.reprocess_outcome(&photos).await?;
     let reason = |r: &Option<FailureReason>| r.map_or("unknown", FailureReason::as_str);
     if args.json {
@@ -99,18 +99,27 @@ pub async fn reprocess(args: ReprocessArgs) -> CliResult {
             .iter()
             .map(|(id, r)| json!({"photoId": id.to_string(), "reason": reason(r)}))
             .collect();
-        println!("{}", json!({"done": outcome.done, "failed": failed}));
+        println!(
+            "{}",
+            json!({"done": outcome.done, "failed": failed, "waitingForFaces": waiting_for_faces})
+        );
     } else {
         println!("done: {}, failed: {}", outcome.done, outcome.failed.len());
         for (id, r) in &outcome.failed {
             println!("  {id}: {}", reason(r));
         }
+        if waiting_for_faces > 0 {
+            println!(
+                "{waiting_for_faces} photo(s) wait for a face service for their faces (RETINA_URL is not set)"
+            );
+        }
     }
     Ok(())
 }
 
-/// Follows the jobs until none of them is queued or running.
-async fn wait_for(media: &Media, jobs: &[JobPayload]) -> CliResult {
+/// Follows the jobs until none of them has work to do now; returns how many
+/// only wait for a face service.
+async fn wait_for(media: &Media, jobs: &[JobPayload]) -> CliResult<usize> {
     let total = jobs.iter().collect::<HashSet<_>>().len();
     let bar = ProgressBar::new(total as u64);
     bar.set_style(
@@ -119,11 +128,12 @@ async fn wait_for(media: &Media, jobs: &[JobPayload]) -> CliResult {
     );
     bar.set_message("(media-server's workers run them)");
     loop {
-        let pending = media.jobs_pending(jobs).await?;
-        bar.set_position((total - pending.min(total)) as u64);
-        if pending == 0 {
+        let progress = media.reprocess_progress(jobs).await?;
+        let open = progress.pending + progress.waiting_for_faces;
+        bar.set_position((total - open.min(total)) as u64);
+        if progress.pending == 0 {
             bar.finish_and_clear();
-            return Ok(());
+            return Ok(progress.waiting_for_faces);
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use media_adapters::devstore::DevStore;
 use media_adapters::s3::S3Storage;
 use media_adapters::sql::SqlStore;
+use media_adapters::testing::images;
 use media_core::domain::*;
 use media_core::ids::*;
 use media_core::keys::{self, PhotoObject};
@@ -66,16 +67,28 @@ impl Env {
         Some(Self { dir, database_url })
     }
 
-    pub fn cli(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_media-cli"))
-            .args(args)
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_media-cli"));
+        c.args(args)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("MEDIA_DATA_DIR", self.dir.path().join("data"))
             .env("DATABASE_URL", &self.database_url)
             .current_dir(self.dir.path())
-            .stdin(Stdio::null())
-            .output()
+            .stdin(Stdio::null());
+        c
+    }
+
+    pub fn cli(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    /// The command started, its output piped.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        self.command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .unwrap()
     }
 
@@ -112,6 +125,22 @@ impl Env {
 
     pub async fn db(&self) -> SqlStore {
         SqlStore::connect(&self.database_url, 5).await.unwrap()
+    }
+
+    /// The core on this environment's database and store, as a running
+    /// server's workers have it (no face service).
+    pub async fn assembled(&self) -> media_adapters::assemble::Assembled {
+        let data = self.dir.path().join("data").display().to_string();
+        let config = media_adapters::config::Config::from_lookup(&|k| match k {
+            "DATABASE_URL" => Some(self.database_url.clone()),
+            "MEDIA_DATA_DIR" => Some(data.clone()),
+            "MEDIA_STORAGE_ADDR" => Some("127.0.0.1:0".into()),
+            _ => None,
+        })
+        .unwrap();
+        media_adapters::assemble::assemble(&config, false)
+            .await
+            .unwrap()
     }
 
     pub async fn store(&self) -> (DevStore, S3Storage) {

@@ -35,18 +35,7 @@ async fn purge_dry_run_changes_nothing_then_deletes_rows_and_objects() {
         // The objects go through the durable purge job, as with the API's DELETE.
         let jobs = db.list(Some(JobStatus::Queued), 10).await.unwrap();
         assert!(jobs.iter().any(|j| matches!(&j.payload, JobPayload::PurgeObjects { targets, .. } if targets == &[PurgeTarget::Photo { project_id: pr.into(), photo_id: photo.id }])));
-        let media = media_adapters::assemble::assemble(
-            &media_adapters::config::Config::from_lookup(&|k| match k {
-                "DATABASE_URL" => Some(env.database_url.clone()),
-                "MEDIA_DATA_DIR" => Some(env.dir.path().join("data").display().to_string()),
-                "MEDIA_STORAGE_ADDR" => Some("127.0.0.1:0".into()),
-                _ => None,
-            })
-            .unwrap(),
-            false,
-        )
-        .await
-        .unwrap();
+        let media = env.assembled().await;
         let worker =
             media_core::service::Worker::new(media.media.clone(), "test", Duration::from_secs(30));
         while worker.run_once().await.unwrap() != media_core::service::WorkerEvent::Idle {}

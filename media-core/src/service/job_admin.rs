@@ -11,6 +11,15 @@ use crate::ids::{JobId, PhotoId};
 /// How many jobs a listing returns at most.
 const MAX_LISTED: u32 = 10_000;
 
+/// Where the jobs of a `reprocess` stand.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReprocessProgress {
+    /// Queued or running, with work to do now.
+    pub pending: usize,
+    /// Deferred only for their faces, no face service being configured.
+    pub waiting_for_faces: usize,
+}
+
 /// Where photos stand after a `reprocess --wait`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReprocessOutcome {
@@ -106,21 +115,38 @@ impl Media {
         }
     }
 
-    /// How many of `jobs` (as `reprocess` returned them) are still queued or running.
-    pub async fn jobs_pending(&self, jobs: &[JobPayload]) -> Result<usize> {
+    /// Where the jobs of a `reprocess` (as it returned them) stand. Without
+    /// a face service, a thumbnail job whose thumbnails are done only waits
+    /// for faces (deferred until one is configured): it is not pending, so
+    /// `reprocess --wait` ends when the derivatives are.
+    pub async fn reprocess_progress(&self, jobs: &[JobPayload]) -> Result<ReprocessProgress> {
         let wanted: HashSet<&JobPayload> = jobs.iter().collect();
-        let mut pending = 0;
+        let faces_wait = !self.ports.embedder.is_configured();
+        let mut progress = ReprocessProgress::default();
         for status in [JobStatus::Queued, JobStatus::Running] {
-            pending += self
+            let listed = self
                 .ports
                 .dead_letters
                 .list(Some(status), MAX_LISTED)
-                .await?
-                .iter()
-                .filter(|j| wanted.contains(&j.payload))
-                .count();
+                .await?;
+            for job in listed.iter().filter(|j| wanted.contains(&j.payload)) {
+                if faces_wait
+                    && status == JobStatus::Queued
+                    && let JobPayload::GenerateThumbnail { photo_id, .. } = job.payload
+                    && self
+                        .ports
+                        .photos
+                        .photo(photo_id)
+                        .await?
+                        .is_some_and(|p| p.thumbnails_done)
+                {
+                    progress.waiting_for_faces += 1;
+                } else {
+                    progress.pending += 1;
+                }
+            }
         }
-        Ok(pending)
+        Ok(progress)
     }
 
     /// Where the photos stand once their reprocessing jobs are over.

@@ -34,7 +34,7 @@ use crate::timestamps::truncate_to_micros;
 
 pub use admin::{PurgeReport, ReprocessStep};
 pub use health::Readiness;
-pub use job_admin::ReprocessOutcome;
+pub use job_admin::{ReprocessOutcome, ReprocessProgress};
 pub use jobs::JobOutcome;
 pub use photos::OperatorFilter;
 pub use uploads::{UploadRequest, UploadTicket};
