@@ -56,19 +56,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (operator, photographer, project) =
         (OperatorId::new(), PhotographerId::new(), ProjectId::new());
     media
-        .upsert_operator(&Operator {
+        .add_operator(&Operator {
             id: operator,
             name: "Olga".into(),
         })
         .await?;
     media
-        .upsert_photographer(&Photographer {
+        .add_photographer(&Photographer {
             id: photographer,
             name: "Pat".into(),
         })
         .await?;
     media
-        .upsert_project(&Project {
+        .add_project(&Project {
             id: project,
             name: "Gala".into(),
             operator_id: operator,

@@ -165,18 +165,9 @@ async fn every_error_case_is_a_problem_with_its_code() {
         .await;
 
         // 403: sees the photo but may not change it
-        let other_ph = Uuid::new_v4();
-        app.media()
-            .upsert_photographer(&media_core::domain::Photographer {
-                id: other_ph.into(),
-                name: "Quinn".into(),
-            })
-            .await
-            .unwrap();
-        app.media()
-            .assign(w.project, other_ph.into())
-            .await
-            .unwrap();
+        let other_ph = media_core::ids::PhotographerId::new();
+        w.add_photographer(app.media().ports().directory.as_ref(), other_ph, "Quinn")
+            .await;
         let photo = app.upload_photo(&w, identity_jpeg(0, 32, 32)).await;
         let quinn = app.token(other_ph, Audience::Backoffice, Role::Photographer);
         problem(
@@ -320,4 +311,53 @@ async fn every_error_case_is_a_problem_with_its_code() {
         .await;
         app.shutdown().await;
     }
+}
+
+/// SPEC §2's order: the role check (403) comes before parsing the body or
+/// the path (400), so a caller with the wrong role learns nothing from them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wrong_role_is_refused_before_the_body_or_ids_are_read() {
+    let Some(app) = TestApp::start(false).await else {
+        return;
+    };
+    let user = app.token(Uuid::new_v4(), Audience::Media, Role::User);
+    let photographer = app.token(Uuid::new_v4(), Audience::Backoffice, Role::Photographer);
+    let cases: [(&str, &str, &str, Option<&str>); 4] = [
+        ("POST", "/v1/photos/upload-url", &user, Some("{not json")),
+        (
+            "DELETE",
+            "/v1/operators/me/projects/not-a-uuid/photos/also-not",
+            &photographer,
+            None,
+        ),
+        (
+            "GET",
+            "/v1/operators/me/projects/not-a-uuid/photos",
+            &photographer,
+            None,
+        ),
+        (
+            "DELETE",
+            "/v1/photographers/me/projects/x/photos/y",
+            &app.token(Uuid::new_v4(), Audience::Backoffice, Role::Operator),
+            None,
+        ),
+    ];
+    for (method, path, token, body) in cases {
+        let req = match method {
+            "POST" => app.http.post(app.url(path)),
+            "GET" => app.http.get(app.url(path)),
+            _ => app.http.delete(app.url(path)),
+        };
+        let req = match body {
+            Some(b) => req
+                .header("content-type", "application/json")
+                .body(b.to_owned()),
+            None => req,
+        };
+        let r = req.bearer_auth(token).send().await.unwrap();
+        assert_eq!(r.status(), 403, "{method} {path}");
+        problem(r, 403, "forbidden").await;
+    }
+    app.shutdown().await;
 }

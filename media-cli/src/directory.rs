@@ -94,7 +94,7 @@ pub async fn run(command: DirectoryCommand) -> CliResult {
             command: NamedAdd::Add(n),
         } => {
             media
-                .upsert_operator(&Operator {
+                .add_operator(&Operator {
                     id: n.id.into(),
                     name: n.name,
                 })
@@ -105,7 +105,7 @@ pub async fn run(command: DirectoryCommand) -> CliResult {
             command: NamedAdd::Add(n),
         } => {
             media
-                .upsert_photographer(&Photographer {
+                .add_photographer(&Photographer {
                     id: n.id.into(),
                     name: n.name,
                 })
@@ -125,7 +125,7 @@ pub async fn run(command: DirectoryCommand) -> CliResult {
                     operator_id: operator.into(),
                     watermark_text,
                 };
-                media.upsert_project(&project).await?;
+                media.add_project(&project).await?;
                 println!("project {id} saved");
             }
             ProjectCommand::Assign {

@@ -50,7 +50,7 @@ pub enum StorageConfig {
     Remote(S3Config),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Config {
     pub addr: SocketAddr,
     pub data_dir: PathBuf,
@@ -65,6 +65,43 @@ pub struct Config {
     pub worker_concurrency: usize,
     pub webhook_secret: Option<String>,
     pub settings: Settings,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Secrets never reach logs: the database password and the webhook
+        // secret are redacted here, the JWT, R2 and Retina keys by their own types.
+        f.debug_struct("Config")
+            .field("addr", &self.addr)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &redact_password(&self.database_url))
+            .field("storage", &self.storage)
+            .field("retina", &self.retina)
+            .field("jwt", &self.jwt)
+            .field("jwt_dev_secret", &self.jwt_dev_secret)
+            .field("worker_concurrency", &self.worker_concurrency)
+            .field(
+                "webhook_secret",
+                &self.webhook_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("settings", &self.settings)
+            .finish()
+    }
+}
+
+/// `scheme://user:password@host…` with the password replaced.
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((credentials, host)) => {
+            let user = credentials.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:<redacted>@{host}{tail}")
+        }
+        None => url.to_owned(),
+    }
 }
 
 type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -289,8 +326,10 @@ fn limits(get: Lookup<'_>) -> Result<Settings, ConfigError> {
             get,
             "UPLOAD_GRACE_SECONDS",
             d.upload_grace.as_secs(),
-            |_| true,
-            "a number of seconds",
+            // Past 30 days an abandoned upload would be awaited for a month;
+            // past any date `now + grace` overflows.
+            |v| *v <= 30 * 86_400,
+            "a number of seconds up to 2592000 (30 days)",
         )?),
         job_max_attempts: parse(
             get,

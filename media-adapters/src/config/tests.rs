@@ -66,6 +66,9 @@ fn invalid_values_name_their_variable() {
         ("RETINA_URL", "ftp://x"),
         ("JWT_SECRET", "short"),
         ("R2_ENDPOINT", "https://r2.example"),
+        // Past any date: `now + grace` would overflow in the reconciler.
+        ("UPLOAD_GRACE_SECONDS", "18446744073709551615"),
+        ("UPLOAD_GRACE_SECONDS", "99999999999"),
     ] {
         let e = config(&[(var, value)]).unwrap_err();
         assert!(e.to_string().contains(var), "{var}: {e}");
@@ -95,4 +98,23 @@ fn remote_storage_and_keys() {
         "secrets stay out of Debug"
     );
     assert!(!format!("{c:?}").contains("0123456789abcdef0123"));
+}
+
+#[test]
+fn debug_redacts_the_database_password_and_the_webhook_secret() {
+    let c = config(&[
+        (
+            "DATABASE_URL",
+            "postgres://media:db-pass-123@db.internal:5432/media",
+        ),
+        ("STORAGE_WEBHOOK_SECRET", "hook-secret-456"),
+    ])
+    .unwrap();
+    let shown = format!("{c:?}");
+    assert!(!shown.contains("db-pass-123"), "{shown}");
+    assert!(!shown.contains("hook-secret-456"), "{shown}");
+    assert!(
+        shown.contains("db.internal"),
+        "the rest of the URL helps: {shown}"
+    );
 }

@@ -10,6 +10,21 @@ use super::rows::{get, id};
 use super::{SqlStore, db_error};
 
 impl SqlStore {
+    /// `(id, name)` of the row `sql` selects, if any.
+    async fn named<T: From<uuid::Uuid>>(
+        &self,
+        sql: &str,
+        arg: String,
+    ) -> Result<Option<(T, String)>> {
+        sqlx::query(sql)
+            .bind(arg)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?
+            .map(|r| Ok((id(&r, "id")?, get(&r, "name")?)))
+            .transpose()
+    }
+
     async fn exists(&self, sql: &str, a: String, b: Option<String>) -> Result<bool> {
         let mut q = sqlx::query(sql).bind(a);
         if let Some(b) = b {
@@ -84,35 +99,36 @@ impl DirectoryRepo for SqlStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn upsert_operator(&self, o: &Operator) -> Result<()> {
-        sqlx::query("INSERT INTO operators (id, name) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET name = excluded.name")
-            .bind(o.id.to_string())
-            .bind(&o.name)
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
-        Ok(())
+    async fn insert_operator(&self, o: &Operator) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO operators (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(o.id.to_string())
+        .bind(&o.name)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(done.rows_affected() == 1)
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn upsert_photographer(&self, p: &Photographer) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO photographers (id, name) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+    async fn insert_photographer(&self, p: &Photographer) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO photographers (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
         )
         .bind(p.id.to_string())
         .bind(&p.name)
         .execute(&self.pool)
         .await
         .map_err(db_error)?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn upsert_project(&self, p: &Project) -> Result<()> {
-        sqlx::query(
+    async fn insert_project(&self, p: &Project) -> Result<bool> {
+        let done = sqlx::query(
             "INSERT INTO projects (id, name, operator_id, watermark_text) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (id) DO UPDATE SET name = excluded.name, operator_id = excluded.operator_id, \
-             watermark_text = excluded.watermark_text",
+             ON CONFLICT (id) DO NOTHING",
         )
         .bind(p.id.to_string())
         .bind(&p.name)
@@ -121,7 +137,27 @@ impl DirectoryRepo for SqlStore {
         .execute(&self.pool)
         .await
         .map_err(db_error)?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
+    async fn operator(&self, id: OperatorId) -> Result<Option<Operator>> {
+        self.named(
+            "SELECT id, name FROM operators WHERE id = $1",
+            id.to_string(),
+        )
+        .await
+        .map(|row| row.map(|(id, name)| Operator { id, name }))
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
+    async fn photographer(&self, id: PhotographerId) -> Result<Option<Photographer>> {
+        self.named(
+            "SELECT id, name FROM photographers WHERE id = $1",
+            id.to_string(),
+        )
+        .await
+        .map(|row| row.map(|(id, name)| Photographer { id, name }))
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(project = %project))]

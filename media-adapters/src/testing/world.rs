@@ -32,7 +32,7 @@ impl World {
             name: "Olga Operator".into(),
         };
         directory
-            .upsert_operator(&operator)
+            .insert_operator(&operator)
             .await
             .unwrap_or_else(|e| failed("operator", e));
         let project = Project {
@@ -42,7 +42,7 @@ impl World {
             watermark_text: None,
         };
         directory
-            .upsert_project(&project)
+            .insert_project(&project)
             .await
             .unwrap_or_else(|e| failed("project", e));
         w.add_photographer(directory, w.photographer, "Pat Photographer")
@@ -62,7 +62,7 @@ impl World {
             name: name.into(),
         };
         directory
-            .upsert_photographer(&photographer)
+            .insert_photographer(&photographer)
             .await
             .unwrap_or_else(|e| failed("photographer", e));
         directory

@@ -4,14 +4,16 @@ use super::*;
 
 async fn directory_writes_are_idempotent(store: &impl Store) {
     let w = world(store).await;
-    // again, alike: no error, no duplicate
-    store
-        .upsert_operator(&Operator {
-            id: w.operator,
-            name: "Olga".into(),
-        })
-        .await
-        .unwrap();
+    // Again: nothing inserted, nothing changed (conflicts are the core's rule).
+    let again = Operator {
+        id: w.operator,
+        name: "Someone else".into(),
+    };
+    assert!(!store.insert_operator(&again).await.unwrap());
+    assert_eq!(
+        store.operator(w.operator).await.unwrap().map(|o| o.name),
+        Some("Olga Operator".to_owned())
+    );
     store.assign(w.project, w.photographer).await.unwrap();
     assert!(store.is_assigned(w.project, w.photographer).await.unwrap());
     assert!(

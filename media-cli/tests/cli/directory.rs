@@ -163,3 +163,60 @@ async fn directory_forms_are_idempotent_and_token_prints_a_token() {
         env.ok(&["migrate"]);
     }
 }
+
+/// SPEC §8: re-adding a row with other values fails with a one-line
+/// conflict and never moves or changes the row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn re_adding_a_row_with_other_values_is_a_conflict_and_changes_nothing() {
+    for pg in backends() {
+        let Some(env) = Env::new(pg).await else {
+            continue;
+        };
+        let (a, b, pr) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let (a_s, b_s, pr_s) = (a.to_string(), b.to_string(), pr.to_string());
+        for (id, name) in [(&a_s, "Olga"), (&b_s, "Otto")] {
+            env.ok(&["directory", "operator", "add", "--id", id, "--name", name]);
+        }
+        let add = |operator: &str, text: Option<&str>| {
+            let mut args = vec![
+                "directory",
+                "project",
+                "add",
+                "--id",
+                &pr_s,
+                "--name",
+                "Gala",
+                "--operator",
+                operator,
+            ];
+            if let Some(t) = text {
+                args.extend(["--watermark-text", t]);
+            }
+            args.iter().map(|s| s.to_string()).collect::<Vec<String>>()
+        };
+        let ok = |args: Vec<String>| env.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        let fails =
+            |args: Vec<String>| env.fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        ok(add(&a_s, Some("© Gala")));
+        ok(add(&a_s, Some("© Gala"))); // identical: fine
+        let e = fails(add(&b_s, Some("© Gala")));
+        assert!(e.contains("conflict") || e.contains("exists"), "{e}");
+        fails(add(&a_s, None)); // would clear the watermark text
+        fails(vec![
+            "directory".into(),
+            "operator".into(),
+            "add".into(),
+            "--id".into(),
+            a_s.clone(),
+            "--name".into(),
+            "Someone else".into(),
+        ]);
+        let db = env.db().await;
+        let p = db.project(pr.into()).await.unwrap().unwrap();
+        assert_eq!(
+            (p.operator_id, p.watermark_text.as_deref()),
+            (a.into(), Some("© Gala")),
+            "the row did not move"
+        );
+    }
+}

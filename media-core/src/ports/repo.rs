@@ -34,10 +34,13 @@ pub trait DirectoryRepo: Send + Sync {
     async fn is_member(&self, project: ProjectId, user: UserId) -> Result<bool>;
     async fn projects_of_user(&self, user: UserId) -> Result<Vec<ProjectId>>;
 
-    /// Inserts or, when the id exists, updates the name. Idempotent.
-    async fn upsert_operator(&self, operator: &Operator) -> Result<()>;
-    async fn upsert_photographer(&self, photographer: &Photographer) -> Result<()>;
-    async fn upsert_project(&self, project: &Project) -> Result<()>;
+    /// Inserts the row unless its id exists (then nothing changes); true
+    /// when inserted. Whether an existing row conflicts is the core's rule.
+    async fn insert_operator(&self, operator: &Operator) -> Result<bool>;
+    async fn insert_photographer(&self, photographer: &Photographer) -> Result<bool>;
+    async fn insert_project(&self, project: &Project) -> Result<bool>;
+    async fn operator(&self, id: OperatorId) -> Result<Option<Operator>>;
+    async fn photographer(&self, id: PhotographerId) -> Result<Option<Photographer>>;
     async fn assign(&self, project: ProjectId, photographer: PhotographerId) -> Result<()>;
     /// Adds the member (idempotent) and enqueues `jobs` when the row is new.
     async fn join(

@@ -8,7 +8,7 @@ use crate::domain::wire::wire_enum;
 use crate::domain::{
     ConsentPurpose, JobPayload, Operator, Photo, PhotoStatus, Photographer, Project, SelfieStatus,
 };
-use crate::error::{Error, Result};
+use crate::error::{ConflictKind, Error, Result};
 use crate::ids::{OperatorId, PhotoId, PhotographerId, ProjectId, UserId};
 use crate::keys::{self, ParsedKey};
 
@@ -32,6 +32,27 @@ pub struct PurgeReport {
     pub photos: Vec<PhotoId>,
     /// Object keys without a row (orphans).
     pub objects: Vec<String>,
+}
+
+/// An add of a row that exists is fine only when the rows are alike.
+fn same_row<T: PartialEq + std::fmt::Debug>(
+    what: &str,
+    id: impl std::fmt::Display,
+    existing: Option<&T>,
+    wanted: &T,
+) -> Result<()> {
+    match existing {
+        Some(row) if row == wanted => Ok(()),
+        Some(row) => Err(Error::Conflict {
+            kind: ConflictKind::AlreadyExists,
+            detail: format!(
+                "conflict: {what} {id} exists with other values ({row:?}); nothing changed"
+            ),
+        }),
+        None => Err(Error::unavailable(format!(
+            "{what} {id} vanished while being added"
+        ))),
+    }
 }
 
 /// Names shown in listings: trimmed, 1 to 200 characters.
@@ -182,31 +203,48 @@ impl Media {
         Ok(report)
     }
 
-    /// Adds or renames an operator; the name is trimmed and must be 1–200 characters.
-    pub async fn upsert_operator(&self, operator: &Operator) -> Result<()> {
+    /// Adds an operator (SPEC §8): the name is trimmed and must be 1–200
+    /// characters; adding it again alike is fine, with another name a conflict.
+    pub async fn add_operator(&self, operator: &Operator) -> Result<()> {
         let operator = Operator {
             name: display_name(&operator.name)?,
             ..operator.clone()
         };
-        self.ports.directory.upsert_operator(&operator).await
+        if self.ports.directory.insert_operator(&operator).await? {
+            return Ok(());
+        }
+        let existing = self.ports.directory.operator(operator.id).await?;
+        same_row("operator", operator.id, existing.as_ref(), &operator)
     }
 
-    /// Adds or renames a photographer; the name is trimmed and must be 1–200 characters.
-    pub async fn upsert_photographer(&self, photographer: &Photographer) -> Result<()> {
+    /// Adds a photographer, by the rules of [`Media::add_operator`].
+    pub async fn add_photographer(&self, photographer: &Photographer) -> Result<()> {
         let photographer = Photographer {
             name: display_name(&photographer.name)?,
             ..photographer.clone()
         };
-        self.ports
+        if self
+            .ports
             .directory
-            .upsert_photographer(&photographer)
-            .await
+            .insert_photographer(&photographer)
+            .await?
+        {
+            return Ok(());
+        }
+        let existing = self.ports.directory.photographer(photographer.id).await?;
+        same_row(
+            "photographer",
+            photographer.id,
+            existing.as_ref(),
+            &photographer,
+        )
     }
 
-    /// A project needs its operator to exist; a blank watermark text means
-    /// the default (`WATERMARK_TEXT`).
-    pub async fn upsert_project(&self, project: &Project) -> Result<()> {
-        let project = &Project {
+    /// Adds a project of an existing operator; a blank watermark text means
+    /// the default (`WATERMARK_TEXT`). Adding it again with another
+    /// operator, name or watermark text is a conflict: a project never moves.
+    pub async fn add_project(&self, project: &Project) -> Result<()> {
+        let project = Project {
             name: display_name(&project.name)?,
             watermark_text: project
                 .watermark_text
@@ -225,7 +263,11 @@ impl Media {
                 project.operator_id
             )));
         }
-        self.ports.directory.upsert_project(project).await
+        if self.ports.directory.insert_project(&project).await? {
+            return Ok(());
+        }
+        let existing = self.ports.directory.project(project.id).await?;
+        same_row("project", project.id, existing.as_ref(), &project)
     }
 
     pub async fn assign(&self, project: ProjectId, photographer: PhotographerId) -> Result<()> {

@@ -10,32 +10,48 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use media_core::domain::{Audience, Principal};
-use media_core::policy;
+use media_core::domain::Principal;
+use media_core::policy::{self, Access};
 use media_core::ports::AuthError;
 
 use super::AppState;
 use super::problem::Problem;
 
-pub trait AudienceOf: Send + Sync + 'static {
-    const AUDIENCES: &'static [Audience];
-}
-pub struct MediaAud;
-pub struct BackofficeAud;
-pub struct EitherAud;
-// The audiences are the core's (`policy`), so a route's extractor and its
-// use case can never disagree.
-impl AudienceOf for MediaAud {
-    const AUDIENCES: &'static [Audience] = policy::MEDIA;
-}
-impl AudienceOf for BackofficeAud {
-    const AUDIENCES: &'static [Audience] = policy::BACKOFFICE;
-}
-impl AudienceOf for EitherAud {
-    const AUDIENCES: &'static [Audience] = policy::EITHER;
+/// Who may call a route, as a type: the core's [`Access`] of the route.
+pub trait AccessOf: Send + Sync + 'static {
+    const ACCESS: Access;
 }
 
-/// The authenticated caller of a route of audience `A` (401 otherwise).
+macro_rules! route_access {
+    ($($(#[$doc:meta])* $name:ident => $access:ident),+ $(,)?) => {
+        $(
+            $(#[$doc])*
+            pub struct $name;
+            impl AccessOf for $name {
+                const ACCESS: Access = Access::$access;
+            }
+        )+
+    };
+}
+
+// The core's constants, so a route's extractor and its use case can never
+// disagree on who may call it.
+route_access! {
+    SelfieUpload => SELFIE_UPLOAD,
+    SelfieComplete => SELFIE_COMPLETE,
+    SelfieSelf => SELFIE_SELF,
+    Consents => CONSENTS,
+    MyPhotos => MY_PHOTOS,
+    PhotoUploadApp => PHOTO_UPLOAD_APP,
+    PhotoUploadBackoffice => PHOTO_UPLOAD_BACKOFFICE,
+    PhotoComplete => PHOTO_COMPLETE,
+    PhotographerPhotos => PHOTOGRAPHER_PHOTOS,
+    OperatorRoute => OPERATOR,
+}
+
+/// The authenticated caller of a route whose access is `A`: token and
+/// audience (401), then role (403), before any path or body is parsed
+/// (SPEC §2's order). Consent and scope are the use case's, after it.
 pub struct Caller<A>(pub Principal, pub PhantomData<A>);
 
 pub fn bearer(parts: &Parts) -> Result<&str, AuthError> {
@@ -48,15 +64,18 @@ pub fn bearer(parts: &Parts) -> Result<&str, AuthError> {
     Ok(token.trim())
 }
 
-impl<A: AudienceOf> FromRequestParts<AppState> for Caller<A> {
+impl<A: AccessOf> FromRequestParts<AppState> for Caller<A> {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
         let token = bearer(parts)?;
         let mut last = AuthError::Missing;
-        for &aud in A::AUDIENCES {
+        for &aud in A::ACCESS.audiences {
             match state.auth.authenticate(token, aud) {
-                Ok(p) => return Ok(Self(p, PhantomData)),
+                Ok(p) => {
+                    policy::authorize(&p, &A::ACCESS)?;
+                    return Ok(Self(p, PhantomData));
+                }
                 Err(e) => last = e,
             }
         }

@@ -12,7 +12,11 @@ use media_core::service::{OperatorFilter, PhotoView};
 
 use super::AppState;
 use super::dto::*;
-use super::extract::{BackofficeAud, Body, Caller, EitherAud, MediaAud, Params, PathIds};
+use super::extract::{
+    Body, Caller, Consents, MyPhotos, OperatorRoute, Params, PathIds, PhotoComplete,
+    PhotoUploadApp, PhotoUploadBackoffice, PhotographerPhotos, SelfieComplete, SelfieSelf,
+    SelfieUpload,
+};
 use super::problem::{ApiResult, Problem};
 
 fn page_request(params: &Params) -> ApiResult<PageRequest> {
@@ -64,7 +68,7 @@ fn purpose(raw: &str) -> ApiResult<ConsentPurpose> {
     security(("media" = [])))]
 pub async fn selfie_upload_url(
     State(s): State<AppState>,
-    Caller(p, ..): Caller<MediaAud>,
+    Caller(p, ..): Caller<SelfieUpload>,
     Body(b): Body<UploadBody>,
 ) -> ApiResult<(StatusCode, Json<SelfieTicket>)> {
     let t = s.media.selfie_upload_url(&p, &b.into()).await?;
@@ -95,7 +99,7 @@ async fn photo_upload(
     security(("media" = [])))]
 pub async fn photo_upload_url_app(
     State(s): State<AppState>,
-    Caller(p, ..): Caller<MediaAud>,
+    Caller(p, ..): Caller<PhotoUploadApp>,
     Body(b): Body<PhotoUploadBody>,
 ) -> ApiResult<(StatusCode, Json<PhotoTicket>)> {
     photo_upload(&s, &p, b).await
@@ -106,7 +110,7 @@ pub async fn photo_upload_url_app(
     security(("backoffice" = [])))]
 pub async fn photo_upload_url_backoffice(
     State(s): State<AppState>,
-    Caller(p, ..): Caller<BackofficeAud>,
+    Caller(p, ..): Caller<PhotoUploadBackoffice>,
     Body(b): Body<PhotoUploadBody>,
 ) -> ApiResult<(StatusCode, Json<PhotoTicket>)> {
     photo_upload(&s, &p, b).await
@@ -118,7 +122,7 @@ pub async fn photo_upload_url_backoffice(
     security(("backoffice" = [])))]
 pub async fn photographer_photos(
     State(s): State<AppState>,
-    Caller(p, ..): Caller<BackofficeAud>,
+    Caller(p, ..): Caller<PhotographerPhotos>,
     PathIds(project): PathIds<ProjectId>,
     params: Params,
     OriginalUri(uri): OriginalUri,
@@ -136,7 +140,7 @@ pub async fn photographer_photos(
     security(("backoffice" = [])))]
 pub async fn photographer_delete(
     State(s): State<AppState>,
-    Caller(p, ..): Caller<BackofficeAud>,
+    Caller(p, ..): Caller<PhotographerPhotos>,
     PathIds((project, photo)): PathIds<(ProjectId, PhotoId)>,
 ) -> ApiResult<StatusCode> {
     s.media
@@ -152,7 +156,7 @@ pub async fn photographer_delete(
     security(("backoffice" = [])))]
 pub async fn operator_photos(
     State(s): State<AppState>,
-    Caller(p, ..): Caller<BackofficeAud>,
+    Caller(p, ..): Caller<OperatorRoute>,
     params: Params,
     OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Response> {
@@ -173,7 +177,7 @@ pub async fn operator_photos(
     security(("backoffice" = [])))]
 pub async fn operator_project_photos(
     State(s): State<AppState>,
-    Caller(p, ..): Caller<BackofficeAud>,
+    Caller(p, ..): Caller<OperatorRoute>,
     PathIds(project): PathIds<ProjectId>,
     params: Params,
     OriginalUri(uri): OriginalUri,
@@ -191,7 +195,7 @@ pub async fn operator_project_photos(
     security(("backoffice" = [])))]
 pub async fn operator_delete(
     State(s): State<AppState>,
-    Caller(p, ..): Caller<BackofficeAud>,
+    Caller(p, ..): Caller<OperatorRoute>,
     PathIds((project, photo)): PathIds<(ProjectId, PhotoId)>,
 ) -> ApiResult<StatusCode> {
     s.media.operator_delete_photo(&p, project, photo).await?;
@@ -203,7 +207,7 @@ pub async fn operator_delete(
     security(("backoffice" = [])))]
 pub async fn profile_upload_url(
     State(s): State<AppState>,
-    Caller(p, ..): Caller<BackofficeAud>,
+    Caller(p, ..): Caller<OperatorRoute>,
     Body(b): Body<UploadBody>,
 ) -> ApiResult<Json<ProfileUpload>> {
     Ok(Json(
@@ -219,7 +223,7 @@ pub async fn profile_upload_url(
     security(("backoffice" = [])))]
 pub async fn profile_picture(
     State(s): State<AppState>,
-    Caller(p, ..): Caller<BackofficeAud>,
+    Caller(p, ..): Caller<OperatorRoute>,
 ) -> ApiResult<Json<Url>> {
     Ok(Json(Url {
         url: s.media.profile_picture_url(&p).await?,
@@ -231,7 +235,7 @@ pub async fn profile_picture(
     security(("media" = []), ("backoffice" = [])))]
 pub async fn complete_photo(
     State(s): State<AppState>,
-    Caller(p, ..): Caller<EitherAud>,
+    Caller(p, ..): Caller<PhotoComplete>,
     PathIds(photo): PathIds<PhotoId>,
 ) -> ApiResult<(StatusCode, Json<Status>)> {
     let status = s.media.complete_photo(&p, photo).await?;
@@ -248,7 +252,7 @@ pub async fn complete_photo(
     security(("media" = [])))]
 pub async fn complete_selfie(
     State(s): State<AppState>,
-    Caller(p, ..): Caller<MediaAud>,
+    Caller(p, ..): Caller<SelfieComplete>,
     PathIds(selfie): PathIds<SelfieId>,
 ) -> ApiResult<(StatusCode, Json<Status>)> {
     let status = s.media.complete_selfie(&p, selfie).await?;
@@ -265,7 +269,7 @@ pub async fn complete_selfie(
     security(("media" = [])))]
 pub async fn selfie_status(
     State(s): State<AppState>,
-    Caller(p, ..): Caller<MediaAud>,
+    Caller(p, ..): Caller<SelfieSelf>,
 ) -> ApiResult<Json<Selfie>> {
     Ok(Json(s.media.selfie_status(&p).await?.into()))
 }
@@ -275,7 +279,7 @@ pub async fn selfie_status(
     security(("media" = [])))]
 pub async fn delete_selfie(
     State(s): State<AppState>,
-    Caller(p, ..): Caller<MediaAud>,
+    Caller(p, ..): Caller<SelfieSelf>,
 ) -> ApiResult<StatusCode> {
     s.media.delete_selfie(&p).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -286,7 +290,7 @@ pub async fn delete_selfie(
     security(("media" = [])))]
 pub async fn consents(
     State(s): State<AppState>,
-    Caller(p, ..): Caller<MediaAud>,
+    Caller(p, ..): Caller<Consents>,
 ) -> ApiResult<Json<Vec<ConsentDto>>> {
     Ok(Json(
         s.media
@@ -303,7 +307,7 @@ pub async fn consents(
     security(("media" = [])))]
 pub async fn grant_consent(
     State(s): State<AppState>,
-    Caller(p, ..): Caller<MediaAud>,
+    Caller(p, ..): Caller<Consents>,
     axum::extract::Path(raw): axum::extract::Path<String>,
 ) -> ApiResult<Json<Vec<ConsentDto>>> {
     s.media.grant_consent(&p, purpose(&raw)?).await?;
@@ -322,7 +326,7 @@ pub async fn grant_consent(
     security(("media" = [])))]
 pub async fn revoke_consent(
     State(s): State<AppState>,
-    Caller(p, ..): Caller<MediaAud>,
+    Caller(p, ..): Caller<Consents>,
     axum::extract::Path(raw): axum::extract::Path<String>,
 ) -> ApiResult<StatusCode> {
     s.media.revoke_consent(&p, purpose(&raw)?).await?;
@@ -334,7 +338,7 @@ pub async fn revoke_consent(
     security(("media" = [])))]
 pub async fn my_photos(
     State(s): State<AppState>,
-    Caller(p, ..): Caller<MediaAud>,
+    Caller(p, ..): Caller<MyPhotos>,
     PathIds(project): PathIds<ProjectId>,
 ) -> ApiResult<Json<Vec<MyPhotoDto>>> {
     Ok(Json(

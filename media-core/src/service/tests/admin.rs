@@ -115,7 +115,7 @@ async fn joining_matches_a_member_with_an_approved_selfie() {
         watermark_text: None,
     };
     assert!(matches!(
-        m.media().upsert_project(&project_row).await,
+        m.media().add_project(&project_row).await,
         Err(Error::Invalid { .. })
     ));
     let mut m = Mocks::new();
@@ -206,4 +206,34 @@ async fn upkeep_buries_jobs_whose_last_lease_expired() {
         .expect_pending_selfie_uploads()
         .return_const(Ok(vec![]));
     assert_eq!(m.media().maintenance().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn adding_a_row_again_is_fine_alike_and_a_conflict_otherwise() {
+    let operator = Operator {
+        id: OperatorId::new(),
+        name: "Olga".into(),
+    };
+    for (stored, ok) in [("Olga", true), ("Otto", false)] {
+        let mut m = Mocks::new();
+        m.directory.expect_insert_operator().return_const(Ok(false));
+        let existing = Operator {
+            name: stored.into(),
+            ..operator.clone()
+        };
+        m.directory
+            .expect_operator()
+            .return_const(Ok(Some(existing)));
+        let r = m.media().add_operator(&operator).await;
+        assert_eq!(r.is_ok(), ok, "{stored}: {r:?}");
+        if !ok {
+            assert!(matches!(
+                r,
+                Err(Error::Conflict {
+                    kind: ConflictKind::AlreadyExists,
+                    ..
+                })
+            ));
+        }
+    }
 }
