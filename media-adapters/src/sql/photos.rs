@@ -289,6 +289,15 @@ impl PhotoRepo for SqlStore {
         now: OffsetDateTime,
     ) -> Result<bool> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
+        // The row first: on Postgres this waits for a `store_faces` holding
+        // it, so the faces and matches deleted next include what it stored.
+        let deleted = sqlx::query("DELETE FROM photos WHERE id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?
+            .rows_affected()
+            == 1;
         for sql in [
             "DELETE FROM matches WHERE photo_id = $1",
             "DELETE FROM faces WHERE photo_id = $1",
@@ -299,13 +308,6 @@ impl PhotoRepo for SqlStore {
                 .await
                 .map_err(db_error)?;
         }
-        let deleted = sqlx::query("DELETE FROM photos WHERE id = $1")
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?
-            .rows_affected()
-            == 1;
         // The purge is enqueued even when the row was already gone: objects
         // written late by a racing job must not outlive the photo.
         self.insert_jobs(&mut tx, jobs, now).await?;

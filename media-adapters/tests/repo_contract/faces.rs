@@ -130,7 +130,36 @@ async fn concurrent_face_inserts_commit_in_sequence_order(store: &impl Store) {
     assert_eq!(seqs, (1..=24).collect::<Vec<_>>(), "no gaps, no duplicates");
 }
 
+/// A photo deleted while its faces are being stored keeps no face: the
+/// two transactions race 60 times (on Postgres they run at once).
+async fn no_face_outlives_a_photo_deleted_while_its_faces_are_stored(store: &impl Store) {
+    let w = world(store).await;
+    let t = now();
+    let mut ids = Vec::new();
+    for _ in 0..60 {
+        let p = new_photo(&w, None, t);
+        store.create_photo_if_assigned(&p).await.unwrap();
+        store.mark_photo_uploaded(p.id, &[], t).await.unwrap();
+        let (a, b) = (store.clone(), store.clone());
+        let (id, embeddings) = (p.id, vec![unit(1), unit(2)]);
+        let faces = tokio::spawn(async move { a.store_faces(id, &embeddings, &[], t).await });
+        let delete = tokio::spawn(async move { b.delete_photo(id, &[], t).await });
+        faces.await.unwrap().unwrap();
+        delete.await.unwrap().unwrap();
+        ids.push(p.id);
+    }
+    let left: Vec<_> = store
+        .faces_after(w.project, 0, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|f| ids.contains(&f.photo_id))
+        .collect();
+    assert!(left.is_empty(), "{} faces of deleted photos", left.len());
+}
+
 media_adapters::contract_tests! {
+    no_face_outlives_a_photo_deleted_while_its_faces_are_stored: 5,
     faces_are_numbered_in_order_and_matches_keep_the_closest: 5,
     concurrent_face_inserts_commit_in_sequence_order: 5,
 }
