@@ -320,15 +320,21 @@ impl PhotoRepo for SqlStore {
     async fn pending_photo_uploads(
         &self,
         issued_before: OffsetDateTime,
+        after: Option<(OffsetDateTime, PhotoId)>,
         limit: u32,
     ) -> Result<Vec<Photo>> {
         let sql = format!(
             "SELECT {PHOTO_COLUMNS} FROM photos p WHERE p.status = $2 AND p.created_at < $1 \
-             ORDER BY p.created_at LIMIT {limit}"
+             AND (p.created_at > $3 OR (p.created_at = $3 AND p.id > $4)) \
+             ORDER BY p.created_at, p.id LIMIT {limit}"
         );
+        // No cursor: from before the first row.
+        let (t, id) = after.map_or((i64::MIN, String::new()), |(t, id)| (us(t), id.to_string()));
         let rows = sqlx::query(&sql)
             .bind(us(issued_before))
             .bind(PhotoStatus::AwaitingUpload.as_str())
+            .bind(t)
+            .bind(id)
             .fetch_all(&self.pool)
             .await
             .map_err(db_error)?;

@@ -249,15 +249,21 @@ impl SelfieRepo for SqlStore {
     async fn pending_selfie_uploads(
         &self,
         issued_before: OffsetDateTime,
+        after: Option<(OffsetDateTime, SelfieId)>,
         limit: u32,
     ) -> Result<Vec<Selfie>> {
         let sql = format!(
             "SELECT {SELFIE_COLUMNS} FROM selfies WHERE status = $2 AND created_at < $1 \
-             ORDER BY created_at LIMIT {limit}"
+             AND (created_at > $3 OR (created_at = $3 AND id > $4)) \
+             ORDER BY created_at, id LIMIT {limit}"
         );
+        // No cursor: from before the first row.
+        let (t, id) = after.map_or((i64::MIN, String::new()), |(t, id)| (us(t), id.to_string()));
         let rows = sqlx::query(&sql)
             .bind(us(issued_before))
             .bind(SelfieStatus::AwaitingUpload.as_str())
+            .bind(t)
+            .bind(id)
             .fetch_all(&self.pool)
             .await
             .map_err(db_error)?;

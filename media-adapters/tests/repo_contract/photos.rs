@@ -147,24 +147,47 @@ async fn uploads_still_awaited_are_found_and_expired(store: &impl Store) {
     store.create_photo_if_assigned(&old).await.unwrap();
     store.create_photo_if_assigned(&fresh).await.unwrap();
     let pending = store
-        .pending_photo_uploads(t - Duration::from_secs(30), 10)
+        .pending_photo_uploads(t - Duration::from_secs(30), None, 10)
         .await
         .unwrap();
     assert_eq!(
         pending.iter().map(|p| p.id).collect::<Vec<_>>(),
         vec![old.id]
     );
+    // Resuming after a cursor: only what comes after it, in (created_at, id) order.
+    let older = new_photo(&w, None, t - Duration::from_secs(7200));
+    store.create_photo_if_assigned(&older).await.unwrap();
+    let page = |after| store.pending_photo_uploads(t, after, 1);
+    let first = page(None).await.unwrap();
+    assert_eq!(
+        first.iter().map(|p| p.id).collect::<Vec<_>>(),
+        vec![older.id]
+    );
+    let next = page(Some((older.created_at, older.id))).await.unwrap();
+    assert_eq!(next.iter().map(|p| p.id).collect::<Vec<_>>(), vec![old.id]);
+    store.expire_photo(older.id).await.unwrap();
     store.expire_photo(old.id).await.unwrap();
     assert_eq!(
         store.photo(old.id).await.unwrap().unwrap().status,
         PhotoStatus::Expired
     );
-    assert_eq!(store.expired_photos(t).await.unwrap().len(), 1);
+    assert_eq!(
+        store.expired_photos(t).await.unwrap().len(),
+        2,
+        "old and older"
+    );
 
     let user = UserId::new();
     let s = new_selfie(user, t - Duration::from_secs(3600));
     store.create_selfie(&s).await.unwrap();
-    assert_eq!(store.pending_selfie_uploads(t, 10).await.unwrap().len(), 1);
+    assert_eq!(
+        store
+            .pending_selfie_uploads(t, None, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     store.expire_selfie(s.id).await.unwrap();
     assert_eq!(
         store.selfie(s.id).await.unwrap().unwrap().status,

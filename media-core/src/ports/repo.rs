@@ -97,10 +97,12 @@ pub trait PhotoRepo: Send + Sync {
         jobs: &[JobPayload],
         now: OffsetDateTime,
     ) -> Result<bool>;
-    /// Photos still `awaiting_upload` whose URL was issued before `issued_before`.
+    /// Photos still `awaiting_upload` whose URL was issued before
+    /// `issued_before`, in `(created_at, id)` order, after `after` when given.
     async fn pending_photo_uploads(
         &self,
         issued_before: OffsetDateTime,
+        after: Option<(OffsetDateTime, PhotoId)>,
         limit: u32,
     ) -> Result<Vec<Photo>>;
     /// [`PhotoStatus::EXPIRED`].
@@ -156,9 +158,11 @@ pub trait SelfieRepo: Send + Sync {
         reason: FailureReason,
         now: OffsetDateTime,
     ) -> Result<()>;
+    /// Like [`PhotoRepo::pending_photo_uploads`], for selfies.
     async fn pending_selfie_uploads(
         &self,
         issued_before: OffsetDateTime,
+        after: Option<(OffsetDateTime, SelfieId)>,
         limit: u32,
     ) -> Result<Vec<Selfie>>;
     /// [`SelfieStatus::EXPIRED`].

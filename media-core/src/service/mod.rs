@@ -61,6 +61,8 @@ pub struct Ports {
 pub struct Media {
     ports: Ports,
     settings: Arc<Settings>,
+    /// Where the upload reconciler stopped: the next cycle resumes there.
+    reconcile: Arc<std::sync::Mutex<uploads::ReconcileCursor>>,
 }
 
 impl Media {
@@ -68,6 +70,7 @@ impl Media {
         Self {
             ports,
             settings: Arc::new(settings),
+            reconcile: Arc::default(),
         }
     }
 

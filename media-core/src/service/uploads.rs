@@ -32,6 +32,15 @@ pub struct UploadTicket {
     pub expires_in_seconds: u32,
 }
 
+/// Where the reconciler's last batches ended, per kind of upload: each
+/// cycle resumes after them, so 200 abandoned uploads (awaited until their
+/// URL and the grace are over, 15 minutes) cannot hide newer ones.
+#[derive(Debug, Default)]
+pub(crate) struct ReconcileCursor {
+    photos: Option<(OffsetDateTime, PhotoId)>,
+    selfies: Option<(OffsetDateTime, SelfieId)>,
+}
+
 /// How long after issuing a URL the reconciler first looks for the upload.
 const RECONCILE_DELAY: time::Duration = time::Duration::seconds(30);
 const RECONCILE_BATCH: u32 = 200;
@@ -362,12 +371,20 @@ impl Media {
         let grace = self.settings.upload_grace;
         let given_up = |expires_at: OffsetDateTime| now > expires_at + grace;
         let (mut arrived, mut expired) = (0, 0);
-        for photo in self
+        let (photos_after, selfies_after) = {
+            let c = self.cursor();
+            (c.photos, c.selfies)
+        };
+        let photos = self
             .ports
             .photos
-            .pending_photo_uploads(issued_before, RECONCILE_BATCH)
-            .await?
-        {
+            .pending_photo_uploads(issued_before, photos_after, RECONCILE_BATCH)
+            .await?;
+        // A short batch reached the end: the next cycle starts over.
+        self.cursor().photos = (photos.len() == RECONCILE_BATCH as usize)
+            .then(|| photos.last().map(|p| (p.created_at, p.id)))
+            .flatten();
+        for photo in photos {
             let key = keys::photo(photo.project_id, photo.id, PhotoObject::Original);
             if self.photo_arrived(&photo, &key).await? {
                 arrived += 1;
@@ -376,12 +393,15 @@ impl Media {
                 expired += 1;
             }
         }
-        for selfie in self
+        let selfies = self
             .ports
             .selfies
-            .pending_selfie_uploads(issued_before, RECONCILE_BATCH)
-            .await?
-        {
+            .pending_selfie_uploads(issued_before, selfies_after, RECONCILE_BATCH)
+            .await?;
+        self.cursor().selfies = (selfies.len() == RECONCILE_BATCH as usize)
+            .then(|| selfies.last().map(|s| (s.created_at, s.id)))
+            .flatten();
+        for selfie in selfies {
             if self.selfie_arrived(&selfie).await? {
                 arrived += 1;
             } else if given_up(selfie.upload_expires_at) {
@@ -390,5 +410,12 @@ impl Media {
             }
         }
         Ok((arrived, expired))
+    }
+
+    fn cursor(&self) -> std::sync::MutexGuard<'_, ReconcileCursor> {
+        // A poisoned cursor is only a position: keep using it.
+        self.reconcile
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
