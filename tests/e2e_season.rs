@@ -284,3 +284,41 @@ async fn retrying_a_dead_selfie_job_finishes_the_selfie() {
         app.shutdown().await;
     }
 }
+
+/// The jobs table does not grow for ever: finished jobs go after
+/// `JOB_RETENTION_HOURS` (0 here: at the next upkeep); dead ones stay
+/// until retried or pruned by hand.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finished_jobs_are_pruned_after_the_retention() {
+    for pg in backends() {
+        let Some(app) = TestApp::start_as(
+            pg,
+            media_server::server::Role::Api,
+            &[("JOB_RETENTION_HOURS", "0")],
+        )
+        .await
+        else {
+            continue;
+        };
+        let w = app.world().await;
+        app.upload_photo(&w, identity_jpeg(0, 64, 48)).await;
+        app.drain().await;
+        let done = app
+            .media()
+            .list_jobs(Some(JobStatus::Done), 100)
+            .await
+            .unwrap();
+        assert!(
+            done.len() >= 2,
+            "thumbnail and watermark jobs ran: {done:?}"
+        );
+        app.media().maintenance().await.unwrap();
+        let left = app
+            .media()
+            .list_jobs(Some(JobStatus::Done), 100)
+            .await
+            .unwrap();
+        assert!(left.is_empty(), "finished jobs pruned: {left:?}");
+        app.shutdown().await;
+    }
+}

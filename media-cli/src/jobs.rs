@@ -26,6 +26,12 @@ pub enum JobsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Delete jobs finished more than JOB_RETENTION_HOURS ago (the upkeep loop
+    /// does this too); with --dead, dead jobs that old as well.
+    Prune {
+        #[arg(long)]
+        dead: bool,
+    },
     /// Put dead jobs back in the queue: by id, or all with --dead.
     Retry {
         #[arg(required_unless_present = "dead", conflicts_with = "dead")]
@@ -94,6 +100,10 @@ pub async fn run(command: JobsCommand) -> CliResult {
                     );
                 }
             }
+        }
+        JobsCommand::Prune { dead } => {
+            let n = media.prune_jobs(dead).await?;
+            println!("{n} job(s) pruned");
         }
         JobsCommand::Retry { ids, dead } => {
             let n = if dead {

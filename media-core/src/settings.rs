@@ -19,6 +19,9 @@ pub struct Settings {
     /// Extra time after an upload URL expires before the upload is given up.
     pub upload_grace: Duration,
     pub job_max_attempts: u32,
+    /// Finished (`done`) jobs are deleted this long after they finished
+    /// (`JOB_RETENTION_HOURS`); dead ones stay until retried or pruned by hand.
+    pub job_retention: Duration,
 }
 
 impl Default for Settings {
@@ -32,6 +35,9 @@ impl Default for Settings {
             selfie_min_score: 0.8,
             upload_grace: Duration::from_secs(300),
             job_max_attempts: 5,
+            // A week: long enough to look into last weekend's event, short
+            // enough that ≥ 3 rows per photo do not pile up for a season.
+            job_retention: Duration::from_secs(168 * 3600),
         }
     }
 }

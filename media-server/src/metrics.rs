@@ -48,9 +48,33 @@ impl Histogram {
 pub struct Metrics {
     requests: Mutex<BTreeMap<(String, String, u16), Histogram>>,
     jobs: Mutex<BTreeMap<(&'static str, &'static str), Histogram>>,
+    /// The last queue depth and when it was read: concurrent scrapes share
+    /// one query (one pooled connection) every `DEPTH_TTL`.
+    depth: tokio::sync::Mutex<Option<(std::time::Instant, Vec<JobCount>)>>,
 }
 
+/// How long a queue-depth reading serves scrapes.
+const DEPTH_TTL: Duration = Duration::from_secs(5);
+
 impl Metrics {
+    /// The queue depth, read at most once per `DEPTH_TTL` whatever the
+    /// number of scrapers; `None` when the database does not answer.
+    pub async fn queue_depth<F, Fut>(&self, read: F) -> Option<Vec<JobCount>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = media_core::Result<Vec<JobCount>>>,
+    {
+        let mut cached = self.depth.lock().await;
+        if let Some((at, depth)) = cached.as_ref()
+            && at.elapsed() < DEPTH_TTL
+        {
+            return Some(depth.clone());
+        }
+        let depth = read().await.ok()?;
+        *cached = Some((std::time::Instant::now(), depth.clone()));
+        Some(depth)
+    }
+
     pub fn request(&self, method: &str, route: &str, status: u16, took: Duration) {
         if let Ok(mut m) = self.requests.lock() {
             m.entry((method.to_owned(), route.to_owned(), status))
@@ -91,7 +115,7 @@ impl Metrics {
             }
         }
         out.push_str(
-            "# HELP media_jobs Jobs in the queue by kind and status.\n# TYPE media_jobs gauge\n",
+            "# HELP media_jobs Queued, running and dead jobs by kind and status (finished ones are not counted).\n# TYPE media_jobs gauge\n",
         );
         for c in queue.unwrap_or_default() {
             let _ = writeln!(

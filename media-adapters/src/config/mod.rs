@@ -338,6 +338,15 @@ fn limits(get: Lookup<'_>) -> Result<Settings, ConfigError> {
             |v| (1..=100).contains(v),
             "a number from 1 to 100",
         )?,
+        job_retention: Duration::from_secs(
+            3600 * parse(
+                get,
+                "JOB_RETENTION_HOURS",
+                d.job_retention.as_secs() / 3600,
+                |v| *v <= 87_600,
+                "a number of hours up to 87600 (ten years)",
+            )?,
+        ),
     })
 }
 

@@ -10,7 +10,7 @@ use media_core::ids::JobId;
 use media_core::ports::DeadLetters;
 
 use super::queue::{JOB_COLUMNS, job};
-use super::rows::us;
+use super::rows::{bind_codes, status_in, us};
 use super::{SqlStore, db_error};
 
 #[async_trait]
@@ -82,21 +82,64 @@ impl DeadLetters for SqlStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
+    async fn queue_depth(&self) -> Result<Vec<JobCount>> {
+        let active = [JobStatus::Queued, JobStatus::Running, JobStatus::Dead];
+        let sql = format!(
+            "SELECT kind, status, COUNT(*) AS n FROM jobs WHERE {} GROUP BY kind, status ORDER BY kind, status",
+            status_in("status", 1, &active)
+        );
+        let rows = bind_codes(sqlx::query(&sql), active.iter().map(|s| s.as_str()))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        counts(&rows)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn prune(
+        &self,
+        statuses: &[JobStatus],
+        before: OffsetDateTime,
+        limit: u32,
+    ) -> Result<u64> {
+        if statuses.is_empty() {
+            return Ok(0);
+        }
+        // In batches through the (status, updated_at) index: a million-row
+        // backlog goes without one long transaction holding the table.
+        let sql = format!(
+            "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE {} AND updated_at < $1 LIMIT {limit})",
+            status_in("status", 2, statuses)
+        );
+        let q = sqlx::query(&sql).bind(us(before));
+        Ok(bind_codes(q, statuses.iter().map(|s| s.as_str()))
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?
+            .rows_affected())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn stats(&self) -> Result<Vec<JobCount>> {
         let rows = sqlx::query("SELECT kind, status, COUNT(*) AS n FROM jobs GROUP BY kind, status ORDER BY kind, status")
             .fetch_all(&self.pool)
             .await
             .map_err(db_error)?;
-        rows.iter()
-            .filter_map(|r| {
-                let kind = JobKind::parse(&r.try_get::<String, _>("kind").ok()?)?;
-                let status = JobStatus::parse(&r.try_get::<String, _>("status").ok()?)?;
-                Some(Ok(JobCount {
-                    kind,
-                    status,
-                    count: r.try_get::<i64, _>("n").ok()?.max(0) as u64,
-                }))
-            })
-            .collect()
+        counts(&rows)
     }
+}
+
+/// `(kind, status, n)` rows as counts; rows of unknown kinds are skipped.
+fn counts(rows: &[sqlx::any::AnyRow]) -> Result<Vec<JobCount>> {
+    rows.iter()
+        .filter_map(|r| {
+            let kind = JobKind::parse(&r.try_get::<String, _>("kind").ok()?)?;
+            let status = JobStatus::parse(&r.try_get::<String, _>("status").ok()?)?;
+            Some(Ok(JobCount {
+                kind,
+                status,
+                count: r.try_get::<i64, _>("n").ok()?.max(0) as u64,
+            }))
+        })
+        .collect()
 }

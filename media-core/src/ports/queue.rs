@@ -73,4 +73,15 @@ pub trait DeadLetters: Send + Sync {
     async fn settle(&self, ids: &[JobId], now: OffsetDateTime) -> Result<u64>;
     /// How many jobs of each kind are in each status.
     async fn stats(&self) -> Result<Vec<JobCount>>;
+    /// Like `stats`, for the queued, running and dead jobs only: an indexed
+    /// count whose cost grows with the work in the queue, not with history.
+    async fn queue_depth(&self) -> Result<Vec<JobCount>>;
+    /// Deletes up to `limit` jobs in one of `statuses` last changed before
+    /// `before`; returns how many.
+    async fn prune(
+        &self,
+        statuses: &[JobStatus],
+        before: OffsetDateTime,
+        limit: u32,
+    ) -> Result<u64>;
 }

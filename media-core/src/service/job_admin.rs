@@ -35,6 +35,12 @@ impl Media {
         self.ports.dead_letters.stats().await
     }
 
+    /// Queued, running and dead jobs by kind: the queue gauges, from an
+    /// indexed count that does not grow with the finished history.
+    pub async fn queue_depth(&self) -> Result<Vec<JobCount>> {
+        self.ports.dead_letters.queue_depth().await
+    }
+
     /// The newest jobs, optionally of one status; `limit` is kept within 1–10,000.
     pub async fn list_jobs(&self, status: Option<JobStatus>, limit: u32) -> Result<Vec<Job>> {
         self.ports

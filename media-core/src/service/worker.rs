@@ -7,7 +7,7 @@ use tokio::sync::watch;
 
 use super::Media;
 use super::jobs::JobOutcome;
-use crate::domain::{Job, JobKind};
+use crate::domain::{Job, JobKind, JobStatus};
 use crate::error::{Error, Result};
 
 /// Exponential backoff with "equal jitter": attempt n waits between half and
@@ -158,6 +158,34 @@ impl Media {
             .await?;
         }
         self.reconcile_uploads().await?;
+        self.prune_jobs(false).await?;
         Ok(dead.len() as u32)
+    }
+
+    /// Deletes the jobs finished more than `JOB_RETENTION_HOURS` ago (and,
+    /// with `dead`, the dead ones last changed that long ago), in batches of
+    /// 10,000 — at most 200,000 per call, so an upkeep cycle stays short and
+    /// a backlog drains over a few cycles. Returns how many went.
+    pub async fn prune_jobs(&self, dead: bool) -> Result<u64> {
+        const BATCH: u32 = 10_000;
+        let before = self.now() - self.settings.job_retention;
+        let statuses: &[JobStatus] = if dead {
+            &[JobStatus::Done, JobStatus::Dead]
+        } else {
+            &[JobStatus::Done]
+        };
+        let mut total = 0;
+        for _ in 0..20 {
+            let n = self
+                .ports
+                .dead_letters
+                .prune(statuses, before, BATCH)
+                .await?;
+            total += n;
+            if n < u64::from(BATCH) {
+                break;
+            }
+        }
+        Ok(total)
     }
 }

@@ -205,7 +205,33 @@ async fn upkeep_buries_jobs_whose_last_lease_expired() {
     m.selfies
         .expect_pending_selfie_uploads()
         .return_const(Ok(vec![]));
+    // Finished jobs past the retention (a week by default) go, dead ones stay.
+    m.dead_letters
+        .expect_prune()
+        .withf(|statuses, before, _| {
+            statuses == [JobStatus::Done] && *before == NOW - Duration::from_secs(168 * 3600)
+        })
+        .times(1)
+        .returning(|_, _, _| Ok(3));
     assert_eq!(m.media().maintenance().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_large_backlog_of_finished_jobs_is_pruned_in_batches() {
+    let mut m = Mocks::new();
+    let mut left = 25_000u64;
+    m.dead_letters
+        .expect_prune()
+        .withf(|statuses, _, limit| {
+            statuses == [JobStatus::Done, JobStatus::Dead] && *limit == 10_000
+        })
+        .times(3)
+        .returning(move |_, _, limit| {
+            let n = left.min(u64::from(limit));
+            left -= n;
+            Ok(n)
+        });
+    assert_eq!(m.media().prune_jobs(true).await.unwrap(), 25_000);
 }
 
 #[tokio::test]
