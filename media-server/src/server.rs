@@ -152,13 +152,16 @@ pub async fn start(config: &Config, role: Role) -> Result<Running, StartupError>
             })?;
         addr = listener.local_addr().ok();
         let mut rx = shutdown_rx.clone();
+        let limits = crate::serve::ServeLimits {
+            header_read_timeout: config.serve.header_read_timeout,
+            max_connections: config.serve.max_connections,
+        };
+        crate::serve::raise_open_files_limit();
         tasks.spawn(async move {
-            let served = axum::serve(listener, router(state))
-                .with_graceful_shutdown(async move { stopped(&mut rx).await })
-                .await;
-            if let Err(e) = served {
-                tracing::error!(error = %e, "HTTP server stopped");
-            }
+            crate::serve::serve(listener, router(state), limits, async move {
+                stopped(&mut rx).await
+            })
+            .await;
         });
     }
 

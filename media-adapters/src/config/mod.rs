@@ -64,7 +64,19 @@ pub struct Config {
     pub jwt_dev_secret: bool,
     pub worker_concurrency: usize,
     pub webhook_secret: Option<String>,
+    pub serve: ServeConfig,
     pub settings: Settings,
+}
+
+/// How the HTTP server treats its connections.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServeConfig {
+    /// `MEDIA_HEADER_READ_TIMEOUT_SECONDS` (10): a request's headers, and a
+    /// keep-alive connection's next request, must arrive within this.
+    pub header_read_timeout: Duration,
+    /// `MEDIA_MAX_CONNECTIONS` (4096): open connections at most; past it,
+    /// accepting waits.
+    pub max_connections: usize,
 }
 
 impl std::fmt::Debug for Config {
@@ -80,6 +92,7 @@ impl std::fmt::Debug for Config {
             .field("jwt", &self.jwt)
             .field("jwt_dev_secret", &self.jwt_dev_secret)
             .field("worker_concurrency", &self.worker_concurrency)
+            .field("serve", &self.serve)
             .field(
                 "webhook_secret",
                 &self.webhook_secret.as_ref().map(|_| "<redacted>"),
@@ -188,6 +201,24 @@ impl Config {
                 "a number from 1 to 256",
             )?,
             webhook_secret: get("STORAGE_WEBHOOK_SECRET"),
+            serve: ServeConfig {
+                // Ten seconds: a phone on a bad network sends a few hundred
+                // bytes of headers in well under that; a slowloris waits longer.
+                header_read_timeout: Duration::from_secs(parse(
+                    get,
+                    "MEDIA_HEADER_READ_TIMEOUT_SECONDS",
+                    10,
+                    |v| (1..=300).contains(v),
+                    "a number of seconds from 1 to 300",
+                )?),
+                max_connections: parse(
+                    get,
+                    "MEDIA_MAX_CONNECTIONS",
+                    4096,
+                    |v| (16..=1_000_000).contains(v),
+                    "a number from 16 to 1000000",
+                )?,
+            },
             settings: limits(get)?,
             data_dir,
             database_url,

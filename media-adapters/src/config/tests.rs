@@ -69,6 +69,9 @@ fn invalid_values_name_their_variable() {
         // Past any date: `now + grace` would overflow in the reconciler.
         ("UPLOAD_GRACE_SECONDS", "18446744073709551615"),
         ("UPLOAD_GRACE_SECONDS", "99999999999"),
+        ("MEDIA_HEADER_READ_TIMEOUT_SECONDS", "0"),
+        ("MEDIA_MAX_CONNECTIONS", "1"),
+        ("JOB_RETENTION_HOURS", "-1"),
     ] {
         let e = config(&[(var, value)]).unwrap_err();
         assert!(e.to_string().contains(var), "{var}: {e}");

@@ -70,7 +70,10 @@ async fn jobs_and_reprocess() {
         }
         assert_eq!(row["lastError"], "boom");
         // Nothing is a week old: nothing is pruned, the dead job stays.
-        assert!(env.ok(&["jobs", "prune", "--dead"]).contains("0 job(s) pruned"));
+        assert!(
+            env.ok(&["jobs", "prune", "--dead"])
+                .contains("0 job(s) pruned")
+        );
         env.fails(&["jobs", "retry", &Uuid::new_v4().to_string()]);
         env.fails(&["jobs", "list", "--status", "sleeping"]);
         env.ok(&["jobs", "retry", &job.id.to_string()]);
