@@ -33,9 +33,10 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-async fn ms<F: std::future::Future>(f: F) -> (f64, F::Output) {
+/// Milliseconds of the future `f` makes, timed from before it is made.
+async fn ms<Fut: std::future::Future>(f: impl FnOnce() -> Fut) -> (f64, Fut::Output) {
     let t = Instant::now();
-    let out = f.await;
+    let out = f().await;
     (t.elapsed().as_secs_f64() * 1000.0, out)
 }
 
@@ -91,16 +92,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut full = Vec::new();
     let mut gauge = Vec::new();
     for _ in 0..21 {
-        full.push(ms(db.stats()).await.0);
-        gauge.push(ms(db.queue_depth()).await.0);
+        full.push(ms(|| db.stats()).await.0);
+        gauge.push(ms(|| db.queue_depth()).await.0);
     }
 
     let http = reqwest::Client::new();
     let metrics_url = format!("{base}/metrics");
     let mut alone = Vec::new();
     for _ in 0..50 {
-        let (t, r) = ms(http.get(&metrics_url).send()).await;
-        r?.error_for_status()?.bytes().await?;
+        let (t, r) = ms(|| async { http.get(&metrics_url).send().await?.bytes().await }).await;
+        r?;
         alone.push(t);
     }
 
@@ -136,8 +137,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let mut listing = Vec::new();
     while Instant::now() < until {
-        let (t, r) = ms(http.get(&listing_url).bearer_auth(&token).send()).await;
-        r?.error_for_status()?.bytes().await?;
+        let (t, r) = ms(|| async {
+            http.get(&listing_url)
+                .bearer_auth(&token)
+                .send()
+                .await?
+                .error_for_status()?
+                .bytes()
+                .await
+        })
+        .await;
+        r?;
         listing.push(t);
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -146,7 +156,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         scrapes += t.await?;
     }
 
-    let (prune_ms, pruned) = ms(async {
+    let (prune_ms, pruned) = ms(|| async {
         let mut total = 0;
         loop {
             let n = media.prune_jobs(false).await?;

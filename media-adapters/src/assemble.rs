@@ -1,6 +1,7 @@
 //! Builds the core on the adapters a [`Config`] names: what the server, the
 //! CLI and the examples share.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
@@ -36,9 +37,12 @@ impl std::fmt::Debug for Assembled {
     }
 }
 
-/// Connects everything. `report_puts` asks the embedded store to report
-/// completed uploads (the server does; the CLI does not).
-pub async fn assemble(config: &Config, report_puts: bool) -> Result<Assembled, StartupError> {
+/// Connects everything. With an embedded store, `serves_store` says whose it
+/// is: the server serves it on its address and reports completed uploads;
+/// anyone else (the CLI, tools) uses the running server's store when one
+/// answers on that address, and otherwise a private one on a free port over
+/// the same folder (no server is using it then).
+pub async fn assemble(config: &Config, serves_store: bool) -> Result<Assembled, StartupError> {
     let database =
         SqlStore::connect(&config.database_url, config.settings.job_max_attempts).await?;
     let (devstore, storage, put_events) = match &config.storage {
@@ -48,17 +52,32 @@ pub async fn assemble(config: &Config, report_puts: bool) -> Result<Assembled, S
             bucket,
             public_url,
         } => {
-            let (tx, rx) = if report_puts {
-                let (tx, rx) = mpsc::unbounded_channel();
-                (Some(tx), Some(rx))
+            let running = if serves_store {
+                None
             } else {
-                (None, None)
+                DevStore::running(root, *addr, bucket).await
             };
-            let dev = DevStore::start(root, *addr, bucket, tx).await?;
-            let mut s3 = dev.config().clone();
-            s3.public_url = public_url.clone();
-            let storage = S3Storage::new(&s3);
-            (Some(dev), storage, rx)
+            if let Some(mut s3) = running {
+                s3.public_url = public_url.clone();
+                (None, S3Storage::new(&s3), None)
+            } else {
+                let (tx, rx) = if serves_store {
+                    let (tx, rx) = mpsc::unbounded_channel();
+                    (Some(tx), Some(rx))
+                } else {
+                    (None, None)
+                };
+                let at = if serves_store {
+                    *addr
+                } else {
+                    SocketAddr::from(([127, 0, 0, 1], 0))
+                };
+                let dev = DevStore::start(root, at, bucket, tx).await?;
+                let mut s3 = dev.config().clone();
+                s3.public_url = public_url.clone();
+                let storage = S3Storage::new(&s3);
+                (Some(dev), storage, rx)
+            }
         }
         StorageConfig::Remote(s3) => (None, S3Storage::new(s3), None),
     };

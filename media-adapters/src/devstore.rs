@@ -115,14 +115,14 @@ impl std::fmt::Debug for DevStore {
     }
 }
 
-/// A random credential for this process: the store is private to it.
-fn random_secret() -> String {
-    format!(
-        "{}{}",
-        uuid::Uuid::new_v4().simple(),
-        uuid::Uuid::new_v4().simple()
-    )
+/// The store's credential, kept beside its folder (`data/store-secret`), so
+/// a CLI beside the server can talk to the server's store instead of opening
+/// the folder itself (s3s-fs deletes in-progress uploads when it opens one).
+fn secret_path(root: &Path) -> std::path::PathBuf {
+    root.with_file_name("store-secret")
 }
+
+const ACCESS_KEY: &str = "media-dev";
 
 impl DevStore {
     /// Serves `root` on `addr` (port 0 picks one) with bucket `bucket`;
@@ -139,8 +139,9 @@ impl DevStore {
         std::fs::create_dir_all(root.join(bucket)).map_err(|e| fail("creating its folder", &e))?;
         let fs = s3s_fs::FileSystem::new(root)
             .map_err(|e| fail("opening its folder", &format!("{e:?}")))?;
-        let access_key = "media-dev".to_owned();
-        let secret = random_secret();
+        let access_key = ACCESS_KEY.to_owned();
+        let secret = crate::secret_file::read_or_create(&secret_path(root))
+            .map_err(|e| fail("its credential", &e))?;
         let mut builder = s3s::service::S3ServiceBuilder::new(Reporting { fs, on_put });
         builder.set_auth(s3s::auth::SimpleAuth::from_single(
             access_key.clone(),
@@ -177,6 +178,29 @@ impl DevStore {
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// How to reach the embedded store a running server serves for `root`
+    /// on `addr`, if one answers there; `None` when nothing listens.
+    pub async fn running(root: &Path, addr: SocketAddr, bucket: &str) -> Option<S3Config> {
+        if addr.port() == 0 {
+            return None;
+        }
+        // 300 ms: the store is on this machine; nothing answering by then is down.
+        let probe = tokio::net::TcpStream::connect(addr);
+        tokio::time::timeout(std::time::Duration::from_millis(300), probe)
+            .await
+            .ok()?
+            .ok()?;
+        let secret = std::fs::read_to_string(secret_path(root)).ok()?;
+        Some(S3Config {
+            endpoint: format!("http://{addr}"),
+            bucket: bucket.to_owned(),
+            region: "auto".to_owned(),
+            access_key_id: ACCESS_KEY.to_owned(),
+            secret_access_key: secret.trim().to_owned(),
+            public_url: None,
+        })
     }
 
     /// How to reach it with [`S3Storage`].

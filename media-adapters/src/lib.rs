@@ -15,6 +15,7 @@ pub mod devstore;
 pub mod jwt;
 pub mod retina;
 pub mod s3;
+mod secret_file;
 pub mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -12,7 +12,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 
 use media_adapters::assemble::{Assembled, assemble};
-use media_adapters::config::{Config, StorageConfig};
+use media_adapters::config::Config;
 use media_core::domain::{Audience, Role};
 
 #[derive(Parser)]
@@ -74,14 +74,11 @@ impl<E: std::fmt::Display> From<E> for Failure {
 
 pub type CliResult<T = ()> = Result<T, Failure>;
 
-/// The configuration; an embedded store is opened privately (on a free port)
-/// so the CLI works beside a running server.
+/// The configuration, as the server reads it. With the embedded store, the
+/// CLI talks to the running server's store, or opens a private one when no
+/// server runs (see `media_adapters::assemble`).
 pub fn config() -> CliResult<Config> {
-    let mut config = Config::load()?;
-    if let StorageConfig::Embedded { addr, .. } = &mut config.storage {
-        addr.set_port(0);
-    }
-    Ok(config)
+    Ok(Config::load()?)
 }
 
 pub async fn connect() -> CliResult<Assembled> {

@@ -384,35 +384,12 @@ fn limits(get: Lookup<'_>) -> Result<Settings, ConfigError> {
 /// The development JWT secret: created once in `data/jwt-secret` (mode 0600).
 fn dev_secret(data_dir: &Path) -> Result<String, ConfigError> {
     let path = data_dir.join("jwt-secret");
-    if let Ok(s) = std::fs::read_to_string(&path) {
-        let s = s.trim().to_owned();
-        if s.len() >= 32 {
-            return Ok(s);
-        }
-    }
-    let fail = |e: std::io::Error| {
+    crate::secret_file::read_or_create(&path).map_err(|e| {
         ConfigError(format!(
             "cannot write the development JWT secret {}: {e}",
             path.display()
         ))
-    };
-    std::fs::create_dir_all(data_dir).map_err(fail)?;
-    let secret = format!(
-        "{}{}",
-        uuid::Uuid::new_v4().simple(),
-        uuid::Uuid::new_v4().simple()
-    );
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    use std::io::Write;
-    let mut file = options.open(&path).map_err(fail)?;
-    file.write_all(secret.as_bytes()).map_err(fail)?;
-    Ok(secret)
+    })
 }
 
 #[cfg(test)]

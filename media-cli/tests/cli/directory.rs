@@ -220,3 +220,32 @@ async fn re_adding_a_row_with_other_values_is_a_conflict_and_changes_nothing() {
         );
     }
 }
+
+/// A CLI command beside a running server must not disturb the server's
+/// embedded store: opening its folder used to delete the server's
+/// in-progress uploads (s3s-fs cleans `.tmp.*.internal.part` files at start).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_beside_a_running_server_leave_its_store_alone() {
+    let Some(env) = Env::new(false).await else {
+        return;
+    };
+    let server = env.server_store().await;
+    let in_progress = env.dir.path().join("data/objects/.tmp.7.internal.part");
+    std::fs::write(&in_progress, b"half an upload").unwrap();
+    let user = Uuid::new_v4().to_string();
+    env.ok(&[
+        "directory",
+        "consent",
+        "grant",
+        "--user",
+        &user,
+        "--purpose",
+        "biometric_processing",
+    ]);
+    env.ok(&["purge", "--orphans", "--dry-run"]);
+    assert!(
+        in_progress.exists(),
+        "the server's in-progress upload survived"
+    );
+    drop(server);
+}

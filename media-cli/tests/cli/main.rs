@@ -25,6 +25,8 @@ use media_core::ports::{
 pub struct Env {
     dir: tempfile::TempDir,
     database_url: String,
+    /// Where a media-server of this environment would serve its embedded store.
+    storage_addr: std::net::SocketAddr,
 }
 
 impl Env {
@@ -64,7 +66,14 @@ impl Env {
         } else {
             format!("sqlite://{}/media.db", dir.path().display())
         };
-        Some(Self { dir, database_url })
+        let storage_addr = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap();
+        Some(Self {
+            dir,
+            database_url,
+            storage_addr,
+        })
     }
 
     fn command(&self, args: &[&str]) -> Command {
@@ -74,6 +83,7 @@ impl Env {
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("MEDIA_DATA_DIR", self.dir.path().join("data"))
             .env("DATABASE_URL", &self.database_url)
+            .env("MEDIA_STORAGE_ADDR", self.storage_addr.to_string())
             .current_dir(self.dir.path())
             .stdin(Stdio::null());
         c
@@ -141,6 +151,19 @@ impl Env {
         media_adapters::assemble::assemble(&config, false)
             .await
             .unwrap()
+    }
+
+    /// The embedded store as a running media-server serves it: on this
+    /// environment's store address, over the same folder.
+    pub async fn server_store(&self) -> DevStore {
+        DevStore::start(
+            &self.dir.path().join("data").join("objects"),
+            self.storage_addr,
+            "media",
+            None,
+        )
+        .await
+        .unwrap()
     }
 
     pub async fn store(&self) -> (DevStore, S3Storage) {
