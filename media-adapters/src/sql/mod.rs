@@ -112,6 +112,18 @@ impl SqlStore {
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(5))
                 .test_before_acquire(false)
+                // A statement prepared on a pooled connection while a
+                // project was small kept its generic plan after 151,000
+                // inserts into it: the listing fell from 393 to 16.6 req/s
+                // until an ANALYZE (BENCHMARKS.md). Planning each execution
+                // with its values costs well under a millisecond.
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        conn.execute("SET plan_cache_mode = force_custom_plan")
+                            .await?;
+                        Ok(())
+                    })
+                })
                 .connect_with(options)
                 .await
                 .map_err(db_error)?,

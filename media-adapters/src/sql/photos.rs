@@ -47,9 +47,10 @@ impl PhotoRepo for SqlStore {
     async fn create_photo_if_assigned(&self, p: &Photo) -> Result<PhotoCreation> {
         let done = sqlx::query(
             "INSERT INTO photos (id, project_id, photographer_id, status, taken_at, taken_key, width, height, \
-             created_at, upload_expires_at, failure_reason, thumbnails_done, watermark_done, faces_done) \
-             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 \
-             WHERE EXISTS (SELECT 1 FROM project_photographers WHERE project_id = $2 AND photographer_id = $3)",
+             created_at, upload_expires_at, failure_reason, thumbnails_done, watermark_done, faces_done, operator_id) \
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, pr.operator_id \
+             FROM projects pr WHERE pr.id = $2 \
+             AND EXISTS (SELECT 1 FROM project_photographers WHERE project_id = $2 AND photographer_id = $3)",
         )
         .bind(p.id.to_string())
         .bind(p.project_id.to_string())
@@ -99,7 +100,9 @@ impl PhotoRepo for SqlStore {
                 photographer_ids,
             } => {
                 binds.push(operator.to_string());
-                conditions.push(format!("pr.operator_id = ${}", binds.len()));
+                // The photo's own copy of its project's operator: the
+                // (operator_id, listing order) index serves the page.
+                conditions.push(format!("p.operator_id = ${}", binds.len()));
                 if let Some(ids) = project_ids {
                     if ids.is_empty() {
                         return Ok(Vec::new());
