@@ -140,6 +140,32 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         bytes = n;
     }
 
+    // The operator page's query before (filtering on the project's operator:
+    // every page sorts all of the operator's photos) and now, same sitting.
+    sqlx::any::install_default_drivers();
+    let raw = sqlx::any::AnyPoolOptions::new()
+        .max_connections(2)
+        .connect(&database_url)
+        .await?;
+    let shape = |filter: &str| {
+        format!(
+            "SELECT p.id, pr.name FROM photos p JOIN projects pr ON pr.id = p.project_id \
+             WHERE {filter} = $1 ORDER BY p.taken_key DESC, p.created_at DESC, p.id DESC LIMIT 501"
+        )
+    };
+    let mut old_shape = Vec::new();
+    let mut new_shape = Vec::new();
+    for _ in 0..20 {
+        for (sql, out) in [
+            (shape("pr.operator_id"), &mut old_shape),
+            (shape("p.operator_id"), &mut new_shape),
+        ] {
+            let t = Instant::now();
+            sqlx::query(&sql).bind(&op).fetch_all(&raw).await?;
+            out.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+
     // The stale-plan scenario on one small project.
     let small = ProjectId::new();
     directory
@@ -155,7 +181,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     sqlx::query("ANALYZE photos").execute(db.pool()).await?;
     let listing = format!("{base}/v1/photographers/me/projects/{small}/photos?limit=100");
     // A pool at Postgres's default plan cache, running the listing's query.
-    sqlx::any::install_default_drivers();
     let auto = sqlx::any::AnyPoolOptions::new()
         .max_connections(4)
         .connect(&database_url)
@@ -203,6 +228,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "seed_s": (seed_s * 10.0).round() / 10.0,
             "operator_first_page_ms_p50": median(operator_page),
             "operator_first_page_bytes": bytes,
+            "operator_page_query_ms_p50_by_project_operator": median(old_shape),
+            "operator_page_query_ms_p50_by_photo_operator": median(new_shape),
             "stale_plan": {
                 "bulk_inserted": bulk,
                 "listing_ms_p50_before": before,

@@ -25,8 +25,8 @@ async fn photos_round_trip_and_move_through_their_statuses_once(store: &impl Sto
     assert!(store.photo(stranger.id).await.unwrap().is_none());
 
     let jobs = [
-        JobPayload::thumbnails(p.id),
-        JobPayload::GenerateWatermark { photo_id: p.id },
+        JobPayload::thumbnails(w.project, p.id),
+        JobPayload::watermark(w.project, p.id),
     ];
     assert!(store.mark_photo_uploaded(p.id, &jobs, t).await.unwrap());
     assert!(
@@ -60,7 +60,14 @@ async fn photos_round_trip_and_move_through_their_statuses_once(store: &impl Sto
 
     assert!(
         store
-            .reset_photo(p.id, true, false, false, &[JobPayload::thumbnails(p.id)], t)
+            .reset_photo(
+                p.id,
+                true,
+                false,
+                false,
+                &[JobPayload::thumbnails(w.project, p.id)],
+                t
+            )
             .await
             .unwrap()
     );

@@ -30,7 +30,7 @@ async fn jobs_and_reprocess() {
         assert_eq!(queued.len(), 1);
         assert_eq!(
             queued[0].payload,
-            JobPayload::GenerateWatermark { photo_id: photo.id }
+            JobPayload::watermark(photo.project_id, photo.id)
         );
         env.fails(&["reprocess", "--photo", &Uuid::new_v4().to_string()]);
         env.fails(&[

@@ -65,6 +65,11 @@ pub enum JobPayload {
     },
     GenerateThumbnail {
         photo_id: PhotoId,
+        /// The photo's project, so a retry that finds the row gone can purge
+        /// what an earlier attempt wrote. `None` in jobs queued before it was
+        /// recorded.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        project_id: Option<ProjectId>,
         /// Render the thumbnails again even when they exist (`reprocess --step thumbnails`).
         #[serde(default)]
         rerender: bool,
@@ -74,6 +79,9 @@ pub enum JobPayload {
     },
     GenerateWatermark {
         photo_id: PhotoId,
+        /// As in `GenerateThumbnail`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        project_id: Option<ProjectId>,
     },
     /// Every member's approved selfie against the project's faces that it
     /// has not been compared with yet: after a photo's faces are stored, a
@@ -139,11 +147,21 @@ impl JobPayload {
         }
     }
 
-    pub fn thumbnails(photo_id: PhotoId) -> Self {
+    /// The thumbnail (and faces) job of a photo just uploaded.
+    pub fn thumbnails(project_id: ProjectId, photo_id: PhotoId) -> Self {
         Self::GenerateThumbnail {
             photo_id,
+            project_id: Some(project_id),
             rerender: false,
             faces_only: false,
+        }
+    }
+
+    /// The watermark job of a photo.
+    pub fn watermark(project_id: ProjectId, photo_id: PhotoId) -> Self {
+        Self::GenerateWatermark {
+            photo_id,
+            project_id: Some(project_id),
         }
     }
 

@@ -111,12 +111,13 @@ impl Media {
             if thumbs || faces {
                 jobs.push(JobPayload::GenerateThumbnail {
                     photo_id: id,
+                    project_id: Some(photo.project_id),
                     rerender: thumbs,
                     faces_only: !thumbs,
                 });
             }
             if wm {
-                jobs.push(JobPayload::GenerateWatermark { photo_id: id });
+                jobs.push(JobPayload::watermark(photo.project_id, id));
             }
             self.ports
                 .photos

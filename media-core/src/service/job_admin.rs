@@ -79,7 +79,7 @@ impl Media {
                     retry.push(job.id);
                 }
                 JobPayload::GenerateThumbnail { photo_id, .. }
-                | JobPayload::GenerateWatermark { photo_id } => {
+                | JobPayload::GenerateWatermark { photo_id, .. } => {
                     match self.ports.photos.photo(*photo_id).await? {
                         Some(p) if p.status == PhotoStatus::Failed => {
                             self.reprocess(&[p.id], ReprocessStep::All).await?;

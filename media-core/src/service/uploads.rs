@@ -262,8 +262,8 @@ impl Media {
         };
         let now = self.now();
         let jobs = [
-            JobPayload::thumbnails(photo.id),
-            JobPayload::GenerateWatermark { photo_id: photo.id },
+            JobPayload::thumbnails(photo.project_id, photo.id),
+            JobPayload::watermark(photo.project_id, photo.id),
         ];
         let moved = self
             .ports

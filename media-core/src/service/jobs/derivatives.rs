@@ -4,7 +4,7 @@
 use super::JobOutcome;
 use crate::domain::{JobPayload, Photo, PhotoStatus, PurgeTarget};
 use crate::error::{Error, Result};
-use crate::ids::PhotoId;
+use crate::ids::{PhotoId, ProjectId};
 use crate::imaging::{self, ImageError, RenderRequest, WatermarkSpec};
 use crate::keys::{self, PhotoObject};
 use crate::service::Media;
@@ -53,6 +53,23 @@ impl Media {
         }
     }
 
+    /// The photo is gone: what an earlier attempt of this job wrote after the
+    /// deletion's purge ran would stay for ever, so the folder is purged again.
+    async fn purge_folder_of_gone(
+        &self,
+        project: Option<ProjectId>,
+        photo: PhotoId,
+    ) -> Result<JobOutcome> {
+        if let Some(project_id) = project {
+            let purge = JobPayload::purge(vec![PurgeTarget::Photo {
+                project_id,
+                photo_id: photo,
+            }]);
+            self.ports.queue.enqueue(&[purge], self.now()).await?;
+        }
+        Ok(JobOutcome::Done)
+    }
+
     /// Objects written for a photo deleted meanwhile would be orphans: purge again.
     async fn purge_if_gone(&self, photo: &Photo, still_there: bool) -> Result<()> {
         if !still_there && self.ports.photos.photo(photo.id).await?.is_none() {
@@ -68,11 +85,12 @@ impl Media {
     pub(super) async fn generate_thumbnail(
         &self,
         id: PhotoId,
+        project: Option<ProjectId>,
         rerender: bool,
         faces_only: bool,
     ) -> Result<JobOutcome> {
         let Some(photo) = self.ports.photos.photo(id).await? else {
-            return Ok(JobOutcome::Done);
+            return self.purge_folder_of_gone(project, id).await;
         };
         if !PhotoStatus::DERIVATIVE_RECORDED.applies_to(photo.status) {
             return Ok(JobOutcome::Done);
@@ -139,9 +157,13 @@ impl Media {
         Ok(JobOutcome::Done)
     }
 
-    pub(super) async fn generate_watermark(&self, id: PhotoId) -> Result<JobOutcome> {
+    pub(super) async fn generate_watermark(
+        &self,
+        id: PhotoId,
+        project: Option<ProjectId>,
+    ) -> Result<JobOutcome> {
         let Some(photo) = self.ports.photos.photo(id).await? else {
-            return Ok(JobOutcome::Done);
+            return self.purge_folder_of_gone(project, id).await;
         };
         if !PhotoStatus::DERIVATIVE_RECORDED.applies_to(photo.status) || photo.watermark_done {
             return Ok(JobOutcome::Done);

@@ -35,13 +35,17 @@ impl Media {
             JobPayload::ProcessSelfie { selfie_id } => self.process_selfie(*selfie_id).await,
             JobPayload::GenerateThumbnail {
                 photo_id,
+                project_id,
                 rerender,
                 faces_only,
             } => {
-                self.generate_thumbnail(*photo_id, *rerender, *faces_only)
+                self.generate_thumbnail(*photo_id, *project_id, *rerender, *faces_only)
                     .await
             }
-            JobPayload::GenerateWatermark { photo_id } => self.generate_watermark(*photo_id).await,
+            JobPayload::GenerateWatermark {
+                photo_id,
+                project_id,
+            } => self.generate_watermark(*photo_id, *project_id).await,
             JobPayload::ClusterFaces { project_id } => self.cluster_faces(*project_id).await,
             JobPayload::PurgeObjects { targets, .. } => self.purge_objects(targets).await,
         }
@@ -80,7 +84,7 @@ impl Media {
                         .await?;
                 }
             }
-            JobPayload::GenerateWatermark { photo_id } => {
+            JobPayload::GenerateWatermark { photo_id, .. } => {
                 if let Some(p) = self.ports.photos.photo(*photo_id).await?
                     && !p.watermark_done
                     && PhotoStatus::FAILED.applies_to(p.status)

@@ -5,7 +5,8 @@ use super::*;
 #[tokio::test]
 async fn reprocess_resets_the_chosen_steps() {
     let p = photographer(Audience::Media);
-    let ready = photo_of(&p, ProjectId::new(), PhotoStatus::Ready);
+    let project = ProjectId::new();
+    let ready = photo_of(&p, project, PhotoStatus::Ready);
     let id = ready.id;
     let mut m = Mocks::new();
     m.photos
@@ -19,6 +20,7 @@ async fn reprocess_resets_the_chosen_steps() {
                 && jobs
                     == [JobPayload::GenerateThumbnail {
                         photo_id: id,
+                        project_id: Some(project),
                         rerender: false,
                         faces_only: true,
                     }]

@@ -68,9 +68,7 @@ async fn a_retried_job_of_a_failed_photo_reprocesses_the_whole_photo() {
     let p = photographer(Audience::Backoffice);
     let mut failed = photo_of(&p, ProjectId::new(), PhotoStatus::Failed);
     failed.failure_reason = Some(FailureReason::ProcessingFailed);
-    let job = dead(JobPayload::GenerateWatermark {
-        photo_id: failed.id,
-    });
+    let job = dead(JobPayload::watermark(failed.project_id, failed.id));
     let mut m = Mocks::new();
     let j = job.clone();
     m.dead_letters
@@ -102,7 +100,7 @@ async fn a_retried_job_of_a_failed_photo_reprocesses_the_whole_photo() {
 async fn a_retried_faces_job_of_a_ready_photo_runs_again() {
     let p = photographer(Audience::Backoffice);
     let ready = photo_of(&p, ProjectId::new(), PhotoStatus::Ready);
-    let job = dead(JobPayload::thumbnails(ready.id));
+    let job = dead(JobPayload::thumbnails(ready.project_id, ready.id));
     let mut m = Mocks::new();
     let j = job.clone();
     m.dead_letters

@@ -48,7 +48,11 @@ async fn thumbnails_are_written_and_faces_detected_once() {
         })
         .times(1)
         .returning(|_, _, _, _| Ok(()));
-    let out = m.media().handle(&JobPayload::thumbnails(id)).await.unwrap();
+    let out = m
+        .media()
+        .handle(&JobPayload::thumbnails(ProjectId::new(), id))
+        .await
+        .unwrap();
     assert_eq!(out, JobOutcome::Done);
     let written = written.lock().unwrap();
     assert!(written.iter().any(|k| k.ends_with("thumb-400.jpg")));
@@ -78,7 +82,10 @@ async fn a_corrupt_original_fails_the_photo_without_retry() {
             .times(1)
             .returning(|_, _| Ok(()));
         assert_eq!(
-            m.media().handle(&JobPayload::thumbnails(id)).await.unwrap(),
+            m.media()
+                .handle(&JobPayload::thumbnails(ProjectId::new(), id))
+                .await
+                .unwrap(),
             JobOutcome::Done
         );
     }
@@ -99,7 +106,7 @@ async fn a_permanent_retina_error_leaves_thumbnails_and_kills_the_job() {
     m.faces.expect_store_faces().never();
     let e = m
         .media()
-        .handle(&JobPayload::thumbnails(id))
+        .handle(&JobPayload::thumbnails(ProjectId::new(), id))
         .await
         .unwrap_err();
     assert!(!e.is_retryable());
@@ -134,7 +141,10 @@ async fn a_photo_deleted_during_processing_is_purged_again() {
         .times(1)
         .returning(|_, _| Ok(()));
     m.embedder.expect_detect_faces().never();
-    m.media().handle(&JobPayload::thumbnails(id)).await.unwrap();
+    m.media()
+        .handle(&JobPayload::thumbnails(ProjectId::new(), id))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -166,7 +176,7 @@ async fn the_watermark_uses_the_projects_text() {
         .times(1)
         .returning(|_| Ok(true));
     m.media()
-        .handle(&JobPayload::GenerateWatermark { photo_id: id })
+        .handle(&JobPayload::watermark(ProjectId::new(), id))
         .await
         .unwrap();
 }
@@ -335,4 +345,22 @@ async fn an_erasure_purge_takes_the_selfies_up_to_its_instant_and_no_retake() {
             format!("selfies/{user}/10.jpg")
         ]
     );
+}
+
+#[tokio::test]
+async fn a_retry_that_finds_its_photo_gone_purges_what_an_earlier_attempt_wrote() {
+    let (project, id) = (ProjectId::new(), PhotoId::new());
+    for payload in [
+        JobPayload::thumbnails(project, id),
+        JobPayload::watermark(project, id),
+    ] {
+        let mut m = Mocks::new();
+        m.photos.expect_photo().return_const(Ok(None));
+        m.queue
+            .expect_enqueue()
+            .withf(move |jobs, _| jobs == [purge_of(project, id)])
+            .times(1)
+            .returning(|_, _| Ok(()));
+        assert_eq!(m.media().handle(&payload).await.unwrap(), JobOutcome::Done);
+    }
 }

@@ -185,8 +185,8 @@ async fn completing_a_photo_enqueues_processing_once() {
             *i == id
                 && jobs
                     == [
-                        JobPayload::thumbnails(id),
-                        JobPayload::GenerateWatermark { photo_id: id },
+                        JobPayload::thumbnails(project, id),
+                        JobPayload::watermark(project, id),
                     ]
         })
         .times(1)
