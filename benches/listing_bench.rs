@@ -69,9 +69,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             thumbnails_done: false,
             watermark_done: false,
             faces_done: false,
+            original_etag: None,
         };
         db.create_photo_if_assigned(&p).await?;
-        db.mark_photo_uploaded(p.id, &[], now).await?;
+        db.mark_photo_uploaded(p.id, None, &[], now).await?;
         let taken = (i % 10 != 0).then(|| now - Duration::from_secs(3600 + (i as u64 % 97) * 60));
         db.record_thumbnails(
             p.id,

@@ -322,3 +322,37 @@ async fn finished_jobs_are_pruned_after_the_retention() {
         app.shutdown().await;
     }
 }
+
+/// What the jobs read is what was completed: a second PUT to the upload URL
+/// after completion (the photographer's client retrying with another file)
+/// fails the photo with `upload_changed` instead of mixing two images.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_original_replaced_after_completion_fails_the_photo_as_changed() {
+    for pg in backends() {
+        let Some(app) = TestApp::start_api_only(pg).await else {
+            continue;
+        };
+        let w = app.world().await;
+        let (id, url, _) = photo_with_url(&app, &w, &identity_jpeg(0, 64, 48)).await;
+        // Before any job ran: another image under the same key.
+        put(&app, &url, &identity_jpeg(9, 96, 64)).await;
+        app.drain().await;
+        let token = app.token(w.photographer, Audience::Backoffice, Role::Photographer);
+        let listed: Vec<Value> = app
+            .get(
+                &format!("/v1/photographers/me/projects/{}/photos", w.project),
+                &token,
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let p = listed.iter().find(|p| p["id"] == id.as_str()).unwrap();
+        assert_eq!(
+            (p["status"].as_str(), p["failureReason"].as_str()),
+            (Some("failed"), Some("upload_changed")),
+            "{p}"
+        );
+        app.shutdown().await;
+    }
+}

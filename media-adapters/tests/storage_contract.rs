@@ -12,6 +12,7 @@ use media_adapters::s3::presign::{Method, Presigner, SignedHeaders};
 use media_adapters::s3::{S3Config, S3Storage};
 use media_core::ids::{OperatorId, PhotoId, ProjectId, UserId};
 use media_core::keys::{self, PhotoObject};
+use media_core::ports::Fetched;
 use media_core::ports::{ImageContentType, Storage, UploadConstraints};
 
 const PUT_TTL: Duration = Duration::from_secs(600);
@@ -63,7 +64,27 @@ async fn presigned_put_and_get_through_plain_http() {
     let r = http.get(&get).send().await.unwrap();
     assert!(r.status().is_success());
     assert_eq!(r.bytes().await.unwrap().to_vec(), body);
-    assert_eq!(s.get(&key).await.unwrap(), body);
+    let n = body.len() as u64;
+    assert_eq!(
+        s.get(&key, None, n).await.unwrap(),
+        Fetched::Bytes(body.clone())
+    );
+    // The version read is the one asked for, and never more than the limit.
+    let etag = head.etag.clone().expect("the store gives an ETag");
+    assert_eq!(
+        s.get(&key, Some(etag.clone()), n).await.unwrap(),
+        Fetched::Bytes(body.clone())
+    );
+    assert_eq!(
+        s.get(&key, Some("another-version".into()), n)
+            .await
+            .unwrap(),
+        Fetched::Changed
+    );
+    assert!(matches!(
+        s.get(&key, Some(etag), n - 1).await.unwrap(),
+        Fetched::TooLarge(_)
+    ));
 }
 
 #[tokio::test]

@@ -165,6 +165,7 @@ mod tests {
             thumbnails_done: true,
             watermark_done: true,
             faces_done: true,
+            original_etag: None,
         }
     }
 

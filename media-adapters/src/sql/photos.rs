@@ -171,15 +171,19 @@ impl PhotoRepo for SqlStore {
     async fn mark_photo_uploaded(
         &self,
         id: PhotoId,
+        etag: Option<String>,
         jobs: &[JobPayload],
         now: OffsetDateTime,
     ) -> Result<bool> {
         let t = PhotoStatus::UPLOAD_ARRIVED;
         let sql = format!(
-            "UPDATE photos SET status = $2 WHERE id = $1 AND {}",
-            status_in("status", 3, t.from)
+            "UPDATE photos SET status = $2, original_etag = $3 WHERE id = $1 AND {}",
+            status_in("status", 4, t.from)
         );
-        let change = sqlx::query(&sql).bind(id.to_string()).bind(t.to.as_str());
+        let change = sqlx::query(&sql)
+            .bind(id.to_string())
+            .bind(t.to.as_str())
+            .bind(etag);
         let change = bind_codes(change, t.from.iter().map(|s| s.as_str()));
         self.change_then_enqueue(change, jobs, now).await
     }

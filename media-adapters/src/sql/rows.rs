@@ -83,7 +83,8 @@ pub fn bind_codes<'q>(
 }
 
 pub const PHOTO_COLUMNS: &str = "p.id, p.project_id, p.photographer_id, p.status, p.taken_at, p.width, p.height, \
-     p.created_at, p.upload_expires_at, p.failure_reason, p.thumbnails_done, p.watermark_done, p.faces_done";
+     p.created_at, p.upload_expires_at, p.failure_reason, p.thumbnails_done, p.watermark_done, p.faces_done, \
+     p.original_etag";
 
 pub fn photo(row: &AnyRow) -> Result<Photo> {
     let dim = |col| -> Result<Option<u32>> {
@@ -103,6 +104,7 @@ pub fn photo(row: &AnyRow) -> Result<Photo> {
         thumbnails_done: flag(row, "thumbnails_done")?,
         watermark_done: flag(row, "watermark_done")?,
         faces_done: flag(row, "faces_done")?,
+        original_etag: get(row, "original_etag")?,
     })
 }
 

@@ -9,7 +9,7 @@ async fn faces_are_numbered_in_order_and_matches_keep_the_closest(store: &impl S
     for i in 0..3 {
         let p = new_photo(&w, Some(t - Duration::from_secs(i * 60)), t);
         store.create_photo_if_assigned(&p).await.unwrap();
-        store.mark_photo_uploaded(p.id, &[], t).await.unwrap();
+        store.mark_photo_uploaded(p.id, None, &[], t).await.unwrap();
         store
             .store_faces(p.id, &[unit(i as usize), unit(10)], &[], t)
             .await
@@ -106,7 +106,7 @@ async fn concurrent_face_inserts_commit_in_sequence_order(store: &impl Store) {
     for _ in 0..8 {
         let p = new_photo(&w, None, t);
         store.create_photo_if_assigned(&p).await.unwrap();
-        store.mark_photo_uploaded(p.id, &[], t).await.unwrap();
+        store.mark_photo_uploaded(p.id, None, &[], t).await.unwrap();
         ids.push(p.id);
     }
     let mut handles = Vec::new();
@@ -139,7 +139,7 @@ async fn no_face_outlives_a_photo_deleted_while_its_faces_are_stored(store: &imp
     for _ in 0..60 {
         let p = new_photo(&w, None, t);
         store.create_photo_if_assigned(&p).await.unwrap();
-        store.mark_photo_uploaded(p.id, &[], t).await.unwrap();
+        store.mark_photo_uploaded(p.id, None, &[], t).await.unwrap();
         let (a, b) = (store.clone(), store.clone());
         let (id, embeddings) = (p.id, vec![unit(1), unit(2)]);
         let faces = tokio::spawn(async move { a.store_faces(id, &embeddings, &[], t).await });

@@ -41,6 +41,7 @@ pub fn new_photo(w: &World, taken_at: Option<OffsetDateTime>, created_at: Offset
         thumbnails_done: false,
         watermark_done: false,
         faces_done: false,
+        original_etag: None,
     }
 }
 

@@ -28,9 +28,17 @@ async fn photos_round_trip_and_move_through_their_statuses_once(store: &impl Sto
         JobPayload::thumbnails(w.project, p.id),
         JobPayload::watermark(w.project, p.id),
     ];
-    assert!(store.mark_photo_uploaded(p.id, &jobs, t).await.unwrap());
     assert!(
-        !store.mark_photo_uploaded(p.id, &jobs, t).await.unwrap(),
+        store
+            .mark_photo_uploaded(p.id, None, &jobs, t)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .mark_photo_uploaded(p.id, None, &jobs, t)
+            .await
+            .unwrap(),
         "once"
     );
     assert_eq!(
@@ -98,7 +106,7 @@ async fn deleting_a_photo_removes_faces_and_matches_and_enqueues_the_purge(store
     let t = now();
     let p = new_photo(&w, None, t);
     store.create_photo_if_assigned(&p).await.unwrap();
-    store.mark_photo_uploaded(p.id, &[], t).await.unwrap();
+    store.mark_photo_uploaded(p.id, None, &[], t).await.unwrap();
     store.store_faces(p.id, &[unit(0)], &[], t).await.unwrap();
     let user = UserId::new();
     let s = new_selfie(user, t);
@@ -217,7 +225,9 @@ async fn apply(
         taken_at: None,
     };
     match event {
-        PhotoEvent::UploadArrived => Some(store.mark_photo_uploaded(id, &[], t).await.unwrap()),
+        PhotoEvent::UploadArrived => {
+            Some(store.mark_photo_uploaded(id, None, &[], t).await.unwrap())
+        }
         PhotoEvent::ThumbnailsRecorded => Some(store.record_thumbnails(id, &meta).await.unwrap()),
         PhotoEvent::WatermarkRecorded => Some(store.record_watermark(id).await.unwrap()),
         PhotoEvent::Failed => {

@@ -212,6 +212,7 @@ pub async fn photo_with_objects(
         thumbnails_done: false,
         watermark_done: false,
         faces_done: false,
+        original_etag: None,
     };
     // Only an assigned photographer's photo can exist.
     db.assign(project, photographer).await.unwrap();
@@ -219,7 +220,7 @@ pub async fn photo_with_objects(
         db.create_photo_if_assigned(&p).await.unwrap(),
         PhotoCreation::Created
     );
-    db.mark_photo_uploaded(p.id, &[], now).await.unwrap();
+    db.mark_photo_uploaded(p.id, None, &[], now).await.unwrap();
     for o in [PhotoObject::Original, PhotoObject::Thumb400] {
         storage
             .put(&keys::photo(project, p.id, o), b"x".to_vec(), "image/jpeg")

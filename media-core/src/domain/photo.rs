@@ -94,6 +94,9 @@ wire_enum! {
         RetinaUnavailable = "retina_unavailable",
         /// The processing job gave up after its last attempt.
         ProcessingFailed = "processing_failed",
+        /// The original was replaced after its upload completed (another PUT
+        /// to the same URL): its derivatives would mix two images.
+        UploadChanged = "upload_changed",
     }
 }
 
@@ -114,6 +117,9 @@ pub struct Photo {
     pub thumbnails_done: bool,
     pub watermark_done: bool,
     pub faces_done: bool,
+    /// The original's ETag when its upload completed: every job reads that
+    /// version or fails the photo as `upload_changed`. `None` before.
+    pub original_etag: Option<String>,
 }
 
 impl Photo {

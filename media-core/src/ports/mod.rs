@@ -14,7 +14,7 @@ pub use clock::Clock;
 pub use embedder::FaceEmbedder;
 pub use queue::{DeadLetters, JobQueue};
 pub use repo::{ConsentRepo, DirectoryRepo, FaceRepo, PhotoCreation, PhotoRepo, SelfieRepo};
-pub use storage::{ImageContentType, ObjectInfo, Storage, UploadConstraints};
+pub use storage::{Fetched, ImageContentType, ObjectInfo, Storage, UploadConstraints};
 
 #[cfg(any(test, feature = "mocks"))]
 pub use auth::MockAuthenticator;

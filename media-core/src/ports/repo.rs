@@ -64,10 +64,12 @@ pub trait PhotoRepo: Send + Sync {
     async fn photo(&self, id: PhotoId) -> Result<Option<Photo>>;
     /// Up to `query.limit` photos in listing order, after the cursor.
     async fn list_photos(&self, query: &PhotoQuery) -> Result<Vec<PhotoListing>>;
-    /// [`PhotoStatus::UPLOAD_ARRIVED`] with `jobs`, once. True if this call moved it.
+    /// [`PhotoStatus::UPLOAD_ARRIVED`] with `jobs`, once, recording the
+    /// original's `etag`. True if this call moved it.
     async fn mark_photo_uploaded(
         &self,
         id: PhotoId,
+        etag: Option<String>,
         jobs: &[JobPayload],
         now: OffsetDateTime,
     ) -> Result<bool>;

@@ -40,6 +40,19 @@ pub struct ObjectInfo {
     pub key: String,
     pub size: u64,
     pub last_modified: Option<OffsetDateTime>,
+    /// The store's version tag (quotes removed), when it gives one.
+    pub etag: Option<String>,
+}
+
+/// What a checked read found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fetched {
+    /// The object's bytes, the expected version, within the limit.
+    Bytes(Vec<u8>),
+    /// Another version than the one expected is there now.
+    Changed,
+    /// Larger than the limit: nothing past it was read.
+    TooLarge(u64),
 }
 
 /// The object store (R2 or any S3-compatible store). Presigning is pure
@@ -67,7 +80,9 @@ pub trait Storage: Send + Sync {
     fn public_reference(&self, key: &StorageKey) -> String;
 
     async fn head(&self, key: &StorageKey) -> Result<Option<ObjectInfo>>;
-    async fn get(&self, key: &StorageKey) -> Result<Vec<u8>>;
+    /// Reads `key`, only the version `etag` when given (sent as `If-Match`
+    /// and checked against the answer), and never more than `max_bytes`.
+    async fn get(&self, key: &StorageKey, etag: Option<String>, max_bytes: u64) -> Result<Fetched>;
     async fn put(&self, key: &StorageKey, body: Vec<u8>, content_type: &'static str) -> Result<()>;
     /// Deleting an absent object succeeds.
     async fn delete(&self, key: &StorageKey) -> Result<()>;

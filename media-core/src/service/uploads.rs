@@ -144,6 +144,7 @@ impl Media {
             thumbnails_done: false,
             watermark_done: false,
             faces_done: false,
+            original_etag: None,
         };
         let key = keys::photo(project, photo.id, PhotoObject::Original);
         let upload_url = self
@@ -268,7 +269,7 @@ impl Media {
         let moved = self
             .ports
             .photos
-            .mark_photo_uploaded(photo.id, &jobs, now)
+            .mark_photo_uploaded(photo.id, object.etag.clone(), &jobs, now)
             .await?;
         if moved && object.size > self.settings.max_upload_bytes {
             // Found larger than allowed after upload: fail it; the jobs will see `failed` and stop.

@@ -2,28 +2,35 @@
 //! one load-render-or-fail path, then the objects and the row.
 
 use super::JobOutcome;
-use crate::domain::{JobPayload, Photo, PhotoStatus, PurgeTarget};
+use crate::domain::{FailureReason, JobPayload, Photo, PhotoStatus, PurgeTarget};
 use crate::error::{Error, Result};
 use crate::ids::{PhotoId, ProjectId};
 use crate::imaging::{self, ImageError, RenderRequest, WatermarkSpec};
 use crate::keys::{self, PhotoObject};
+use crate::ports::Fetched;
 use crate::service::Media;
 use crate::settings::MIN_PHOTO_FACE_PX;
 
 impl Media {
-    /// The original's bytes, refusing (as a failed photo) one above the size limit.
-    async fn original(&self, photo: &Photo) -> Result<std::result::Result<Vec<u8>, ImageError>> {
+    /// The original's bytes — the version its upload completed with, never
+    /// more than `MAX_UPLOAD_BYTES` — or why the photo fails for good.
+    async fn original(&self, photo: &Photo) -> Result<std::result::Result<Vec<u8>, FailureReason>> {
         let key = keys::photo(photo.project_id, photo.id, PhotoObject::Original);
-        let Some(object) = self.ports.storage.head(&key).await? else {
-            return Ok(Err(ImageError::Empty));
+        let limit = self.settings.max_upload_bytes;
+        let fetched = match self
+            .ports
+            .storage
+            .get(&key, photo.original_etag.clone(), limit)
+            .await
+        {
+            Err(Error::NotFound) => return Ok(Err(ImageError::Empty.reason())),
+            other => other?,
         };
-        if object.size > self.settings.max_upload_bytes {
-            return Ok(Err(ImageError::TooLarge {
-                bytes: object.size,
-                limit: self.settings.max_upload_bytes,
-            }));
-        }
-        Ok(Ok(self.ports.storage.get(&key).await?))
+        Ok(match fetched {
+            Fetched::Bytes(bytes) => Ok(bytes),
+            Fetched::Changed => Err(FailureReason::UploadChanged),
+            Fetched::TooLarge(bytes) => Err(ImageError::TooLarge { bytes, limit }.reason()),
+        })
     }
 
     /// Reads the original and renders `request` on a blocking thread (the
@@ -40,14 +47,18 @@ impl Media {
                 tokio::task::spawn_blocking(move || imaging::render(&bytes, &request, limits))
                     .await
                     .map_err(|e| Error::permanent(format!("image pipeline crashed: {e}")))?
+                    .map_err(|e| {
+                        tracing::info!(photo = %photo.id, error = %e, "photo failed");
+                        e.reason()
+                    })
             }
-            Err(e) => Err(e),
+            Err(reason) => Err(reason),
         };
         match rendered {
             Ok(r) => Ok(Some(r)),
-            Err(e) => {
-                tracing::info!(photo = %photo.id, error = %e, "photo failed");
-                self.ports.photos.fail_photo(photo.id, e.reason()).await?;
+            Err(reason) => {
+                tracing::info!(photo = %photo.id, reason = %reason, "photo failed");
+                self.ports.photos.fail_photo(photo.id, reason).await?;
                 Ok(None)
             }
         }

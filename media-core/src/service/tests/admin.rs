@@ -151,16 +151,19 @@ async fn orphans_are_objects_without_rows_and_a_dry_run_deletes_nothing() {
             key: kept_key,
             size: 1,
             last_modified: None,
+            etag: None,
         },
         ObjectInfo {
             key: orphan_key.clone(),
             size: 1,
             last_modified: None,
+            etag: None,
         },
         ObjectInfo {
             key: foreign_key,
             size: 1,
             last_modified: None,
+            etag: None,
         },
     ];
     let kept_id = kept.id;

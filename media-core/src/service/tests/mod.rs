@@ -127,6 +127,7 @@ pub(super) fn photo_of(p: &Principal, project: ProjectId, status: PhotoStatus) -
         thumbnails_done: status == PhotoStatus::Ready,
         watermark_done: status == PhotoStatus::Ready,
         faces_done: status == PhotoStatus::Ready,
+        original_etag: None,
     }
 }
 
@@ -149,6 +150,7 @@ pub(super) fn object(size: u64) -> ObjectInfo {
         key: String::new(),
         size,
         last_modified: None,
+        etag: None,
     }
 }
 

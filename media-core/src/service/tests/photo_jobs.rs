@@ -12,7 +12,9 @@ async fn thumbnails_are_written_and_faces_detected_once() {
     m.storage
         .expect_head()
         .returning(|_| Ok(Some(object(1000))));
-    m.storage.expect_get().returning(|_| Ok(tiny_jpeg()));
+    m.storage
+        .expect_get()
+        .returning(|_, _, _| Ok(Fetched::Bytes(tiny_jpeg())));
     let written = Arc::new(Mutex::new(Vec::new()));
     let w = written.clone();
     m.storage.expect_put().returning(move |k, _, ct| {
@@ -74,7 +76,9 @@ async fn a_corrupt_original_fails_the_photo_without_retry() {
             .expect_photo()
             .return_const(Ok(Some(photo.clone())));
         m.storage.expect_head().returning(|_| Ok(Some(object(10))));
-        m.storage.expect_get().return_once(move |_| Ok(bytes));
+        m.storage
+            .expect_get()
+            .return_once(move |_, _, _| Ok(Fetched::Bytes(bytes)));
         m.storage.expect_put().never();
         m.photos
             .expect_fail_photo()
@@ -130,7 +134,9 @@ async fn a_photo_deleted_during_processing_is_purged_again() {
         .in_sequence(&mut seq)
         .return_const(Ok(None));
     m.storage.expect_head().returning(|_| Ok(Some(object(10))));
-    m.storage.expect_get().returning(|_| Ok(tiny_jpeg()));
+    m.storage
+        .expect_get()
+        .returning(|_, _, _| Ok(Fetched::Bytes(tiny_jpeg())));
     m.storage.expect_put().returning(|_, _, _| Ok(()));
     m.photos
         .expect_record_thumbnails()
@@ -163,7 +169,9 @@ async fn the_watermark_uses_the_projects_text() {
         watermark_text: Some("© Studio".into()),
     })));
     m.storage.expect_head().returning(|_| Ok(Some(object(10))));
-    m.storage.expect_get().returning(|_| Ok(tiny_jpeg()));
+    m.storage
+        .expect_get()
+        .returning(|_, _, _| Ok(Fetched::Bytes(tiny_jpeg())));
     m.storage
         .expect_put()
         .withf(|k, body, _| {

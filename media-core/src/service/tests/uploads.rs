@@ -181,7 +181,7 @@ async fn completing_a_photo_enqueues_processing_once() {
         .returning(|_| Ok(Some(object(1000))));
     m.photos
         .expect_mark_photo_uploaded()
-        .withf(move |i, jobs, _| {
+        .withf(move |i, _, jobs, _| {
             *i == id
                 && jobs
                     == [
@@ -190,7 +190,7 @@ async fn completing_a_photo_enqueues_processing_once() {
                     ]
         })
         .times(1)
-        .returning(|_, _, _| Ok(true));
+        .returning(|_, _, _, _| Ok(true));
     assert_eq!(
         m.media().complete_photo(&p, id).await.unwrap(),
         PhotoStatus::Processing
@@ -270,7 +270,7 @@ async fn an_upload_found_too_large_fails_the_photo() {
         .returning(|_| Ok(Some(object(60 * 1024 * 1024))));
     m.photos
         .expect_mark_photo_uploaded()
-        .returning(|_, _, _| Ok(true));
+        .returning(|_, _, _, _| Ok(true));
     m.photos
         .expect_fail_photo()
         .withf(move |i, r| *i == id && *r == FailureReason::TooLarge)
@@ -339,7 +339,7 @@ async fn storage_events_move_matching_uploads_and_ignore_the_rest() {
     m.photos
         .expect_mark_photo_uploaded()
         .times(1)
-        .returning(|_, _, _| Ok(true));
+        .returning(|_, _, _, _| Ok(true));
     m.selfies
         .expect_mark_selfie_uploaded()
         .times(1)
@@ -370,9 +370,9 @@ async fn the_reconciler_completes_arrivals_and_expires_the_absent() {
     });
     m.photos
         .expect_mark_photo_uploaded()
-        .withf(move |i, _, _| *i == arrived_id)
+        .withf(move |i, _, _, _| *i == arrived_id)
         .times(1)
-        .returning(|_, _, _| Ok(true));
+        .returning(|_, _, _, _| Ok(true));
     m.photos
         .expect_expire_photo()
         .withf(move |i| *i == old_id)
@@ -415,9 +415,9 @@ async fn abandoned_uploads_do_not_starve_the_reconciler() {
         .returning(move |k| Ok(k.as_str().contains(&real.to_string()).then(|| object(5))));
     m.photos
         .expect_mark_photo_uploaded()
-        .withf(move |i, _, _| *i == real)
+        .withf(move |i, _, _, _| *i == real)
         .times(1)
-        .returning(|_, _, _| Ok(true));
+        .returning(|_, _, _, _| Ok(true));
     let media = m.media();
     let mut arrived = 0;
     for _ in 0..3 {
