@@ -47,7 +47,9 @@ fn rfc3339(t: OffsetDateTime) -> String {
 }
 
 pub async fn run(command: JobsCommand) -> CliResult {
-    let media = connect().await?.media;
+    // Kept whole: it owns the embedded store this command may talk to.
+    let app = connect().await?;
+    let media = &app.media;
     match command {
         JobsCommand::Stats { json } => {
             let stats = media.job_stats().await?;

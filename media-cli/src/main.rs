@@ -1,5 +1,6 @@
 //! `media-cli`: operator tasks on the same core and configuration as the server (SPEC §8).
 
+mod audit;
 mod directory;
 mod jobs;
 mod pipeline;
@@ -34,6 +35,8 @@ enum Command {
     Reprocess(processing::ReprocessArgs),
     /// Delete photos (rows and objects) or orphaned objects.
     Purge(processing::PurgeArgs),
+    /// Compare the database with the store; --fix repairs what is safe.
+    Audit(audit::AuditArgs),
     /// Inspect and retry jobs.
     Jobs {
         #[command(subcommand)]
@@ -139,6 +142,7 @@ async fn run(cli: Cli) -> CliResult {
         }
         Command::Reprocess(args) => processing::reprocess(args).await,
         Command::Purge(args) => processing::purge(args).await,
+        Command::Audit(args) => audit::run(args).await,
         Command::Jobs { command } => jobs::run(command).await,
         Command::Directory { command } => directory::run(command).await,
         Command::Token {

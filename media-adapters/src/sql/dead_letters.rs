@@ -82,6 +82,19 @@ impl DeadLetters for SqlStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
+    async fn expired_leases(&self, now: OffsetDateTime) -> Result<Vec<Job>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE status = $1 AND lease_until < $2 ORDER BY lease_until"
+        ))
+        .bind(JobStatus::Running.as_str())
+        .bind(us(now))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(job).collect()
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn queue_depth(&self) -> Result<Vec<JobCount>> {
         let active = [JobStatus::Queued, JobStatus::Running, JobStatus::Dead];
         let sql = format!(

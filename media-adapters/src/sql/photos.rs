@@ -391,6 +391,26 @@ impl PhotoRepo for SqlStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
+    async fn photos_with_status(
+        &self,
+        status: PhotoStatus,
+        after: Option<PhotoId>,
+        limit: u32,
+    ) -> Result<Vec<Photo>> {
+        let after = after.map_or_else(String::new, |id| id.to_string());
+        let sql = format!(
+            "SELECT {PHOTO_COLUMNS} FROM photos p WHERE p.status = $1 AND p.id > $2 ORDER BY p.id LIMIT {limit}"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(status.as_str())
+            .bind(after)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        rows.iter().map(rows::photo).collect()
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn failed_photos(&self) -> Result<Vec<PhotoId>> {
         Ok(self
             .photos_where(

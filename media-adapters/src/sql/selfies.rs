@@ -270,6 +270,20 @@ impl SelfieRepo for SqlStore {
         rows.iter().map(rows::selfie).collect()
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn users_with_biometrics(&self) -> Result<Vec<UserId>> {
+        sqlx::query(
+            "SELECT user_id FROM selfies UNION SELECT user_id FROM matches \
+             UNION SELECT user_id FROM match_progress ORDER BY user_id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?
+        .iter()
+        .map(|r| id(r, "user_id"))
+        .collect()
+    }
+
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn revive_selfie(&self, id: SelfieId) -> Result<bool> {
         let t = SelfieStatus::RETRIED;

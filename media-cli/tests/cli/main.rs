@@ -184,6 +184,7 @@ pub fn backends() -> [bool; 2] {
     [false, true]
 }
 
+mod audit;
 mod directory;
 mod help;
 mod jobs;

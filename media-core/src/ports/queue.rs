@@ -73,6 +73,8 @@ pub trait DeadLetters: Send + Sync {
     async fn settle(&self, ids: &[JobId], now: OffsetDateTime) -> Result<u64>;
     /// How many jobs of each kind are in each status.
     async fn stats(&self) -> Result<Vec<JobCount>>;
+    /// Running jobs whose lease ended before `now` (their worker is gone).
+    async fn expired_leases(&self, now: OffsetDateTime) -> Result<Vec<Job>>;
     /// Like `stats`, for the queued, running and dead jobs only: an indexed
     /// count whose cost grows with the work in the queue, not with history.
     async fn queue_depth(&self) -> Result<Vec<JobCount>>;

@@ -4,13 +4,14 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+use crate::domain::PhotoStatus;
+#[allow(unused_imports)] // named by the docs' links
+use crate::domain::SelfieStatus;
 use crate::domain::{
     Consent, ConsentPurpose, FaceMatch, FailureReason, JobPayload, MatchedPhoto, MemberMatches,
     MemberSelfie, Operator, Photo, PhotoFace, PhotoListing, PhotoMetadata, Photographer, Project,
     Selfie,
 };
-#[allow(unused_imports)] // named by the docs' links
-use crate::domain::{PhotoStatus, SelfieStatus};
 
 /// What [`PhotoRepo::create_photo_if_assigned`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +113,13 @@ pub trait PhotoRepo: Send + Sync {
     /// Photos `expired` whose URL expired before `before`.
     async fn expired_photos(&self, before: OffsetDateTime) -> Result<Vec<Photo>>;
     async fn photos_of_project(&self, project: ProjectId) -> Result<Vec<PhotoId>>;
+    /// Up to `limit` photos in `status`, in id order after `after` (the auditor's scan).
+    async fn photos_with_status(
+        &self,
+        status: PhotoStatus,
+        after: Option<PhotoId>,
+        limit: u32,
+    ) -> Result<Vec<Photo>>;
     async fn failed_photos(&self) -> Result<Vec<PhotoId>>;
 }
 
@@ -169,6 +177,8 @@ pub trait SelfieRepo: Send + Sync {
     ) -> Result<Vec<Selfie>>;
     /// [`SelfieStatus::EXPIRED`].
     async fn expire_selfie(&self, id: SelfieId) -> Result<()>;
+    /// Every user with a selfie row, a match or matching progress.
+    async fn users_with_biometrics(&self) -> Result<Vec<UserId>>;
     /// [`SelfieStatus::RETRIED`]: failure reason and processing time cleared.
     /// False when the selfie is gone or not failed.
     async fn revive_selfie(&self, id: SelfieId) -> Result<bool>;

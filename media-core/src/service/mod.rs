@@ -3,6 +3,7 @@
 //! holds the ports.
 
 mod admin;
+mod audit;
 mod health;
 mod job_admin;
 mod jobs;
@@ -33,6 +34,7 @@ use crate::settings::DOWNLOAD_URL_TTL;
 use crate::timestamps::truncate_to_micros;
 
 pub use admin::{PurgeReport, ReprocessStep};
+pub use audit::{AuditReport, Finding};
 pub use health::Readiness;
 pub use job_admin::{ReprocessOutcome, ReprocessProgress};
 pub use jobs::JobOutcome;

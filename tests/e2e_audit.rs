@@ -1,0 +1,93 @@
+//! The auditor (SPEC §8 `media-cli audit`): every kind of finding made on
+//! purpose, found, repaired by `--fix`, and a second audit clean.
+
+mod common;
+
+use common::*;
+use media_core::domain::{Audience, Role};
+use media_core::ids::{PhotoId, ProjectId, UserId};
+use media_core::keys::{self, PhotoObject};
+use media_core::ports::{PhotoRepo, Storage};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_finds_each_kind_and_fix_repairs_what_is_safe() {
+    for pg in backends() {
+        let Some(app) = TestApp::start_api_only(pg).await else {
+            continue;
+        };
+        let w = app.world().await;
+        let store = &app.running().assembled.storage;
+        let db = &app.running().assembled.database;
+        let jpeg = identity_jpeg(0, 64, 48);
+
+        // A ready photo whose watermarked copy vanished.
+        let ready = app.upload_photo(&w, jpeg.clone()).await;
+        app.drain().await;
+        let ready: PhotoId = ready.into();
+        store
+            .delete(&keys::photo(w.project, ready, PhotoObject::Watermarked))
+            .await
+            .unwrap();
+        // An object with no row.
+        let orphan = keys::photo(ProjectId::new(), PhotoId::new(), PhotoObject::Original);
+        store
+            .put(&orphan, jpeg.clone(), "image/jpeg")
+            .await
+            .unwrap();
+        // A selfie object of a user who never consented.
+        let stranger = UserId::new();
+        store
+            .put(&keys::selfie(stranger, 1), jpeg.clone(), "image/jpeg")
+            .await
+            .unwrap();
+        // A photo processing with no job left (its jobs lost).
+        let stuck = app.upload_photo(&w, jpeg.clone()).await;
+        let stuck: PhotoId = stuck.into();
+        let queued = app
+            .media()
+            .list_jobs(Some(media_core::domain::JobStatus::Queued), 100)
+            .await
+            .unwrap();
+        let ids: Vec<_> = queued.iter().map(|j| j.id).collect();
+        sqlx_delete_jobs(&app, &ids).await;
+
+        let report = app.media().audit(false, &|_| {}).await.unwrap();
+        // The photo object and the stranger's selfie object have no row.
+        assert_eq!(report.orphans.count, 2, "{report:?}");
+        assert!(report.orphans.examples.contains(&orphan.to_string()));
+        assert_eq!(report.missing_derivatives.count, 1, "{report:?}");
+        assert_eq!(report.biometrics_without_consent.count, 1, "{report:?}");
+        assert_eq!(report.stuck_photos.count, 1, "{report:?}");
+        assert_eq!(report.stuck_photos.examples, [stuck.to_string()]);
+        assert!(report.fixed.is_empty(), "no --fix, nothing done");
+
+        let fixed = app.media().audit(true, &|_| {}).await.unwrap();
+        assert!(!fixed.fixed.is_empty(), "{fixed:?}");
+        app.drain().await;
+        let again = app.media().audit(false, &|_| {}).await.unwrap();
+        assert!(again.is_clean(), "after --fix and the jobs: {again:?}");
+        assert_eq!(
+            db.photo(stuck).await.unwrap().unwrap().status.as_str(),
+            "ready",
+            "the stuck photo was finished"
+        );
+        let token = app.token(w.operator, Audience::Backoffice, Role::Operator);
+        assert_eq!(
+            app.get("/v1/operators/me/photos", &token).await.status(),
+            200
+        );
+        app.shutdown().await;
+    }
+}
+
+/// Removes jobs outright, as a lost queue would.
+async fn sqlx_delete_jobs(app: &TestApp, ids: &[media_core::ids::JobId]) {
+    let pool = app.running().assembled.database.pool();
+    for id in ids {
+        sqlx::query("DELETE FROM jobs WHERE id = $1")
+            .bind(id.to_string())
+            .execute(pool)
+            .await
+            .unwrap();
+    }
+}
