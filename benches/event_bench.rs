@@ -15,10 +15,13 @@
 //! be photos + members), jobs run by kind, wall time, and match precision and
 //! recall against the ground truth.
 
+mod common;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::arg;
 use media_adapters::assemble::assemble;
 use media_adapters::config::Config;
 use media_adapters::testing::{FakeRetina, RetinaMode, World, images};
@@ -30,13 +33,6 @@ use media_core::matching::normalize;
 use media_core::service::{UploadRequest, Worker, WorkerEvent};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
 
 /// xorshift: deterministic, dependency-free.
 struct Rng(u64);

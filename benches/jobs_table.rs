@@ -9,10 +9,11 @@
 //! `--scrapers` concurrent scrapers with a listing's latency meanwhile,
 //! the prune's time and the table's size before and after.
 
-use std::collections::HashMap;
+mod common;
+
 use std::time::{Duration, Instant};
 
-use media_adapters::config::Config;
+use common::{arg, median};
 use media_adapters::jwt::{JwtConfig, mint_hs256};
 use media_adapters::testing::World;
 use media_core::domain::{Audience, Role};
@@ -20,18 +21,6 @@ use media_core::ports::DeadLetters;
 use media_server::server::{Role as ServerRole, start};
 
 const SECRET: &str = "jobs-table-benchmark-secret-0123456789";
-
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
 
 /// Milliseconds of the future `f` makes, timed from before it is made.
 async fn ms<Fut: std::future::Future>(f: impl FnOnce() -> Fut) -> (f64, Fut::Output) {
@@ -49,18 +38,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("this benchmark seeds with generate_series: Postgres only".into());
     }
     let dir = tempfile::tempdir()?;
-    let vars: HashMap<&str, String> = [
-        ("MEDIA_ADDR", "127.0.0.1:0".to_owned()),
-        ("MEDIA_STORAGE_ADDR", "127.0.0.1:0".to_owned()),
-        ("MEDIA_DATA_DIR", dir.path().display().to_string()),
-        ("DATABASE_URL", database_url.clone()),
-        ("JWT_SECRET", SECRET.to_owned()),
-        // Everything finished is past the retention: the prune takes it all.
-        ("JOB_RETENTION_HOURS", "0".to_owned()),
-    ]
-    .into_iter()
-    .collect();
-    let config = Config::from_lookup(&|k| vars.get(k).cloned())?;
+    let config = common::config(
+        dir.path(),
+        &database_url,
+        SECRET,
+        &[("JOB_RETENTION_HOURS", "0".to_owned())],
+    )?;
     let running = start(&config, ServerRole::Api).await?;
     let base = format!("http://{}", running.addr.ok_or("no address")?);
     let media = running.media.clone();

@@ -8,10 +8,11 @@
 //! Prints one JSON line: median and p99 client-observed latency (server time
 //! plus loopback), and the response size.
 
-use std::collections::HashMap;
+mod common;
+
 use std::time::{Duration, Instant};
 
-use media_adapters::config::Config;
+use common::arg;
 use media_adapters::jwt::{JwtConfig, mint_hs256};
 use media_adapters::testing::World;
 use media_core::domain::{Audience, Photo, PhotoMetadata, PhotoStatus, Role};
@@ -21,13 +22,6 @@ use media_server::server::{Role as ServerRole, start};
 
 const SECRET: &str = "listing-benchmark-secret-0123456789";
 
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
-
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let photos: usize = arg("--photos").map_or(Ok(500), |v| v.parse())?;
@@ -35,17 +29,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
     let database_url = arg("--database-url")
         .unwrap_or_else(|| format!("sqlite://{}/media.db", dir.path().display()));
-    let vars: HashMap<&str, String> = [
-        ("MEDIA_ADDR", "127.0.0.1:0".to_owned()),
-        ("MEDIA_STORAGE_ADDR", "127.0.0.1:0".to_owned()),
-        ("MEDIA_DATA_DIR", dir.path().display().to_string()),
-        ("DATABASE_URL", database_url.clone()),
-        ("JWT_SECRET", SECRET.to_owned()),
-        ("WORKER_CONCURRENCY", "1".to_owned()),
-    ]
-    .into_iter()
-    .collect();
-    let config = Config::from_lookup(&|k| vars.get(k).cloned())?;
+    let config = common::config(
+        dir.path(),
+        &database_url,
+        SECRET,
+        &[("WORKER_CONCURRENCY", "1".to_owned())],
+    )?;
     let running = start(&config, ServerRole::Api).await?;
     let base = format!("http://{}", running.addr.ok_or("no address")?);
 

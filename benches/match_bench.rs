@@ -6,19 +6,13 @@
 //! Last line: {"n":…,"ms_per_query_median":…}. Compare with
 //! ../shared/bench/match_anchor.py --n 100000 (numpy's flat f32 scan).
 
+mod common;
+
+use common::arg_or;
 use std::time::Instant;
 
 use media_core::domain::EMBEDDING_DIM;
 use media_core::matching::{QuantizedFaces, match_distance, normalize};
-
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// xorshift: deterministic, dependency-free test vectors.
 struct Rng(u64);
@@ -32,8 +26,8 @@ impl Rng {
 }
 
 fn main() {
-    let n = arg("--n", 100_000);
-    let reps = arg("--reps", 30).max(1);
+    let n = arg_or("--n", 100_000);
+    let reps = arg_or("--reps", 30).max(1);
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut faces = vec![0f32; n * EMBEDDING_DIM];
     for face in faces.chunks_exact_mut(EMBEDDING_DIM) {

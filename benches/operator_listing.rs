@@ -7,10 +7,11 @@
 //!
 //!     cargo bench --bench operator_listing -- --database-url postgres://…/empty_db [--projects 50] [--per-project 2000] [--bulk 151000]
 
-use std::collections::HashMap;
+mod common;
+
 use std::time::{Duration, Instant};
 
-use media_adapters::config::Config;
+use common::{arg, median};
 use media_adapters::jwt::{JwtConfig, mint_hs256};
 use media_adapters::testing::World;
 use media_core::domain::{Audience, Project, Role};
@@ -18,18 +19,6 @@ use media_core::ids::ProjectId;
 use media_server::server::{Role as ServerRole, start};
 
 const SECRET: &str = "operator-listing-benchmark-secret-01234";
-
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    (v[v.len() / 2] * 100.0).round() / 100.0
-}
 
 /// `n` ready photos of `project` by `photographer`, dated over a year.
 async fn seed(
@@ -64,16 +53,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let bulk: i64 = arg("--bulk").map_or(Ok(151_000), |v| v.parse())?;
     let database_url = arg("--database-url").ok_or("--database-url postgres://… is required")?;
     let dir = tempfile::tempdir()?;
-    let vars: HashMap<&str, String> = [
-        ("MEDIA_ADDR", "127.0.0.1:0".to_owned()),
-        ("MEDIA_STORAGE_ADDR", "127.0.0.1:0".to_owned()),
-        ("MEDIA_DATA_DIR", dir.path().display().to_string()),
-        ("DATABASE_URL", database_url.clone()),
-        ("JWT_SECRET", SECRET.to_owned()),
-    ]
-    .into_iter()
-    .collect();
-    let config = Config::from_lookup(&|k| vars.get(k).cloned())?;
+    let config = common::config(dir.path(), &database_url, SECRET, &[])?;
     let running = start(&config, ServerRole::Api).await?;
     let base = format!("http://{}", running.addr.ok_or("no address")?);
     let db = running.assembled.database.clone();

@@ -8,6 +8,9 @@
 //!
 //!     cargo bench --bench season -- [--projects 20] [--photos 40] [--members 15] [--days 10] [--database-url postgres://…]
 
+mod common;
+
+use common::arg_or;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -27,15 +30,6 @@ use media_core::service::{Media, Ports, UploadRequest, Worker, WorkerEvent};
 use time::OffsetDateTime;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// The season's clock: the program moves it.
 struct SeasonClock(Mutex<OffsetDateTime>);
@@ -88,10 +82,10 @@ async fn settle(media: &Media, clock: &SeasonClock, worker: &Worker) -> Result<u
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
     let (n_projects, n_photos, n_members, days) = (
-        arg("--projects", 20),
-        arg("--photos", 40),
-        arg("--members", 15),
-        arg("--days", 10),
+        arg_or("--projects", 20),
+        arg_or("--photos", 40),
+        arg_or("--members", 15),
+        arg_or("--days", 10),
     );
     let dir = tempfile::tempdir()?;
     let args: Vec<String> = std::env::args().collect();
