@@ -22,6 +22,9 @@ pub struct Settings {
     /// Finished (`done`) jobs are deleted this long after they finished
     /// (`JOB_RETENTION_HOURS`); dead ones stay until retried or pruned by hand.
     pub job_retention: Duration,
+    /// Megabytes that the image decodes of one process may hold at once
+    /// (`MEDIA_DECODE_MEMORY_MB`); a render waits for its share.
+    pub decode_memory_mb: u32,
 }
 
 impl Default for Settings {
@@ -38,6 +41,9 @@ impl Default for Settings {
             // A week: long enough to look into last weekend's event, short
             // enough that ≥ 3 rows per photo do not pile up for a season.
             job_retention: Duration::from_secs(168 * 3600),
+            // One 100 MP PNG (400 MB decoded) at a time, or a dozen 24 MP
+            // JPEGs at their usual 1/2 scale: the process stays under 1 GiB.
+            decode_memory_mb: 512,
         }
     }
 }

@@ -369,6 +369,13 @@ fn limits(get: Lookup<'_>) -> Result<Settings, ConfigError> {
             |v| (1..=100).contains(v),
             "a number from 1 to 100",
         )?,
+        decode_memory_mb: parse(
+            get,
+            "MEDIA_DECODE_MEMORY_MB",
+            d.decode_memory_mb,
+            |v| (64..=1_048_576).contains(v),
+            "a number of megabytes from 64 to 1048576",
+        )?,
         job_retention: Duration::from_secs(
             3600 * parse(
                 get,

@@ -117,6 +117,49 @@ pub fn fit_size(width: u32, height: u32, max_edge: u32) -> (u32, u32) {
     (w.clamp(1, max_edge), h.clamp(1, max_edge))
 }
 
+/// The largest output of `request` in oriented pixels: what the decode
+/// must at least deliver.
+fn needed(ow: u32, oh: u32, request: &RenderRequest) -> (u32, u32) {
+    let mut need = (0u32, 0u32);
+    if request.thumbnails {
+        need = thumbnail_size(ow, oh, THUMB_LARGE);
+    }
+    if let Some(wm) = &request.watermark {
+        let fit = fit_size(ow, oh, wm.max_edge);
+        need = (need.0.max(fit.0), need.1.max(fit.1));
+    }
+    need
+}
+
+/// An upper estimate of the bytes rendering `request` holds at its peak,
+/// from the header alone: the decoded pixels (JPEG at the IDCT scale it
+/// will use, plus its coefficients; PNG 4 bytes a pixel, compacted in place;
+/// WebP 7), and the resized outputs. What the decode budget reserves.
+pub fn decode_cost(info: &Probe, request: &RenderRequest) -> u64 {
+    let (ow, oh) = info.oriented_size();
+    let (nw, nh) = needed(ow, oh, request);
+    let (w, h) = (u64::from(info.width), u64::from(info.height));
+    let stored_need = if info.orientation.swaps_axes() {
+        (u64::from(nh), u64::from(nw))
+    } else {
+        (u64::from(nw), u64::from(nh))
+    };
+    let decoded = match info.format {
+        probe::Format::Jpeg => {
+            let scale = [8u64, 4, 2]
+                .into_iter()
+                .find(|s| w.div_ceil(*s) >= stored_need.0 && h.div_ceil(*s) >= stored_need.1)
+                .unwrap_or(1);
+            // Progressive files keep every coefficient (i16) whatever the scale.
+            w.div_ceil(scale) * h.div_ceil(scale) * 3 + w * h * 2
+        }
+        probe::Format::Png => w * h * 4,
+        probe::Format::Webp => w * h * 7,
+    };
+    // Each output and its encoder's buffer.
+    decoded + u64::from(nw) * u64::from(nh) * 6
+}
+
 /// Runs the pipeline on one original. CPU-bound: call it off the async runtime.
 pub fn render(
     bytes: &[u8],
@@ -137,14 +180,7 @@ pub fn render(
     };
 
     // The largest output decides the decode scale (in oriented pixels).
-    let mut need = (0u32, 0u32);
-    if request.thumbnails {
-        need = thumbnail_size(ow, oh, THUMB_LARGE);
-    }
-    if let Some(wm) = &request.watermark {
-        let fit = fit_size(ow, oh, wm.max_edge);
-        need = (need.0.max(fit.0), need.1.max(fit.1));
-    }
+    let need = needed(ow, oh, request);
     if need == (0, 0) {
         return Ok(Rendered {
             meta,

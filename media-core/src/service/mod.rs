@@ -65,14 +65,19 @@ pub struct Media {
     settings: Arc<Settings>,
     /// Where the upload reconciler stopped: the next cycle resumes there.
     reconcile: Arc<std::sync::Mutex<uploads::ReconcileCursor>>,
+    /// The decode memory budget of this process, in megabytes, shared by
+    /// every worker: a render holds its estimated share while it runs.
+    decode_budget: Arc<tokio::sync::Semaphore>,
 }
 
 impl Media {
     pub fn new(ports: Ports, settings: Settings) -> Self {
+        let budget = settings.decode_memory_mb.max(1) as usize;
         Self {
             ports,
             settings: Arc::new(settings),
             reconcile: Arc::default(),
+            decode_budget: Arc::new(tokio::sync::Semaphore::new(budget)),
         }
     }
 

@@ -119,3 +119,25 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_decode_cost_comes_from_the_header_and_the_outputs() {
+    let probe_of = |format, width, height| Probe {
+        format,
+        width,
+        height,
+        orientation: crate::imaging::probe::Orientation(1),
+        taken_at: None,
+    };
+    let thumbs = RenderRequest {
+        thumbnails: true,
+        watermark: None,
+    };
+    // A 100 MP PNG is decoded whole: 4 bytes a pixel at its peak.
+    let png = decode_cost(&probe_of(Format::Png, 10_000, 10_000), &thumbs);
+    assert!((400_000_000..420_000_000).contains(&png), "{png}");
+    // A 24 MP JPEG for 800 px thumbnails decodes at 1/4 scale: far less.
+    let jpeg = decode_cost(&probe_of(Format::Jpeg, 6000, 4000), &thumbs);
+    assert!(jpeg < 60_000_000, "{jpeg}");
+    assert!(jpeg > 6000 * 4000 * 2, "coefficients counted: {jpeg}");
+}

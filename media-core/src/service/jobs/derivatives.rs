@@ -44,6 +44,18 @@ impl Media {
         let rendered = match self.original(photo).await? {
             Ok(bytes) => {
                 let limits = self.limits();
+                // The header says what the decode will hold; wait for that
+                // share of the budget (a file larger than all of it runs alone).
+                let cost_mb = imaging::probe(&bytes, limits)
+                    .map(|info| imaging::decode_cost(&info, &request).div_ceil(1 << 20))
+                    .unwrap_or(1);
+                let budget = self.settings.decode_memory_mb.max(1);
+                let share = u32::try_from(cost_mb).unwrap_or(u32::MAX).clamp(1, budget);
+                let _held = self
+                    .decode_budget
+                    .acquire_many(share)
+                    .await
+                    .map_err(|_| Error::unavailable("decode budget closed"))?;
                 tokio::task::spawn_blocking(move || imaging::render(&bytes, &request, limits))
                     .await
                     .map_err(|e| Error::permanent(format!("image pipeline crashed: {e}")))?
