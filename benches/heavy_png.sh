@@ -20,9 +20,11 @@ def chunk(kind, data):
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 for n in range(count):
     px = struct.pack(">HHHH", 0x1000 * (n + 1), 0x8000, 0xC000, 0xFFFF)
-    row = b"\0" + px * side
+    first = b"\0" + px * side
+    # Filter "Up" for the rest: each row is zeros, which deflate packs ~1000:1.
+    rest = b"\2" + bytes(8 * side)
     z = zlib.compressobj(9)
-    idat = b"".join(z.compress(row) for _ in range(side)) + z.flush()
+    idat = z.compress(first) + b"".join(z.compress(rest) for _ in range(side - 1)) + z.flush()
     with open(f"{work}/heavy{n}.png", "wb") as f:
         f.write(b"\x89PNG\r\n\x1a\n")
         f.write(chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 16, 6, 0, 0, 0)))
