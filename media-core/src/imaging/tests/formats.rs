@@ -107,11 +107,13 @@ fn encode_png(
     out
 }
 
-fn only_thumbnails() -> RenderRequest {
-    RenderRequest {
+/// The small thumbnail of `file`, decoded.
+fn thumb_of(file: &[u8]) -> ops::RgbImage {
+    let request = RenderRequest {
         thumbnails: true,
         watermark: None,
-    }
+    };
+    decode_jpeg(&render(file, &request, LIMITS).unwrap().thumb_small.unwrap())
 }
 
 #[test]
@@ -139,12 +141,7 @@ fn sixteen_bit_grey_alpha_and_palette_pngs_decode_to_their_colours() {
         &rgba16,
         None,
     );
-    let img = decode_jpeg(
-        &render(&file, &only_thumbnails(), LIMITS)
-            .unwrap()
-            .thumb_small
-            .unwrap(),
-    );
+    let img = thumb_of(&file);
     assert!(
         close(pixel_at_corner(&img, false, false), [0, 255, 0]),
         "16-bit green"
@@ -164,12 +161,7 @@ fn sixteen_bit_grey_alpha_and_palette_pngs_decode_to_their_colours() {
         &ga,
         None,
     );
-    let img = decode_jpeg(
-        &render(&file, &only_thumbnails(), LIMITS)
-            .unwrap()
-            .thumb_small
-            .unwrap(),
-    );
+    let img = thumb_of(&file);
     assert!(close(pixel_at_corner(&img, false, true), [128, 128, 128]));
 
     // A palette: index 0 blue, index 1 red, left and right.
@@ -184,12 +176,7 @@ fn sixteen_bit_grey_alpha_and_palette_pngs_decode_to_their_colours() {
         &idx,
         Some(&[0, 0, 255, 255, 0, 0]),
     );
-    let img = decode_jpeg(
-        &render(&file, &only_thumbnails(), LIMITS)
-            .unwrap()
-            .thumb_small
-            .unwrap(),
-    );
+    let img = thumb_of(&file);
     assert!(close(pixel_at_corner(&img, false, false), [0, 0, 255]));
     assert!(close(pixel_at_corner(&img, true, true), [255, 0, 0]));
 }
