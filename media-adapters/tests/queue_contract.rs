@@ -256,88 +256,6 @@ async fn pending_cluster_jobs_are_coalesced_per_project(store: &impl Store) {
     );
 }
 
-/// A sweep (a purge not due before a time) waits for its time.
-async fn a_job_due_later_is_not_claimed_before_its_time(store: &impl Store) {
-    let t = now();
-    let later = t + Duration::from_secs(900);
-    let sweep = JobPayload::purge_at(
-        vec![PurgeTarget::AllSelfiesOf {
-            user_id: UserId::new(),
-        }],
-        later,
-    );
-    store
-        .enqueue(std::slice::from_ref(&sweep), t)
-        .await
-        .unwrap();
-    let lease = Duration::from_secs(30);
-    assert!(store.claim("w", t, lease).await.unwrap().is_none());
-    let early = later - Duration::from_secs(1);
-    assert!(store.claim("w", early, lease).await.unwrap().is_none());
-    let job = store
-        .claim("w", later, lease)
-        .await
-        .unwrap()
-        .expect("due at its time");
-    assert_eq!(job.payload, sweep);
-    assert_eq!(job.run_at, later);
-}
-
-/// Pruning takes finished jobs last changed before the cutoff, in batches;
-/// the queue depth counts only queued, running and dead jobs.
-async fn finished_jobs_are_pruned_and_the_depth_counts_only_active_ones(store: &impl Store) {
-    let t = now();
-    let lease = Duration::from_secs(30);
-    store
-        .enqueue(&[purge(), purge(), purge()], t)
-        .await
-        .unwrap();
-    for _ in 0..3 {
-        let j = store.claim("w", t, lease).await.unwrap().unwrap();
-        store.complete(j.id, "w", t).await.unwrap();
-    }
-    store.enqueue(&[purge()], t).await.unwrap();
-    let j = store.claim("w", t, lease).await.unwrap().unwrap();
-    store.fail(j.id, "w", "gone", None, t).await.unwrap();
-    store.enqueue(&[purge()], t).await.unwrap();
-    let depth = |c: &[media_core::domain::JobCount], s: JobStatus| -> u64 {
-        c.iter().filter(|c| c.status == s).map(|c| c.count).sum()
-    };
-    let d = store.queue_depth().await.unwrap();
-    assert_eq!(
-        (
-            depth(&d, JobStatus::Queued),
-            depth(&d, JobStatus::Dead),
-            depth(&d, JobStatus::Done)
-        ),
-        (1, 1, 0),
-        "done jobs are not counted: {d:?}"
-    );
-    let later = t + Duration::from_secs(1);
-    assert_eq!(
-        store.prune(&[JobStatus::Done], t, 10).await.unwrap(),
-        0,
-        "none before the cutoff"
-    );
-    assert_eq!(
-        store.prune(&[JobStatus::Done], later, 2).await.unwrap(),
-        2,
-        "a batch"
-    );
-    assert_eq!(store.prune(&[JobStatus::Done], later, 10).await.unwrap(), 1);
-    assert_eq!(
-        store.list(Some(JobStatus::Dead), 10).await.unwrap().len(),
-        1,
-        "dead stays"
-    );
-    assert_eq!(store.prune(&[JobStatus::Dead], later, 10).await.unwrap(), 1);
-    assert_eq!(
-        store.list(Some(JobStatus::Queued), 10).await.unwrap().len(),
-        1,
-        "queued stays"
-    );
-}
-
 async fn released_jobs_keep_their_attempts_and_stats_count(store: &impl Store) {
     let t = now();
     store.enqueue(&[purge(), purge()], t).await.unwrap();
@@ -399,8 +317,6 @@ async fn idle_workers_are_woken_by_an_enqueue(store: &impl Store) {
 }
 
 media_adapters::contract_tests! {
-    finished_jobs_are_pruned_and_the_depth_counts_only_active_ones: 5,
-    a_job_due_later_is_not_claimed_before_its_time: 5,
     two_concurrent_claimers_never_get_the_same_job: 5,
     an_expired_lease_is_claimed_again: 5,
     heartbeats_keep_the_lease: 5,

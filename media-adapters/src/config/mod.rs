@@ -219,7 +219,7 @@ impl Config {
                     "a number from 16 to 1000000",
                 )?,
             },
-            settings: limits(get)?,
+            settings: limits::limits(get)?,
             data_dir,
             database_url,
         })
@@ -313,81 +313,6 @@ fn jwt(get: Lookup<'_>) -> Result<JwtConfig, ConfigError> {
     Ok(jwt)
 }
 
-/// The core's settings: limits, thresholds, watermark, attempts.
-fn limits(get: Lookup<'_>) -> Result<Settings, ConfigError> {
-    let d = Settings::default();
-    Ok(Settings {
-        max_upload_bytes: parse(
-            get,
-            "MAX_UPLOAD_BYTES",
-            d.max_upload_bytes,
-            |v| *v > 0,
-            "a positive number of bytes",
-        )?,
-        max_image_pixels: parse(
-            get,
-            "MAX_IMAGE_PIXELS",
-            d.max_image_pixels,
-            |v| *v > 0,
-            "a positive number of pixels",
-        )?,
-        watermark_text: get("WATERMARK_TEXT").unwrap_or(d.watermark_text),
-        watermark_max_edge: parse(
-            get,
-            "WATERMARK_MAX_EDGE",
-            d.watermark_max_edge,
-            |v| (16..=16_384).contains(v),
-            "a number of pixels from 16 to 16384",
-        )?,
-        match_max_distance: parse(
-            get,
-            "MATCH_MAX_DISTANCE",
-            d.match_max_distance,
-            |v| (0.0..=2.0).contains(v),
-            "a cosine distance from 0 to 2",
-        )?,
-        selfie_min_score: parse(
-            get,
-            "SELFIE_MIN_SCORE",
-            d.selfie_min_score,
-            |v| (0.0..=1.0).contains(v),
-            "a score from 0 to 1",
-        )?,
-        upload_grace: Duration::from_secs(parse(
-            get,
-            "UPLOAD_GRACE_SECONDS",
-            d.upload_grace.as_secs(),
-            // Past 30 days an abandoned upload would be awaited for a month;
-            // past any date `now + grace` overflows.
-            |v| *v <= 30 * 86_400,
-            "a number of seconds up to 2592000 (30 days)",
-        )?),
-        job_max_attempts: parse(
-            get,
-            "JOB_MAX_ATTEMPTS",
-            d.job_max_attempts,
-            |v| (1..=100).contains(v),
-            "a number from 1 to 100",
-        )?,
-        decode_memory_mb: parse(
-            get,
-            "MEDIA_DECODE_MEMORY_MB",
-            d.decode_memory_mb,
-            |v| (64..=1_048_576).contains(v),
-            "a number of megabytes from 64 to 1048576",
-        )?,
-        job_retention: Duration::from_secs(
-            3600 * parse(
-                get,
-                "JOB_RETENTION_HOURS",
-                d.job_retention.as_secs() / 3600,
-                |v| *v <= 87_600,
-                "a number of hours up to 87600 (ten years)",
-            )?,
-        ),
-    })
-}
-
 /// The development JWT secret: created once in `data/jwt-secret` (mode 0600).
 fn dev_secret(data_dir: &Path) -> Result<String, ConfigError> {
     let path = data_dir.join("jwt-secret");
@@ -398,6 +323,8 @@ fn dev_secret(data_dir: &Path) -> Result<String, ConfigError> {
         ))
     })
 }
+
+mod limits;
 
 #[cfg(test)]
 mod tests;

@@ -9,6 +9,7 @@ mod consents;
 mod dead_letters;
 mod directory;
 mod faces;
+mod listing;
 mod photos;
 mod queue;
 mod rows;

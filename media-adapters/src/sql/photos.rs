@@ -6,18 +6,18 @@ use media_core::domain::{
 };
 use media_core::error::Result;
 use media_core::ids::{PhotoId, ProjectId};
-use media_core::listing::{PhotoQuery, PhotoScope};
+use media_core::listing::PhotoQuery;
 use media_core::ports::{PhotoCreation, PhotoRepo};
 
-use super::rows::{self, PHOTO_COLUMNS, UNDATED, bind_codes, get, status_in, us};
+use super::rows::{self, PHOTO_COLUMNS, UNDATED, bind_codes, status_in, us};
 use super::{SqlStore, db_error};
 
-fn taken_key(t: Option<OffsetDateTime>) -> i64 {
+pub(super) fn taken_key(t: Option<OffsetDateTime>) -> i64 {
     t.map_or(UNDATED, us)
 }
 
 /// `($1,$2,...)` placeholders starting at `first`.
-fn placeholders(first: usize, n: usize) -> String {
+pub(super) fn placeholders(first: usize, n: usize) -> String {
     (first..first + n)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
@@ -86,85 +86,7 @@ impl PhotoRepo for SqlStore {
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn list_photos(&self, query: &PhotoQuery) -> Result<Vec<PhotoListing>> {
-        let mut conditions = Vec::new();
-        let mut binds: Vec<String> = Vec::new();
-        let mut ints: Vec<i64> = Vec::new();
-        match &query.scope {
-            PhotoScope::Project(project) => {
-                binds.push(project.to_string());
-                conditions.push(format!("p.project_id = ${}", binds.len()));
-            }
-            PhotoScope::Operator {
-                operator,
-                project_ids,
-                photographer_ids,
-            } => {
-                binds.push(operator.to_string());
-                // The photo's own copy of its project's operator: the
-                // (operator_id, listing order) index serves the page.
-                conditions.push(format!("p.operator_id = ${}", binds.len()));
-                if let Some(ids) = project_ids {
-                    if ids.is_empty() {
-                        return Ok(Vec::new());
-                    }
-                    let first = binds.len() + 1;
-                    binds.extend(ids.iter().map(ToString::to_string));
-                    conditions.push(format!(
-                        "p.project_id IN ({})",
-                        placeholders(first, ids.len())
-                    ));
-                }
-                if let Some(ids) = photographer_ids {
-                    if ids.is_empty() {
-                        return Ok(Vec::new());
-                    }
-                    let first = binds.len() + 1;
-                    binds.extend(ids.iter().map(ToString::to_string));
-                    conditions.push(format!(
-                        "p.photographer_id IN ({})",
-                        placeholders(first, ids.len())
-                    ));
-                }
-            }
-        }
-        if let Some(c) = &query.after {
-            let n = binds.len();
-            binds.push(c.id.to_string());
-            ints.push(taken_key(c.taken_at));
-            ints.push(us(c.created_at));
-            // Keyset: strictly after the cursor in (taken_key, created_at, id) descending.
-            conditions.push(format!(
-                "(p.taken_key < ${t} OR (p.taken_key = ${t} AND (p.created_at < ${c} OR (p.created_at = ${c} AND p.id < ${i}))))",
-                i = n + 1,
-                t = n + 2,
-                c = n + 3
-            ));
-        }
-        let sql = format!(
-            "SELECT {PHOTO_COLUMNS}, pr.name AS project_name, COALESCE(ph.name, '') AS photographer_name \
-             FROM photos p JOIN projects pr ON pr.id = p.project_id \
-             LEFT JOIN photographers ph ON ph.id = p.photographer_id \
-             WHERE {} ORDER BY p.taken_key DESC, p.created_at DESC, p.id DESC LIMIT {}",
-            conditions.join(" AND "),
-            query.limit
-        );
-        let mut q = sqlx::query(&sql);
-        for b in &binds {
-            q = q.bind(b.clone());
-        }
-        for i in &ints {
-            q = q.bind(*i);
-        }
-        let rows = q.fetch_all(&self.pool).await.map_err(db_error)?;
-        rows.iter()
-            .map(|r| {
-                Ok(PhotoListing {
-                    photo: rows::photo(r)?,
-                    project_name: get(r, "project_name")?,
-                    photographer_name: get(r, "photographer_name")?,
-                })
-            })
-            .collect()
+        self.listing(query).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]

@@ -8,6 +8,7 @@ mod health;
 mod job_admin;
 mod jobs;
 mod photos;
+mod reconcile;
 mod selfies;
 mod uploads;
 mod views;
@@ -64,7 +65,7 @@ pub struct Media {
     ports: Ports,
     settings: Arc<Settings>,
     /// Where the upload reconciler stopped: the next cycle resumes there.
-    reconcile: Arc<std::sync::Mutex<uploads::ReconcileCursor>>,
+    reconcile: Arc<std::sync::Mutex<reconcile::ReconcileCursor>>,
     /// The decode memory budget of this process, in megabytes, shared by
     /// every worker: a render holds its estimated share while it runs.
     decode_budget: Arc<tokio::sync::Semaphore>,

@@ -5,6 +5,7 @@ mod admin;
 mod job_admin;
 mod listings;
 mod photo_jobs;
+mod reconcile;
 mod selfie_jobs;
 mod selfies;
 mod uploads;
