@@ -11,6 +11,7 @@ use crate::domain::{
 use crate::error::{ConflictKind, Error, Result};
 use crate::ids::{OperatorId, PhotoId, PhotographerId, ProjectId, UserId};
 use crate::keys::{self, ParsedKey};
+use crate::ports::ObjectInfo;
 
 wire_enum! {
     /// Which part of processing `reprocess` runs again.
@@ -152,56 +153,81 @@ impl Media {
     /// Objects under `photos/` and `selfies/` with no row, and uploads that
     /// expired long ago. Without `dry_run` they are removed.
     pub async fn purge_orphans(&self, dry_run: bool) -> Result<PurgeReport> {
-        let now = self.now();
+        let mut listed = self.ports.storage.list_prefix(&keys::photos_root()).await?;
+        listed.extend(
+            self.ports
+                .storage
+                .list_prefix(&keys::selfies_root())
+                .await?,
+        );
+        let report = self.orphans_among(&listed).await?;
+        if !dry_run {
+            self.remove_orphans(&report).await?;
+        }
+        Ok(report)
+    }
+
+    /// The objects of `listed` with no row (a photo key whose photo is
+    /// gone, a selfie key whose selfie is gone or expired), and the uploads
+    /// that expired long ago. Keys of no known shape are not ours to judge.
+    pub(super) async fn orphans_among(&self, listed: &[ObjectInfo]) -> Result<PurgeReport> {
         let mut report = PurgeReport::default();
         let mut known_photos: HashSet<PhotoId> = HashSet::new();
         let mut gone_photos: HashSet<PhotoId> = HashSet::new();
-        for root in [keys::photos_root(), keys::selfies_root()] {
-            for object in self.ports.storage.list_prefix(&root).await? {
-                let orphan = match keys::parse(&object.key) {
-                    Some(ParsedKey::Photo { photo, .. }) => {
-                        if known_photos.contains(&photo) {
-                            false
-                        } else if gone_photos.contains(&photo) {
-                            true
-                        } else if self.ports.photos.photo(photo).await?.is_some() {
-                            known_photos.insert(photo);
-                            false
-                        } else {
-                            gone_photos.insert(photo);
-                            true
-                        }
+        for object in listed {
+            let orphan = match keys::parse(&object.key) {
+                Some(ParsedKey::Photo { photo, .. }) => {
+                    if known_photos.contains(&photo) {
+                        false
+                    } else if gone_photos.contains(&photo) {
+                        true
+                    } else if self.ports.photos.photo(photo).await?.is_some() {
+                        known_photos.insert(photo);
+                        false
+                    } else {
+                        gone_photos.insert(photo);
+                        true
                     }
-                    Some(ParsedKey::Selfie { user, timestamp_ms }) => self
-                        .ports
-                        .selfies
-                        .selfie_by_key(user, timestamp_ms)
-                        .await?
-                        .is_none_or(|s| s.status == SelfieStatus::Expired),
-                    // Keys of no known shape are not ours to judge: leave them.
-                    _ => false,
-                };
-                if orphan {
-                    report.objects.push(object.key);
                 }
+                Some(ParsedKey::Selfie { user, timestamp_ms }) => self
+                    .ports
+                    .selfies
+                    .selfie_by_key(user, timestamp_ms)
+                    .await?
+                    .is_none_or(|s| s.status == SelfieStatus::Expired),
+                _ => false,
+            };
+            if orphan {
+                report.objects.push(object.key.clone());
             }
         }
-        // Rows of uploads that expired long ago, with anything that arrived late.
-        let cutoff = now - EXPIRED_LONG_AGO;
-        for photo in self.ports.photos.expired_photos(cutoff).await? {
-            report.photos.push(photo.id);
-            if !dry_run {
+        let cutoff = self.now() - EXPIRED_LONG_AGO;
+        report.photos = self
+            .ports
+            .photos
+            .expired_photos(cutoff)
+            .await?
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+        Ok(report)
+    }
+
+    /// Removes what [`Media::orphans_among`] found: the expired uploads'
+    /// rows (through the durable deletion, which also takes what arrived
+    /// late) and the orphaned objects.
+    pub(super) async fn remove_orphans(&self, report: &PurgeReport) -> Result<()> {
+        for &id in &report.photos {
+            if let Some(photo) = self.ports.photos.photo(id).await? {
                 self.delete_photo(&photo).await?;
             }
         }
-        if !dry_run {
-            for key in &report.objects {
-                if let Some(parsed) = keys::parse(key) {
-                    self.ports.storage.delete(&parsed.key()).await?;
-                }
+        for key in &report.objects {
+            if let Some(parsed) = keys::parse(key) {
+                self.ports.storage.delete(&parsed.key()).await?;
             }
         }
-        Ok(report)
+        Ok(())
     }
 
     /// Adds an operator (SPEC §8): the name is trimmed and must be 1–200

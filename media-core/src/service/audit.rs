@@ -75,7 +75,21 @@ impl Media {
         let mut report = AuditReport::default();
         let mut read = 0u64;
 
-        let orphans: PurgeReport = self.purge_orphans(true).await?;
+        // The store is listed once; every check below reads this listing.
+        let photo_objects = self.ports.storage.list_prefix(&keys::photos_root()).await?;
+        let selfie_objects = self
+            .ports
+            .storage
+            .list_prefix(&keys::selfies_root())
+            .await?;
+        read += (photo_objects.len() + selfie_objects.len()) as u64;
+        progress(read);
+        let listed: Vec<_> = photo_objects
+            .iter()
+            .chain(&selfie_objects)
+            .cloned()
+            .collect();
+        let orphans: PurgeReport = self.orphans_among(&listed).await?;
         for key in &orphans.objects {
             report.orphans.add(key);
         }
@@ -83,16 +97,7 @@ impl Media {
             report.orphans.add(format!("expired upload {photo}"));
         }
 
-        let stored: HashSet<String> = self
-            .ports
-            .storage
-            .list_prefix(&keys::photos_root())
-            .await?
-            .into_iter()
-            .map(|o| o.key)
-            .collect();
-        read += stored.len() as u64;
-        progress(read);
+        let stored: HashSet<&str> = photo_objects.iter().map(|o| o.key.as_str()).collect();
         let (mut thumbs, mut watermarks) = (Vec::new(), Vec::new());
         let mut after = None;
         loop {
@@ -125,12 +130,8 @@ impl Media {
 
         let mut without_consent: Vec<UserId> = Vec::new();
         let mut seen = HashSet::new();
-        let selfie_owners = self
-            .ports
-            .storage
-            .list_prefix(&keys::selfies_root())
-            .await?
-            .into_iter()
+        let selfie_owners = selfie_objects
+            .iter()
             .filter_map(|o| match keys::parse(&o.key) {
                 Some(ParsedKey::Selfie { user, .. }) => Some(user),
                 _ => None,
@@ -199,11 +200,11 @@ impl Media {
 
         if fix {
             if report.orphans.count > 0 {
-                let purged = self.purge_orphans(false).await?;
+                self.remove_orphans(&orphans).await?;
                 report.fixed.push(format!(
                     "purged {} orphaned object(s) and {} expired upload(s)",
-                    purged.objects.len(),
-                    purged.photos.len()
+                    orphans.objects.len(),
+                    orphans.photos.len()
                 ));
             }
             for user in &without_consent {
