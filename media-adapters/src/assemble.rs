@@ -86,14 +86,9 @@ pub async fn assemble(config: &Config, serves_store: bool) -> Result<Assembled, 
         Some(r) => Arc::new(RetinaClient::new(r.clone()).map_err(|e| ConfigError(e.to_string()))?),
         None => Arc::new(NoRetina),
     };
-    let mut jwt = config.jwt.clone();
-    if config.jwt_dev_secret && jwt.secret.is_none() {
-        let mut dev = config.clone();
-        dev.ensure_dev_jwt_secret()?;
-        jwt = dev.jwt;
-    }
     let authenticator = Arc::new(
-        JwtAuthenticator::new(jwt).map_err(|e| ConfigError(format!("JWT configuration: {e}")))?,
+        JwtAuthenticator::new(config.jwt_with_dev_secret()?)
+            .map_err(|e| ConfigError(format!("JWT configuration: {e}")))?,
     );
     let db = Arc::new(database.clone());
     let media = Media::new(

@@ -228,10 +228,18 @@ impl Config {
     /// In development mode, reads (or creates, mode 0600) `data/jwt-secret`
     /// and signs with it. Does nothing when a JWT key is configured.
     pub fn ensure_dev_jwt_secret(&mut self) -> Result<(), ConfigError> {
-        if self.jwt_dev_secret && self.jwt.secret.is_none() {
-            self.jwt.secret = Some(dev_secret(&self.data_dir)?);
-        }
+        self.jwt = self.jwt_with_dev_secret()?;
         Ok(())
+    }
+
+    /// The JWT configuration, with the development secret filled in when
+    /// no key is configured (for a `Config` built without [`Config::load`]).
+    pub fn jwt_with_dev_secret(&self) -> Result<JwtConfig, ConfigError> {
+        let mut jwt = self.jwt.clone();
+        if self.jwt_dev_secret && jwt.secret.is_none() {
+            jwt.secret = Some(dev_secret(&self.data_dir)?);
+        }
+        Ok(jwt)
     }
 }
 

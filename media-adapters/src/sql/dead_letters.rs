@@ -101,7 +101,7 @@ impl DeadLetters for SqlStore {
             "SELECT kind, status, COUNT(*) AS n FROM jobs WHERE {} GROUP BY kind, status ORDER BY kind, status",
             status_in("status", 1, &active)
         );
-        let rows = bind_codes(sqlx::query(&sql), active.iter().map(|s| s.as_str()))
+        let rows = bind_codes(sqlx::query(&sql), &active)
             .fetch_all(&self.pool)
             .await
             .map_err(db_error)?;
@@ -125,7 +125,7 @@ impl DeadLetters for SqlStore {
             status_in("status", 2, statuses)
         );
         let q = sqlx::query(&sql).bind(us(before));
-        Ok(bind_codes(q, statuses.iter().map(|s| s.as_str()))
+        Ok(bind_codes(q, statuses)
             .execute(&self.pool)
             .await
             .map_err(db_error)?

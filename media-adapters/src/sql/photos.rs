@@ -106,7 +106,7 @@ impl PhotoRepo for SqlStore {
             .bind(id.to_string())
             .bind(t.to.as_str())
             .bind(etag);
-        let change = bind_codes(change, t.from.iter().map(|s| s.as_str()));
+        let change = bind_codes(change, t.from);
         self.change_then_enqueue(change, jobs, now).await
     }
 
@@ -128,12 +128,8 @@ impl PhotoRepo for SqlStore {
             .bind(i64::from(meta.height))
             .bind(meta.taken_at.map(us))
             .bind(taken_key(meta.taken_at))
-            .bind(
-                PhotoStatus::Processing
-                    .after_derivative(true, true)
-                    .as_str(),
-            );
-        let done = bind_codes(q, t.from.iter().map(|s| s.as_str()))
+            .bind(t.to.as_str());
+        let done = bind_codes(q, t.from)
             .execute(&self.pool)
             .await
             .map_err(db_error)?;
@@ -149,12 +145,8 @@ impl PhotoRepo for SqlStore {
              WHERE id = $1 AND {}",
             status_in("status", 3, t.from)
         );
-        let q = sqlx::query(&sql).bind(id.to_string()).bind(
-            PhotoStatus::Processing
-                .after_derivative(true, true)
-                .as_str(),
-        );
-        let done = bind_codes(q, t.from.iter().map(|s| s.as_str()))
+        let q = sqlx::query(&sql).bind(id.to_string()).bind(t.to.as_str());
+        let done = bind_codes(q, t.from)
             .execute(&self.pool)
             .await
             .map_err(db_error)?;
@@ -172,7 +164,7 @@ impl PhotoRepo for SqlStore {
             .bind(id.to_string())
             .bind(t.to.as_str())
             .bind(reason.as_str());
-        bind_codes(q, t.from.iter().map(|s| s.as_str()))
+        bind_codes(q, t.from)
             .execute(&self.pool)
             .await
             .map_err(db_error)?;
@@ -206,7 +198,7 @@ impl PhotoRepo for SqlStore {
             .bind(i64::from(watermark))
             .bind(i64::from(faces))
             .bind(t.to.as_str());
-        let change = bind_codes(change, t.from.iter().map(|s| s.as_str()));
+        let change = bind_codes(change, t.from);
         self.change_then_enqueue(change, jobs, now).await
     }
 
@@ -278,7 +270,7 @@ impl PhotoRepo for SqlStore {
             status_in("status", 3, t.from)
         );
         let q = sqlx::query(&sql).bind(id.to_string()).bind(t.to.as_str());
-        bind_codes(q, t.from.iter().map(|s| s.as_str()))
+        bind_codes(q, t.from)
             .execute(&self.pool)
             .await
             .map_err(db_error)?;

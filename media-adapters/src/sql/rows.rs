@@ -72,12 +72,12 @@ pub fn status_in<S>(column: &str, first: usize, from: &[S]) -> String {
 }
 
 /// Binds the codes of `statuses` (a transition's `from`) in order.
-pub fn bind_codes<'q>(
+pub fn bind_codes<'q, S: Copy + Into<&'static str>>(
     mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    codes: impl IntoIterator<Item = &'static str>,
+    statuses: &[S],
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    for code in codes {
-        q = q.bind(code);
+    for &s in statuses {
+        q = q.bind(s.into());
     }
     q
 }

@@ -48,7 +48,7 @@ impl SqlStore {
             .bind(rejection.map(RejectionReason::as_str))
             .bind(failure.map(FailureReason::as_str))
             .bind(us(now));
-        bind_codes(q, t.from.iter().map(|s| s.as_str()))
+        bind_codes(q, t.from)
             .execute(&self.pool)
             .await
             .map_err(db_error)?;
@@ -156,7 +156,7 @@ impl SelfieRepo for SqlStore {
             status_in("status", 3, t.from)
         );
         let change = sqlx::query(&sql).bind(id.to_string()).bind(t.to.as_str());
-        let change = bind_codes(change, t.from.iter().map(|s| s.as_str()));
+        let change = bind_codes(change, t.from);
         self.change_then_enqueue(change, jobs, now).await
     }
 
@@ -181,7 +181,7 @@ impl SelfieRepo for SqlStore {
             .bind(t.to.as_str())
             .bind(embedding_bytes(embedding))
             .bind(us(now));
-        let approved = bind_codes(q, t.from.iter().map(|s| s.as_str()))
+        let approved = bind_codes(q, t.from)
             .execute(&mut *tx)
             .await
             .map_err(db_error)?
@@ -293,7 +293,7 @@ impl SelfieRepo for SqlStore {
             status_in("status", 3, t.from)
         );
         let q = sqlx::query(&sql).bind(id.to_string()).bind(t.to.as_str());
-        let done = bind_codes(q, t.from.iter().map(|s| s.as_str()))
+        let done = bind_codes(q, t.from)
             .execute(&self.pool)
             .await
             .map_err(db_error)?;
@@ -308,7 +308,7 @@ impl SelfieRepo for SqlStore {
             status_in("status", 3, t.from)
         );
         let q = sqlx::query(&sql).bind(id.to_string()).bind(t.to.as_str());
-        bind_codes(q, t.from.iter().map(|s| s.as_str()))
+        bind_codes(q, t.from)
             .execute(&self.pool)
             .await
             .map_err(db_error)?;

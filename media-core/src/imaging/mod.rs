@@ -168,8 +168,22 @@ pub fn render(
 ) -> Result<Rendered, ImageError> {
     let t = Instant::now();
     let info = probe(bytes, limits)?;
+    let probe_ms = ms_since(t);
+    let mut rendered = render_probed(bytes, info, request, limits)?;
+    rendered.timings.probe_ms = probe_ms;
+    Ok(rendered)
+}
+
+/// [`render`] for a caller that already probed the header (the job does,
+/// to reserve the decode budget): the header is not parsed twice.
+pub fn render_probed(
+    bytes: &[u8],
+    info: Probe,
+    request: &RenderRequest,
+    limits: Limits,
+) -> Result<Rendered, ImageError> {
     let mut timings = StepTimings {
-        probe_ms: ms_since(t),
+        probe_ms: 0.0,
         ..StepTimings::default()
     };
     let (ow, oh) = info.oriented_size();

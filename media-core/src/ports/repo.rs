@@ -5,8 +5,6 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use crate::domain::PhotoStatus;
-#[allow(unused_imports)] // named by the docs' links
-use crate::domain::SelfieStatus;
 use crate::domain::{
     Consent, ConsentPurpose, FaceMatch, FailureReason, JobPayload, MatchedPhoto, MemberMatches,
     MemberSelfie, Operator, Photo, PhotoFace, PhotoListing, PhotoMetadata, Photographer, Project,
@@ -135,14 +133,14 @@ pub trait SelfieRepo: Send + Sync {
     async fn selfies_of(&self, user: UserId) -> Result<Vec<Selfie>>;
     /// The embedding of the user's approved selfie.
     async fn approved_embedding(&self, user: UserId) -> Result<Option<(SelfieId, Vec<f32>)>>;
-    /// [`SelfieStatus::UPLOAD_ARRIVED`] with `jobs`, once. True if this call moved it.
+    /// [`SelfieStatus::UPLOAD_ARRIVED`](crate::domain::SelfieStatus::UPLOAD_ARRIVED) with `jobs`, once. True if this call moved it.
     async fn mark_selfie_uploaded(
         &self,
         id: SelfieId,
         jobs: &[JobPayload],
         now: OffsetDateTime,
     ) -> Result<bool>;
-    /// [`SelfieStatus::APPROVED`] with the
+    /// [`SelfieStatus::APPROVED`](crate::domain::SelfieStatus::APPROVED) with the
     /// embedding; removes the `superseded` selfies with the user's matches and
     /// matching progress; enqueues `jobs`. False when the selfie was not
     /// processing any more (erased meanwhile): nothing changes then.
@@ -154,14 +152,14 @@ pub trait SelfieRepo: Send + Sync {
         jobs: &[JobPayload],
         now: OffsetDateTime,
     ) -> Result<bool>;
-    /// [`SelfieStatus::REJECTED`] with the reason.
+    /// [`SelfieStatus::REJECTED`](crate::domain::SelfieStatus::REJECTED) with the reason.
     async fn reject_selfie(
         &self,
         id: SelfieId,
         reason: crate::domain::RejectionReason,
         now: OffsetDateTime,
     ) -> Result<()>;
-    /// [`SelfieStatus::FAILED`] with the reason.
+    /// [`SelfieStatus::FAILED`](crate::domain::SelfieStatus::FAILED) with the reason.
     async fn fail_selfie(
         &self,
         id: SelfieId,
@@ -175,11 +173,11 @@ pub trait SelfieRepo: Send + Sync {
         after: Option<(OffsetDateTime, SelfieId)>,
         limit: u32,
     ) -> Result<Vec<Selfie>>;
-    /// [`SelfieStatus::EXPIRED`].
+    /// [`SelfieStatus::EXPIRED`](crate::domain::SelfieStatus::EXPIRED).
     async fn expire_selfie(&self, id: SelfieId) -> Result<()>;
     /// Every user with a selfie row, a match or matching progress.
     async fn users_with_biometrics(&self) -> Result<Vec<UserId>>;
-    /// [`SelfieStatus::RETRIED`]: failure reason and processing time cleared.
+    /// [`SelfieStatus::RETRIED`](crate::domain::SelfieStatus::RETRIED): failure reason and processing time cleared.
     /// False when the selfie is gone or not failed.
     async fn revive_selfie(&self, id: SelfieId) -> Result<bool>;
 

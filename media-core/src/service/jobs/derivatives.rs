@@ -46,9 +46,11 @@ impl Media {
                 let limits = self.limits();
                 // The header says what the decode will hold; wait for that
                 // share of the budget (a file larger than all of it runs alone).
-                let cost_mb = imaging::probe(&bytes, limits)
-                    .map(|info| imaging::decode_cost(&info, &request).div_ceil(1 << 20))
-                    .unwrap_or(1);
+                // A header that does not parse fails in `render` with its reason.
+                let info = imaging::probe(&bytes, limits).ok();
+                let cost_mb = info
+                    .as_ref()
+                    .map_or(1, |i| imaging::decode_cost(i, &request).div_ceil(1 << 20));
                 let budget = self.settings.decode_memory_mb.max(1);
                 let share = u32::try_from(cost_mb).unwrap_or(u32::MAX).clamp(1, budget);
                 let _held = self
@@ -56,13 +58,16 @@ impl Media {
                     .acquire_many(share)
                     .await
                     .map_err(|_| Error::unavailable("decode budget closed"))?;
-                tokio::task::spawn_blocking(move || imaging::render(&bytes, &request, limits))
-                    .await
-                    .map_err(|e| Error::permanent(format!("image pipeline crashed: {e}")))?
-                    .map_err(|e| {
-                        tracing::info!(photo = %photo.id, error = %e, "photo failed");
-                        e.reason()
-                    })
+                tokio::task::spawn_blocking(move || match info {
+                    Some(info) => imaging::render_probed(&bytes, info, &request, limits),
+                    None => imaging::render(&bytes, &request, limits),
+                })
+                .await
+                .map_err(|e| Error::permanent(format!("image pipeline crashed: {e}")))?
+                .map_err(|e| {
+                    tracing::info!(photo = %photo.id, error = %e, "photo failed");
+                    e.reason()
+                })
             }
             Err(reason) => Err(reason),
         };
@@ -83,12 +88,8 @@ impl Media {
         project: Option<ProjectId>,
         photo: PhotoId,
     ) -> Result<JobOutcome> {
-        if let Some(project_id) = project {
-            let purge = JobPayload::purge(vec![PurgeTarget::Photo {
-                project_id,
-                photo_id: photo,
-            }]);
-            self.ports.queue.enqueue(&[purge], self.now()).await?;
+        if let Some(project) = project {
+            self.purge_folder(project, photo).await?;
         }
         Ok(JobOutcome::Done)
     }
@@ -96,13 +97,18 @@ impl Media {
     /// Objects written for a photo deleted meanwhile would be orphans: purge again.
     async fn purge_if_gone(&self, photo: &Photo, still_there: bool) -> Result<()> {
         if !still_there && self.ports.photos.photo(photo.id).await?.is_none() {
-            let purge = JobPayload::purge(vec![PurgeTarget::Photo {
-                project_id: photo.project_id,
-                photo_id: photo.id,
-            }]);
-            self.ports.queue.enqueue(&[purge], self.now()).await?;
+            self.purge_folder(photo.project_id, photo.id).await?;
         }
         Ok(())
+    }
+
+    /// A durable purge of everything under the photo's folder.
+    async fn purge_folder(&self, project_id: ProjectId, photo_id: PhotoId) -> Result<()> {
+        let purge = JobPayload::purge(vec![PurgeTarget::Photo {
+            project_id,
+            photo_id,
+        }]);
+        self.ports.queue.enqueue(&[purge], self.now()).await
     }
 
     pub(super) async fn generate_thumbnail(
