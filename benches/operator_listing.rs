@@ -13,38 +13,12 @@ use std::time::{Duration, Instant};
 
 use common::{arg, median};
 use media_adapters::jwt::{JwtConfig, mint_hs256};
-use media_adapters::testing::World;
+use media_adapters::testing::{World, seed_ready_photos};
 use media_core::domain::{Audience, Project, Role};
 use media_core::ids::ProjectId;
 use media_server::server::{Role as ServerRole, start};
 
 const SECRET: &str = "operator-listing-benchmark-secret-01234";
-
-/// `n` ready photos of `project` by `photographer`, dated over a year.
-async fn seed(
-    pool: &sqlx::AnyPool,
-    project: ProjectId,
-    operator: &str,
-    photographer: &str,
-    n: i64,
-) -> Result<(), sqlx::Error> {
-    let now = media_core::timestamps::micros(time::OffsetDateTime::now_utc());
-    sqlx::query(
-        "INSERT INTO photos (id, project_id, photographer_id, status, taken_at, taken_key, width, height, \
-         created_at, upload_expires_at, thumbnails_done, watermark_done, faces_done, operator_id) \
-         SELECT gen_random_uuid()::text, $1, $2, 'ready', $3 - (g * 7919 % 31536000) * 1000000, \
-         $3 - (g * 7919 % 31536000) * 1000000, 6000, 4000, $3 - g, $3, 1, 1, 1, $4 \
-         FROM generate_series(1, $5) AS g",
-    )
-    .bind(project.to_string())
-    .bind(photographer)
-    .bind(now)
-    .bind(operator)
-    .bind(n)
-    .execute(pool)
-    .await?;
-    Ok(())
-}
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -59,7 +33,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let db = running.assembled.database.clone();
     let directory = running.media.ports().directory.clone();
     let world = World::create(directory.as_ref()).await;
-    let (op, ph) = (world.operator.to_string(), world.photographer.to_string());
+    let op = world.operator.to_string();
     let mut all = vec![world.project];
     for i in 1..projects {
         let id = ProjectId::new();
@@ -76,7 +50,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let seeded = Instant::now();
     for &p in &all {
-        seed(db.pool(), p, &op, &ph, per_project).await?;
+        seed_ready_photos(
+            db.pool(),
+            p,
+            world.operator,
+            world.photographer,
+            per_project,
+        )
+        .await?;
     }
     sqlx::query("ANALYZE photos").execute(db.pool()).await?;
     let seed_s = seeded.elapsed().as_secs_f64();
@@ -157,7 +138,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .await?;
     directory.assign(small, world.photographer).await?;
-    seed(db.pool(), small, &op, &ph, 50).await?;
+    seed_ready_photos(db.pool(), small, world.operator, world.photographer, 50).await?;
     sqlx::query("ANALYZE photos").execute(db.pool()).await?;
     let listing = format!("{base}/v1/photographers/me/projects/{small}/photos?limit=100");
     // A pool at Postgres's default plan cache, running the listing's query.
@@ -193,7 +174,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         v
     });
-    seed(db.pool(), small, &op, &ph, bulk).await?; // no ANALYZE: as autovacuum has not run yet
+    seed_ready_photos(db.pool(), small, world.operator, world.photographer, bulk).await?; // no ANALYZE: as autovacuum has not run yet
     let mut server_after = Vec::new();
     let mut auto_after = Vec::new();
     for _ in 0..20 {

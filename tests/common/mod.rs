@@ -288,3 +288,30 @@ impl TestApp {
 pub fn backends() -> [bool; 2] {
     [false, true]
 }
+
+/// Upload URL → PUT → complete, keeping the URL; returns (photo id, URL, key).
+pub async fn photo_with_url(app: &TestApp, w: &World, bytes: &[u8]) -> (String, String, String) {
+    let token = app.token(w.photographer, Audience::Backoffice, Role::Photographer);
+    let r = app
+        .post(
+            "/v1/photographers/me/photos/upload-url",
+            &token,
+            json!({"projectId": w.project}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let t: Value = r.json().await.unwrap();
+    let url = t["uploadUrl"].as_str().unwrap().to_owned();
+    put(app, &url, bytes).await;
+    let id = t["photoId"].as_str().unwrap().to_owned();
+    let r = app
+        .post(&format!("/v1/photos/{id}/complete"), &token, json!({}))
+        .await;
+    assert_eq!(r.status(), 202);
+    (id, url, t["key"].as_str().unwrap().to_owned())
+}
+
+pub async fn put(app: &TestApp, url: &str, bytes: &[u8]) {
+    let r = app.http.put(url).body(bytes.to_vec()).send().await.unwrap();
+    assert!(r.status().is_success(), "PUT {}", r.status());
+}

@@ -109,7 +109,7 @@ pub fn photo(row: &AnyRow) -> Result<Photo> {
 }
 
 pub const SELFIE_COLUMNS: &str = "id, user_id, key_ts, status, rejection_reason, failure_reason, created_at, \
-     processed_at, upload_expires_at";
+     processed_at, upload_expires_at, original_etag";
 
 pub fn selfie(row: &AnyRow) -> Result<Selfie> {
     Ok(Selfie {
@@ -122,6 +122,7 @@ pub fn selfie(row: &AnyRow) -> Result<Selfie> {
         created_at: time(row, "created_at")?,
         processed_at: opt_time(row, "processed_at")?,
         upload_expires_at: time(row, "upload_expires_at")?,
+        original_etag: get(row, "original_etag")?,
     })
 }
 

@@ -147,15 +147,19 @@ impl SelfieRepo for SqlStore {
     async fn mark_selfie_uploaded(
         &self,
         id: SelfieId,
+        etag: Option<String>,
         jobs: &[JobPayload],
         now: OffsetDateTime,
     ) -> Result<bool> {
         let t = SelfieStatus::UPLOAD_ARRIVED;
         let sql = format!(
-            "UPDATE selfies SET status = $2 WHERE id = $1 AND {}",
-            status_in("status", 3, t.from)
+            "UPDATE selfies SET status = $2, original_etag = $3 WHERE id = $1 AND {}",
+            status_in("status", 4, t.from)
         );
-        let change = sqlx::query(&sql).bind(id.to_string()).bind(t.to.as_str());
+        let change = sqlx::query(&sql)
+            .bind(id.to_string())
+            .bind(t.to.as_str())
+            .bind(etag);
         let change = bind_codes(change, t.from);
         self.change_then_enqueue(change, jobs, now).await
     }

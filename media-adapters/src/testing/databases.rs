@@ -7,6 +7,9 @@
 
 use sqlx::AnyPool;
 
+use media_core::domain::PhotoStatus;
+use media_core::ids::{OperatorId, PhotographerId, ProjectId};
+
 use crate::sql::SqlStore;
 
 pub const DATABASE_VAR: &str = "MEDIA_TEST_DATABASE_URL";
@@ -56,4 +59,32 @@ pub async fn postgres_store(max_attempts: u32) -> Option<SqlStore> {
             .await
             .unwrap_or_else(|e| panic!("Postgres at {DATABASE_VAR}: {e}")),
     )
+}
+
+/// `n` ready photos of `project` by `photographer`, dated over a year, in
+/// one statement (Postgres only: listings at season scale in seconds).
+pub async fn seed_ready_photos(
+    pool: &sqlx::AnyPool,
+    project: ProjectId,
+    operator: OperatorId,
+    photographer: PhotographerId,
+    n: i64,
+) -> Result<(), sqlx::Error> {
+    let now = media_core::timestamps::micros(time::OffsetDateTime::now_utc());
+    sqlx::query(
+        "INSERT INTO photos (id, project_id, photographer_id, status, taken_at, taken_key, width, height, \
+         created_at, upload_expires_at, thumbnails_done, watermark_done, faces_done, operator_id) \
+         SELECT gen_random_uuid()::text, $1, $2, $6, $3 - (g * 7919 % 31536000) * 1000000, \
+         $3 - (g * 7919 % 31536000) * 1000000, 6000, 4000, $3 - g, $3, 1, 1, 1, $4 \
+         FROM generate_series(1, $5) AS g",
+    )
+    .bind(project.to_string())
+    .bind(photographer.to_string())
+    .bind(now)
+    .bind(operator.to_string())
+    .bind(n)
+    .bind(PhotoStatus::Ready.as_str())
+    .execute(pool)
+    .await?;
+    Ok(())
 }

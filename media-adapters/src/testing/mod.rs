@@ -14,7 +14,9 @@ pub mod databases;
 mod retina;
 mod world;
 
-pub use databases::{DATABASE_VAR, REQUIRE_VAR, fresh_postgres_url, postgres_store, sqlite_store};
+pub use databases::{
+    DATABASE_VAR, REQUIRE_VAR, fresh_postgres_url, postgres_store, seed_ready_photos, sqlite_store,
+};
 pub use media_core::testing as images;
 pub use retina::{FakeRetina, RetinaCall, RetinaMode, identity_embedding, identity_jpeg};
 pub use world::{World, member_of};

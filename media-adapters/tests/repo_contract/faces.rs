@@ -38,7 +38,10 @@ async fn faces_are_numbered_in_order_and_matches_keep_the_closest(store: &impl S
         .unwrap();
     let s = new_selfie(user, t);
     store.create_selfie(&s).await.unwrap();
-    store.mark_selfie_uploaded(s.id, &[], t).await.unwrap();
+    store
+        .mark_selfie_uploaded(s.id, None, &[], t)
+        .await
+        .unwrap();
     store
         .approve_selfie(s.id, &unit(0), &[], &[], t)
         .await

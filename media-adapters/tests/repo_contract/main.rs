@@ -56,6 +56,7 @@ pub fn new_selfie(user: UserId, created_at: OffsetDateTime) -> Selfie {
         created_at,
         processed_at: None,
         upload_expires_at: created_at + Duration::from_secs(600),
+        original_etag: None,
     }
 }
 

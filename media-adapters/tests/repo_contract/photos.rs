@@ -111,7 +111,10 @@ async fn deleting_a_photo_removes_faces_and_matches_and_enqueues_the_purge(store
     let user = UserId::new();
     let s = new_selfie(user, t);
     store.create_selfie(&s).await.unwrap();
-    store.mark_selfie_uploaded(s.id, &[], t).await.unwrap();
+    store
+        .mark_selfie_uploaded(s.id, None, &[], t)
+        .await
+        .unwrap();
     assert!(
         store
             .approve_selfie(s.id, &unit(0), &[], &[], t)
@@ -209,7 +212,12 @@ async fn uploads_still_awaited_are_found_and_expired(store: &impl Store) {
         SelfieStatus::Expired
     );
     // a late arrival still completes
-    assert!(store.mark_selfie_uploaded(s.id, &[], t).await.unwrap());
+    assert!(
+        store
+            .mark_selfie_uploaded(s.id, None, &[], t)
+            .await
+            .unwrap()
+    );
 }
 
 /// Applies `event` through the repository; the bool when the port reports one.

@@ -52,7 +52,15 @@ async fn selfies_consents_approval_and_erasure(store: &impl Store) {
             .id,
         first.id
     );
-    store.mark_selfie_uploaded(first.id, &[], t).await.unwrap();
+    store
+        .mark_selfie_uploaded(first.id, Some("\"e1\"".into()), &[], t)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.selfie(first.id).await.unwrap().unwrap().original_etag,
+        Some("\"e1\"".into()),
+        "the completed upload's ETag is kept for the job"
+    );
     assert!(
         store
             .approve_selfie(first.id, &unit(1), &[], &[], t)
@@ -93,7 +101,10 @@ async fn selfies_consents_approval_and_erasure(store: &impl Store) {
         5,
     )
     .await;
-    store.mark_selfie_uploaded(second.id, &[], t).await.unwrap();
+    store
+        .mark_selfie_uploaded(second.id, None, &[], t)
+        .await
+        .unwrap();
     let cluster = JobPayload::ClusterFaces {
         project_id: w.project,
     };

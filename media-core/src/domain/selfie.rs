@@ -88,6 +88,9 @@ pub struct Selfie {
     pub created_at: OffsetDateTime,
     pub processed_at: Option<OffsetDateTime>,
     pub upload_expires_at: OffsetDateTime,
+    /// The object's ETag when its upload completed: the job shows Retina that
+    /// version or fails the selfie as `upload_changed`. `None` before.
+    pub original_etag: Option<String>,
 }
 
 /// The outcome of processing a selfie.

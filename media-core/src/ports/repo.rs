@@ -133,10 +133,12 @@ pub trait SelfieRepo: Send + Sync {
     async fn selfies_of(&self, user: UserId) -> Result<Vec<Selfie>>;
     /// The embedding of the user's approved selfie.
     async fn approved_embedding(&self, user: UserId) -> Result<Option<(SelfieId, Vec<f32>)>>;
-    /// [`SelfieStatus::UPLOAD_ARRIVED`](crate::domain::SelfieStatus::UPLOAD_ARRIVED) with `jobs`, once. True if this call moved it.
+    /// [`SelfieStatus::UPLOAD_ARRIVED`](crate::domain::SelfieStatus::UPLOAD_ARRIVED) with `jobs`, once,
+    /// recording the object's `etag`. True if this call moved it.
     async fn mark_selfie_uploaded(
         &self,
         id: SelfieId,
+        etag: Option<String>,
         jobs: &[JobPayload],
         now: OffsetDateTime,
     ) -> Result<bool>;

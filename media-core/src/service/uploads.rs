@@ -90,6 +90,7 @@ impl Media {
             created_at: now,
             processed_at: None,
             upload_expires_at: now + UPLOAD_URL_TTL,
+            original_etag: None,
         };
         self.ports.selfies.create_selfie(&selfie).await?;
         Ok(UploadTicket {
@@ -278,7 +279,7 @@ impl Media {
         let moved = self
             .ports
             .selfies
-            .mark_selfie_uploaded(selfie.id, &jobs, now)
+            .mark_selfie_uploaded(selfie.id, object.etag.clone(), &jobs, now)
             .await?;
         if moved && object.size > self.settings.max_upload_bytes {
             self.ports

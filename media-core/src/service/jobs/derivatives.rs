@@ -2,6 +2,7 @@
 //! one load-render-or-fail path, then the objects and the row.
 
 use super::JobOutcome;
+use super::pinned::Shown;
 use crate::domain::{FailureReason, JobPayload, Photo, PhotoStatus, PurgeTarget};
 use crate::error::{Error, Result};
 use crate::ids::{PhotoId, ProjectId};
@@ -74,11 +75,15 @@ impl Media {
         match rendered {
             Ok(r) => Ok(Some(r)),
             Err(reason) => {
-                tracing::info!(photo = %photo.id, reason = %reason, "photo failed");
-                self.ports.photos.fail_photo(photo.id, reason).await?;
+                self.photo_failed(photo, reason).await?;
                 Ok(None)
             }
         }
+    }
+
+    async fn photo_failed(&self, photo: &Photo, reason: FailureReason) -> Result<()> {
+        tracing::info!(photo = %photo.id, reason = %reason, "photo failed");
+        self.ports.photos.fail_photo(photo.id, reason).await
     }
 
     /// The photo is gone: what an earlier attempt of this job wrote after the
@@ -165,8 +170,26 @@ impl Media {
         }
         let now = self.now();
         let key = keys::photo(photo.project_id, photo.id, PhotoObject::Original);
-        let url = self.download_url(&key, now)?;
-        let faces = self.ports.embedder.detect_faces(&url).await?;
+        let etag = photo.original_etag.as_deref();
+        let detected = match self.retina_url(&key, etag, now).await? {
+            Shown::Url(url) => {
+                let faces = self.ports.embedder.detect_faces(&url).await?;
+                if self.still_completed(&key, etag).await? {
+                    Ok(faces)
+                } else {
+                    Err(FailureReason::UploadChanged)
+                }
+            }
+            Shown::Missing => Err(ImageError::Empty.reason()),
+            Shown::Refused(reason) => Err(reason),
+        };
+        let faces = match detected {
+            Ok(faces) => faces,
+            Err(reason) => {
+                self.photo_failed(photo, reason).await?;
+                return Ok(JobOutcome::Done);
+            }
+        };
         let embeddings: Vec<Vec<f32>> = faces
             .into_iter()
             .filter(|f| f.bbox.shorter_side() >= MIN_PHOTO_FACE_PX)

@@ -2,6 +2,7 @@
 
 mod cluster;
 mod derivatives;
+mod pinned;
 mod purge;
 mod selfie;
 

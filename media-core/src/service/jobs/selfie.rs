@@ -1,6 +1,7 @@
 //! `process_selfie`: Retina on the selfie, then approve, reject or fail it.
 
 use super::JobOutcome;
+use super::pinned::Shown;
 use crate::domain::{
     ConsentPurpose, DetectedFace, FailureReason, JobPayload, PurgeTarget, RejectionReason,
     SelfieStatus, SelfieVerdict,
@@ -54,21 +55,12 @@ impl Media {
         }
         let now = self.now();
         let key = keys::selfie(selfie.user_id, selfie.key_timestamp_ms);
-        let Some(object) = self.ports.storage.head(&key).await? else {
-            self.ports
-                .selfies
-                .fail_selfie(id, FailureReason::UnreadableImage, now)
-                .await?;
-            return Ok(JobOutcome::Done);
+        let etag = selfie.original_etag.as_deref();
+        let url = match self.retina_url(&key, etag, now).await? {
+            Shown::Url(url) => url,
+            Shown::Missing => return self.selfie_failed(id, FailureReason::UnreadableImage).await,
+            Shown::Refused(reason) => return self.selfie_failed(id, reason).await,
         };
-        if object.size > self.settings.max_upload_bytes {
-            self.ports
-                .selfies
-                .fail_selfie(id, FailureReason::TooLarge, now)
-                .await?;
-            return Ok(JobOutcome::Done);
-        }
-        let url = self.download_url(&key, now)?;
         let faces = match self.ports.embedder.detect_faces(&url).await {
             Ok(faces) => faces,
             Err(Error::Permanent(_)) => {
@@ -80,6 +72,9 @@ impl Media {
             }
             Err(e) => return Err(e),
         };
+        if !self.still_completed(&key, etag).await? {
+            return self.selfie_failed(id, FailureReason::UploadChanged).await;
+        }
         match judge_selfie(faces, self.settings.selfie_min_score) {
             SelfieVerdict::Approved { embedding } => {
                 // Older selfies are replaced by this one: rows, objects, matches.
@@ -123,6 +118,15 @@ impl Media {
                 self.ports.selfies.fail_selfie(id, reason, now).await?;
             }
         }
+        Ok(JobOutcome::Done)
+    }
+
+    async fn selfie_failed(&self, id: SelfieId, reason: FailureReason) -> Result<JobOutcome> {
+        tracing::info!(selfie = %id, reason = %reason, "selfie failed");
+        self.ports
+            .selfies
+            .fail_selfie(id, reason, self.now())
+            .await?;
         Ok(JobOutcome::Done)
     }
 }

@@ -4,6 +4,7 @@
 mod admin;
 mod job_admin;
 mod listings;
+mod photo_faces;
 mod photo_jobs;
 mod reconcile;
 mod selfie_jobs;
@@ -143,6 +144,7 @@ pub(super) fn selfie_of(u: &Principal, status: SelfieStatus) -> Selfie {
         created_at: NOW,
         processed_at: None,
         upload_expires_at: NOW + Duration::from_secs(600),
+        original_etag: None,
     }
 }
 

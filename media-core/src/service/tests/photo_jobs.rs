@@ -96,27 +96,6 @@ async fn a_corrupt_original_fails_the_photo_without_retry() {
 }
 
 #[tokio::test]
-async fn a_permanent_retina_error_leaves_thumbnails_and_kills_the_job() {
-    let p = photographer(Audience::Media);
-    let mut photo = photo_of(&p, ProjectId::new(), PhotoStatus::Ready);
-    photo.faces_done = false;
-    let id = photo.id;
-    let mut m = Mocks::new();
-    m.photos.expect_photo().return_const(Ok(Some(photo)));
-    m.storage.expect_get().never(); // thumbnails exist: not rendered again
-    m.embedder
-        .expect_detect_faces()
-        .returning(|_| Err(Error::permanent("400")));
-    m.faces.expect_store_faces().never();
-    let e = m
-        .media()
-        .handle(&JobPayload::thumbnails(ProjectId::new(), id))
-        .await
-        .unwrap_err();
-    assert!(!e.is_retryable());
-}
-
-#[tokio::test]
 async fn a_photo_deleted_during_processing_is_purged_again() {
     let p = photographer(Audience::Media);
     let photo = photo_of(&p, ProjectId::new(), PhotoStatus::Processing);

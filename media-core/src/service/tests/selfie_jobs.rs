@@ -227,3 +227,41 @@ async fn a_dead_selfie_job_ends_retina_unavailable() {
         .await
         .unwrap();
 }
+
+/// A presigned GET cannot carry `If-Match`: the version is checked by HEAD
+/// before Retina is asked and after it answered. A PUT in between fails the
+/// selfie as `upload_changed` and stores no embedding.
+#[tokio::test]
+async fn a_selfie_replaced_while_retina_reads_it_fails_as_changed() {
+    let u = user();
+    let mut s = selfie_of(&u, SelfieStatus::Processing);
+    s.original_etag = Some("v1".into());
+    let sid = s.id;
+    let mut m = Mocks::new();
+    m.consent(true);
+    m.selfies.expect_selfie().return_const(Ok(Some(s)));
+    let heads = Arc::new(Mutex::new(["v1", "v2"].into_iter()));
+    m.storage.expect_head().times(2).returning(move |_| {
+        let etag = heads.lock().unwrap().next().map(str::to_owned);
+        Ok(Some(ObjectInfo {
+            etag,
+            ..object(1000)
+        }))
+    });
+    m.embedder
+        .expect_detect_faces()
+        .times(1)
+        .returning(|_| Ok(vec![face(120.0, 0.99, 3)]));
+    m.selfies.expect_approve_selfie().never();
+    m.selfies
+        .expect_fail_selfie()
+        .withf(move |id, r, _| *id == sid && *r == FailureReason::UploadChanged)
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    let out = m
+        .media()
+        .handle(&JobPayload::ProcessSelfie { selfie_id: sid })
+        .await
+        .unwrap();
+    assert_eq!(out, JobOutcome::Done);
+}

@@ -287,14 +287,21 @@ async fn completing_a_selfie() {
     let mut m = Mocks::new();
     m.consent(true);
     m.selfies.expect_selfie().return_const(Ok(Some(s)));
-    m.storage
-        .expect_head()
-        .returning(|_| Ok(Some(object(1000))));
+    m.storage.expect_head().returning(|_| {
+        Ok(Some(ObjectInfo {
+            etag: Some("v1".into()),
+            ..object(1000)
+        }))
+    });
     m.selfies
         .expect_mark_selfie_uploaded()
-        .withf(move |i, jobs, _| *i == id && jobs == [JobPayload::ProcessSelfie { selfie_id: id }])
+        .withf(move |i, etag, jobs, _| {
+            *i == id
+                && etag.as_deref() == Some("v1")
+                && jobs == [JobPayload::ProcessSelfie { selfie_id: id }]
+        })
         .times(1)
-        .returning(|_, _, _| Ok(true));
+        .returning(|_, _, _, _| Ok(true));
     m.media().complete_selfie(&u, id).await.unwrap();
 
     // Another user's selfie does not exist for this one.
@@ -343,6 +350,6 @@ async fn storage_events_move_matching_uploads_and_ignore_the_rest() {
     m.selfies
         .expect_mark_selfie_uploaded()
         .times(1)
-        .returning(|_, _, _| Ok(true));
+        .returning(|_, _, _, _| Ok(true));
     assert_eq!(m.media().storage_event(&keys).await.unwrap(), 2);
 }
