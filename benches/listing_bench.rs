@@ -114,10 +114,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Audience::Backoffice,
         [Role::Photographer],
     );
-    let page_req = media_core::listing::PageRequest {
-        limit: photos as u32,
-        after: None,
-    };
+    let page_req = media_core::listing::PageRequest::new(u32::try_from(photos)?, None)?;
     let mut server = Vec::with_capacity(requests);
     for _ in 0..requests {
         let t = Instant::now();

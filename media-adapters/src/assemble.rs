@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use media_core::ports::{FaceEmbedder, Storage};
-use media_core::service::{Media, Ports};
+use media_core::ports::FaceEmbedder;
+use media_core::service::Media;
 
 use crate::clock::SystemClock;
 use crate::config::{Config, ConfigError, StartupError, StorageConfig};
@@ -19,9 +19,13 @@ use crate::sql::SqlStore;
 
 /// The service and the adapters behind it.
 pub struct Assembled {
+    /// The service, on the adapters below.
     pub media: Media,
+    /// The SQL store behind every repository port and the queue.
     pub database: SqlStore,
+    /// The object store (R2, another S3, or the embedded one).
     pub storage: Arc<S3Storage>,
+    /// Bearer tokens → principals, for the server's extractors.
     pub authenticator: Arc<JwtAuthenticator>,
     /// The embedded store, when no remote one is configured; kept alive here.
     pub devstore: Option<DevStore>,
@@ -90,22 +94,8 @@ pub async fn assemble(config: &Config, serves_store: bool) -> Result<Assembled, 
         JwtAuthenticator::new(config.jwt_with_dev_secret()?)
             .map_err(|e| ConfigError(format!("JWT configuration: {e}")))?,
     );
-    let db = Arc::new(database.clone());
-    let media = Media::new(
-        Ports {
-            directory: db.clone(),
-            photos: db.clone(),
-            selfies: db.clone(),
-            consents: db.clone(),
-            faces: db.clone(),
-            queue: db.clone(),
-            dead_letters: db,
-            storage: storage.clone() as Arc<dyn Storage>,
-            clock: Arc::new(SystemClock),
-            embedder,
-        },
-        config.settings.clone(),
-    );
+    let ports = Arc::new(database.clone()).ports(storage.clone(), Arc::new(SystemClock), embedder);
+    let media = Media::new(ports, config.settings.clone());
     Ok(Assembled {
         media,
         database,

@@ -176,6 +176,7 @@ impl DevStore {
         Ok(Self { addr, config, task })
     }
 
+    /// Where it listens.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
@@ -208,6 +209,7 @@ impl DevStore {
         &self.config
     }
 
+    /// An S3 client of it.
     pub fn storage(&self) -> S3Storage {
         S3Storage::new(&self.config)
     }

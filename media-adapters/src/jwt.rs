@@ -24,10 +24,13 @@ pub const LEEWAY_SECS: u64 = 30;
 pub struct JwtConfig {
     /// `JWT_SECRET`: HS256 for both audiences unless one has its own.
     pub secret: Option<String>,
+    /// `JWT_MEDIA_SECRET`: HS256 for `media` tokens only.
     pub media_secret: Option<String>,
+    /// `JWT_BACKOFFICE_SECRET`: HS256 for `backoffice` tokens only.
     pub backoffice_secret: Option<String>,
     /// Contents of `JWT_PUBLIC_KEY_FILE` (RSA, EC P-256 or Ed25519 public key, PEM).
     pub public_key_pem: Option<String>,
+    /// `JWT_ISSUER`: when set, tokens must carry this `iss`.
     pub issuer: Option<String>,
 }
 
@@ -48,6 +51,7 @@ impl std::fmt::Debug for JwtConfig {
 }
 
 impl JwtConfig {
+    /// Whether no key at all is configured.
     pub fn is_empty(&self) -> bool {
         self.secret.is_none()
             && self.media_secret.is_none()
@@ -65,6 +69,9 @@ impl JwtConfig {
     }
 }
 
+/// [`Authenticator`] over `jsonwebtoken`:
+/// HS256 secrets per audience and/or one public key, `exp` required with
+/// [`LEEWAY_SECS`] of leeway, `aud` checked against the route.
 pub struct JwtAuthenticator {
     config: JwtConfig,
     media: Option<DecodingKey>,
@@ -108,6 +115,8 @@ fn public_key(pem: &str) -> Result<(Algorithm, DecodingKey)> {
 }
 
 impl JwtAuthenticator {
+    /// The authenticator of `config`; [`Error::Invalid`] when no key is
+    /// configured or the PEM does not parse.
     pub fn new(config: JwtConfig) -> Result<Self> {
         if config.is_empty() {
             return Err(Error::invalid("no JWT key configured"));

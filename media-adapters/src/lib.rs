@@ -7,8 +7,20 @@
 //! - [`retina::RetinaClient`]: the face service over HTTP.
 //! - [`jwt::JwtAuthenticator`]: bearer tokens.
 //! - [`clock::SystemClock`].
+//!
+//! [`assemble::assemble`] builds all of them from a [`config::Config`] (what
+//! the server and the CLI do). By hand, one [`sql::SqlStore`] serves every
+//! database port through [`sql::SqlStore::ports`]. This is
+//! `examples/embed.rs`, run as a doctest: the service on SQLite and the
+//! embedded store, then a use case end to end — upload URL, PUT, completion,
+//! the jobs, the listing.
+//!
+
+#![doc = concat!("```\n", include_str!("../examples/embed.rs"), "\n```")]
+#![warn(missing_docs)]
 
 pub mod assemble;
+/// The system clock.
 pub mod clock;
 pub mod config;
 pub mod devstore;

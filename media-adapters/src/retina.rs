@@ -13,8 +13,11 @@ use media_core::ports::FaceEmbedder;
 /// Where Retina is. The API key is not printed by `Debug`.
 #[derive(Clone)]
 pub struct RetinaConfig {
+    /// `RETINA_URL`, without the `/v1/faces` path.
     pub url: String,
+    /// `RETINA_API_KEY`, sent as a bearer token.
     pub api_key: Option<String>,
+    /// `RETINA_TIMEOUT_MS`: a slower answer is a retryable failure.
     pub timeout: Duration,
 }
 
@@ -28,6 +31,9 @@ impl std::fmt::Debug for RetinaConfig {
     }
 }
 
+/// [`FaceEmbedder`] over SPEC §7's HTTP contract: 4xx other than 429 is
+/// [`Error::Permanent`], 429, 5xx, timeouts and bad bodies are
+/// [`Error::Unavailable`]; embeddings are L2-normalised here.
 #[derive(Debug, Clone)]
 pub struct RetinaClient {
     http: reqwest::Client,
@@ -57,6 +63,7 @@ struct WireBox {
 }
 
 impl RetinaClient {
+    /// A client of `config`; [`Error::Invalid`] when the HTTP client cannot be built.
     pub fn new(config: RetinaConfig) -> Result<Self> {
         let http = reqwest::Client::builder()
             .timeout(config.timeout)

@@ -4,7 +4,9 @@
 use thiserror::Error;
 
 /// Why a request was refused as invalid; each is a stable problem `code`.
+/// New kinds may be added: match with a `_` arm (map it to 400).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum InvalidKind {
     /// Malformed body, id or query (`invalid_request`).
     Request,
@@ -15,6 +17,7 @@ pub enum InvalidKind {
 }
 
 impl InvalidKind {
+    /// The problem `code` clients see (stable).
     pub const fn code(self) -> &'static str {
         match self {
             Self::Request => "invalid_request",
@@ -25,7 +28,9 @@ impl InvalidKind {
 }
 
 /// Why a request conflicts with the current state; each is a stable problem `code`.
+/// New kinds may be added: match with a `_` arm (map it to 409).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ConflictKind {
     /// Completion was confirmed but the object is not in the store (`upload_missing`).
     UploadMissing,
@@ -34,6 +39,7 @@ pub enum ConflictKind {
 }
 
 impl ConflictKind {
+    /// The problem `code` clients see (stable).
     pub const fn code(self) -> &'static str {
         match self {
             Self::UploadMissing => "upload_missing",
@@ -42,7 +48,26 @@ impl ConflictKind {
     }
 }
 
+/// What went wrong, said so that a transport can answer and a worker can
+/// decide. Ports return it too: an adapter maps its own failures to
+/// [`Error::Unavailable`] (retry later: a timeout, a refused connection, a
+/// 5xx) or [`Error::Permanent`] (retrying cannot help), and to
+/// [`Error::NotFound`] only where the port's documentation says so.
+///
+/// | variant | HTTP (SPEC §2) | a job that returns it |
+/// |---|---|---|
+/// | `Unauthorized` | 401 | — |
+/// | `Forbidden` | 403 | — |
+/// | `ConsentRequired` | 403 `consent_required` | — |
+/// | `NotFound` | 404 | dead |
+/// | `Invalid` | 400, `code` from its kind | dead |
+/// | `Conflict` | 409 | dead |
+/// | `Unavailable` | 503 | retried with backoff |
+/// | `Permanent` | 500 | dead |
+///
+/// New variants may be added: match with a `_` arm (a 500).
 #[derive(Debug, Clone, Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The token does not admit the caller to this route (its audience). The
     /// authenticator reports bad tokens itself; this is the core's own check.
@@ -59,10 +84,20 @@ pub enum Error {
     NotFound,
     /// Bad input; retrying the same request cannot succeed.
     #[error("{detail}")]
-    Invalid { kind: InvalidKind, detail: String },
+    Invalid {
+        /// Which problem `code`.
+        kind: InvalidKind,
+        /// What was wrong, for the client (no secret, no internal detail).
+        detail: String,
+    },
     /// The request conflicts with the current state.
     #[error("{detail}")]
-    Conflict { kind: ConflictKind, detail: String },
+    Conflict {
+        /// Which problem `code`.
+        kind: ConflictKind,
+        /// What conflicts, for the client.
+        detail: String,
+    },
     /// A dependency (database, store, Retina) is unavailable: retry later.
     #[error("unavailable: {0}")]
     Unavailable(String),
@@ -72,6 +107,7 @@ pub enum Error {
 }
 
 impl Error {
+    /// A malformed request (`invalid_request`).
     pub fn invalid(detail: impl Into<String>) -> Self {
         Self::Invalid {
             kind: InvalidKind::Request,
@@ -79,10 +115,12 @@ impl Error {
         }
     }
 
+    /// A dependency failed in a way that may pass: the job is retried.
     pub fn unavailable(detail: impl std::fmt::Display) -> Self {
         Self::Unavailable(detail.to_string())
     }
 
+    /// A failure retrying cannot fix: the job ends dead.
     pub fn permanent(detail: impl std::fmt::Display) -> Self {
         Self::Permanent(detail.to_string())
     }
@@ -93,4 +131,5 @@ impl Error {
     }
 }
 
+/// The core's result: [`enum@Error`] unless said otherwise.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

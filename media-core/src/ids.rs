@@ -21,9 +21,11 @@ macro_rules! typed_id {
             pub fn new() -> Self {
                 Self(Uuid::new_v4())
             }
+            /// The id with this UUID (as read from a token, a path or a row).
             pub const fn from_uuid(uuid: Uuid) -> Self {
                 Self(uuid)
             }
+            /// The UUID inside.
             pub const fn as_uuid(&self) -> Uuid {
                 self.0
             }

@@ -15,15 +15,18 @@ pub struct StorageKey(String);
 pub struct KeyPrefix(String);
 
 impl StorageKey {
+    /// The key as the store spells it.
     pub fn as_str(&self) -> &str {
         &self.0
     }
 }
 
 impl KeyPrefix {
+    /// The prefix as the store spells it, ending in `/`.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+    /// Whether `key` is in this folder (at any depth).
     pub fn contains(&self, key: &StorageKey) -> bool {
         key.0.starts_with(&self.0)
     }
@@ -53,13 +56,18 @@ impl fmt::Debug for KeyPrefix {
 /// The derived objects of a photo.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PhotoObject {
+    /// What the photographer uploaded (`original.jpg`, whatever its format).
     Original,
+    /// The 400 px wide thumbnail.
     Thumb400,
+    /// The 800 px wide thumbnail.
     Thumb800,
+    /// The watermarked copy, EXIF stripped.
     Watermarked,
 }
 
 impl PhotoObject {
+    /// Every object of a photo's folder.
     pub const ALL: [PhotoObject; 4] = [
         Self::Original,
         Self::Thumb400,
@@ -82,30 +90,36 @@ pub fn timestamp_ms(t: time::OffsetDateTime) -> i64 {
     (t.unix_timestamp_nanos() / 1_000_000) as i64
 }
 
+/// `selfies/{user}/{timestamp_ms}.jpg`: one selfie upload.
 pub fn selfie(user: UserId, timestamp_ms: i64) -> StorageKey {
     StorageKey(format!("selfies/{user}/{timestamp_ms}.jpg"))
 }
 
+/// `selfies/{user}/`: every selfie of a user.
 pub fn selfies_of(user: UserId) -> KeyPrefix {
     KeyPrefix(format!("selfies/{user}/"))
 }
 
+/// `photos/{project}/{photo}/{file}`: one object of a photo.
 pub fn photo(project: ProjectId, photo: PhotoId, object: PhotoObject) -> StorageKey {
     StorageKey(format!("photos/{project}/{photo}/{}", object.file_name()))
 }
 
+/// `photos/{project}/{photo}/`: everything of a photo.
 pub fn photo_folder(project: ProjectId, photo: PhotoId) -> KeyPrefix {
     KeyPrefix(format!("photos/{project}/{photo}/"))
 }
 
+/// `operators/{operator}/profile.jpg`: the operator's picture (SPEC §3.9).
 pub fn operator_profile(operator: OperatorId) -> StorageKey {
     StorageKey(format!("operators/{operator}/profile.jpg"))
 }
 
-/// The top-level folders the service writes under.
+/// `photos/`: every photo's folder.
 pub fn photos_root() -> KeyPrefix {
     KeyPrefix("photos/".to_owned())
 }
+/// `selfies/`: every user's selfies.
 pub fn selfies_root() -> KeyPrefix {
     KeyPrefix("selfies/".to_owned())
 }
@@ -113,16 +127,25 @@ pub fn selfies_root() -> KeyPrefix {
 /// What a key found in the store (a webhook event, a listing) refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParsedKey {
+    /// A [`selfie`] key.
     Selfie {
+        /// Whose.
         user: UserId,
+        /// The upload URL's issue, Unix ms.
         timestamp_ms: i64,
     },
+    /// A [`photo`] key.
     Photo {
+        /// The photo's project.
         project: ProjectId,
+        /// The photo.
         photo: PhotoId,
+        /// Which of its objects.
         object: PhotoObject,
     },
+    /// An [`operator_profile`] key.
     OperatorProfile {
+        /// Whose picture.
         operator: OperatorId,
     },
 }
@@ -176,9 +199,17 @@ pub fn parse(key: &str) -> Option<ParsedKey> {
 /// The objects a purge target names: a prefix, one key, or a user's selfie
 /// keys up to a timestamp (listed, then each deleted).
 pub enum PurgeScope {
+    /// Everything under a folder.
     Prefix(KeyPrefix),
+    /// One object.
     Key(StorageKey),
-    SelfiesThrough { user: UserId, through_ms: i64 },
+    /// A user's selfie keys whose timestamp is at most `through_ms`.
+    SelfiesThrough {
+        /// Whose selfies.
+        user: UserId,
+        /// The erasure's instant, Unix ms.
+        through_ms: i64,
+    },
 }
 
 impl PurgeScope {
@@ -197,6 +228,7 @@ impl PurgeScope {
     }
 }
 
+/// The objects `target` names.
 pub fn purge_scope(target: &PurgeTarget) -> PurgeScope {
     match *target {
         PurgeTarget::Photo {

@@ -21,9 +21,20 @@
 //!
 //! Every port returns [`Error`], whose variants tell a server which status to
 //! answer and a worker whether to retry.
+//!
+//! Start with the [`guide`]: which ports to implement, the transaction rule,
+//! running the workers in your runtime, mapping errors to your transport, and
+//! tests on mocks. [`prelude`] is the one import most code needs. Features:
+//! `mocks` (a mockall fake of every port, `ports::MockPorts`), `testing`
+//! (image fixtures), `clap` (`ValueEnum` for the code enums).
+
+#![warn(missing_docs)]
 
 pub mod domain;
 pub mod error;
+pub mod guide {
+    #![doc = include_str!("guide.md")]
+}
 pub mod ids;
 pub mod imaging;
 pub mod keys;
@@ -31,6 +42,7 @@ pub mod listing;
 pub mod matching;
 pub mod policy;
 pub mod ports;
+pub mod prelude;
 pub mod service;
 pub mod settings;
 #[cfg(any(test, feature = "testing"))]

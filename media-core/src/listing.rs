@@ -11,18 +11,24 @@ use crate::error::{Error, Result};
 use crate::ids::{OperatorId, PhotoId, PhotographerId, ProjectId};
 use crate::timestamps::{from_micros, micros};
 
+/// Page size when the client gives no `limit` (SPEC §4).
 pub const DEFAULT_LIMIT: u32 = 500;
+/// The largest `limit` a client may ask for (SPEC §4).
 pub const MAX_LIMIT: u32 = 1000;
 
 /// The sort key of a photo.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor {
+    /// The photo's `takenAt` (undated photos sort last).
     pub taken_at: Option<OffsetDateTime>,
+    /// When its upload URL was issued (µs precision, as stored).
     pub created_at: OffsetDateTime,
+    /// The last tie-breaker.
     pub id: PhotoId,
 }
 
 impl Cursor {
+    /// The sort key of `photo`: a cursor to resume after it.
     pub fn of(photo: &Photo) -> Self {
         Self {
             taken_at: photo.taken_at,
@@ -39,6 +45,8 @@ impl Cursor {
         format!("v1.{taken}.{}.{}", micros(self.created_at), self.id)
     }
 
+    /// A cursor [`Cursor::encode`] wrote; anything else is
+    /// [`Error::Invalid`] (`invalid_request`).
     pub fn decode(s: &str) -> Result<Self> {
         let bad = || Error::invalid("cursor is not one this service issued");
         let mut parts = s.split('.');
@@ -84,17 +92,20 @@ pub enum PhotoScope {
     /// Photos of the operator's projects, optionally narrowed. Ids outside the
     /// operator's projects match nothing.
     Operator {
+        /// Whose projects.
         operator: OperatorId,
+        /// Only these projects (`projectId=`); `Some(empty)` matches nothing.
         project_ids: Option<Vec<ProjectId>>,
+        /// Only these photographers (`photographerId=`); `Some(empty)` matches nothing.
         photographer_ids: Option<Vec<PhotographerId>>,
     },
 }
 
-/// A page request, validated.
+/// A page request, validated: `limit` is 1 to [`MAX_LIMIT`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageRequest {
-    pub limit: u32,
-    pub after: Option<Cursor>,
+    limit: u32,
+    after: Option<Cursor>,
 }
 
 impl Default for PageRequest {
@@ -107,33 +118,55 @@ impl Default for PageRequest {
 }
 
 impl PageRequest {
+    /// `limit` photos after `after` (from the start when `None`); a limit
+    /// outside 1 to [`MAX_LIMIT`] is [`Error::Invalid`].
+    pub fn new(limit: u32, after: Option<Cursor>) -> Result<Self> {
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(Error::invalid(format!("limit must be 1 to {MAX_LIMIT}")));
+        }
+        Ok(Self { limit, after })
+    }
+
+    /// How many photos a page holds at most.
+    pub fn limit(&self) -> u32 {
+        self.limit
+    }
+
+    /// Where the page starts (strictly after this photo).
+    pub fn after(&self) -> Option<Cursor> {
+        self.after
+    }
+
     /// Validates the raw query values of a listing.
     pub fn parse(limit: Option<&str>, cursor: Option<&str>) -> Result<Self> {
         let limit = match limit {
             None => DEFAULT_LIMIT,
             Some(raw) => raw
                 .parse::<u32>()
-                .ok()
-                .filter(|l| (1..=MAX_LIMIT).contains(l))
-                .ok_or_else(|| Error::invalid(format!("limit must be 1 to {MAX_LIMIT}")))?,
+                .map_err(|_| Error::invalid(format!("limit must be 1 to {MAX_LIMIT}")))?,
         };
         let after = cursor.map(Cursor::decode).transpose()?;
-        Ok(Self { limit, after })
+        Self::new(limit, after)
     }
 }
 
 /// What a repository is asked for: one more row than the page, to know whether more remain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PhotoQuery {
+    /// Which photos.
     pub scope: PhotoScope,
+    /// Strictly after this one, in listing order.
     pub after: Option<Cursor>,
+    /// At most this many rows.
     pub limit: u32,
 }
 
 /// A page of results; `next` is set when more remain.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page<T> {
+    /// The page, in listing order.
     pub items: Vec<T>,
+    /// Where the next page starts; `None` on the last page.
     pub next: Option<Cursor>,
 }
 
@@ -217,8 +250,11 @@ mod tests {
 
     #[test]
     fn limits_are_validated() {
-        assert_eq!(PageRequest::parse(None, None).unwrap().limit, 500);
-        assert_eq!(PageRequest::parse(Some("1000"), None).unwrap().limit, 1000);
+        assert_eq!(PageRequest::parse(None, None).unwrap().limit(), 500);
+        assert_eq!(
+            PageRequest::parse(Some("1000"), None).unwrap().limit(),
+            1000
+        );
         for bad in ["0", "1001", "-1", "x", ""] {
             assert!(PageRequest::parse(Some(bad), None).is_err(), "{bad}");
         }

@@ -10,14 +10,19 @@ use crate::ids::ProjectId;
 /// active `biometric_processing` consent is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Access {
+    /// Tokens for any other audience get 401.
     pub audiences: &'static [Audience],
+    /// A caller without this role gets 403.
     pub role: Role,
+    /// A user without an active consent gets 403 `consent_required`.
     pub consent: bool,
 }
 
-/// The audiences a route admits; the server's extractors use the same lists.
+/// End users' app routes. The server's extractors use the same lists.
 pub const MEDIA: &[Audience] = &[Audience::Media];
+/// Back-office routes.
 pub const BACKOFFICE: &[Audience] = &[Audience::Backoffice];
+/// Routes both kinds of client call (photo completion).
 pub const EITHER: &[Audience] = &[Audience::Media, Audience::Backoffice];
 
 impl Access {
@@ -29,15 +34,25 @@ impl Access {
         }
     }
 
+    /// `POST /v1/selfie/upload-url` (SPEC §3.1): a consenting user.
     pub const SELFIE_UPLOAD: Access = Access::new(MEDIA, Role::User, true);
+    /// `POST /v1/selfie/{id}/complete`: a consenting user.
     pub const SELFIE_COMPLETE: Access = Access::new(MEDIA, Role::User, true);
+    /// `GET`/`DELETE /v1/selfie`: any user (erasure needs no consent).
     pub const SELFIE_SELF: Access = Access::new(MEDIA, Role::User, false);
+    /// `/v1/me/consents/…`: any user.
     pub const CONSENTS: Access = Access::new(MEDIA, Role::User, false);
+    /// `GET /v1/me/photos`: a consenting user.
     pub const MY_PHOTOS: Access = Access::new(MEDIA, Role::User, true);
+    /// Photo upload URLs from the app.
     pub const PHOTO_UPLOAD_APP: Access = Access::new(MEDIA, Role::Photographer, false);
+    /// Photo upload URLs from the back office.
     pub const PHOTO_UPLOAD_BACKOFFICE: Access = Access::new(BACKOFFICE, Role::Photographer, false);
+    /// `POST /v1/photos/{id}/complete`, from either client.
     pub const PHOTO_COMPLETE: Access = Access::new(EITHER, Role::Photographer, false);
+    /// A photographer's own project listings.
     pub const PHOTOGRAPHER_PHOTOS: Access = Access::new(BACKOFFICE, Role::Photographer, false);
+    /// Every operator route.
     pub const OPERATOR: Access = Access::new(BACKOFFICE, Role::Operator, false);
 }
 

@@ -8,16 +8,26 @@ pub const UPLOAD_URL_TTL: Duration = Duration::from_secs(600);
 /// Presigned GET lifetime (SPEC §1).
 pub const DOWNLOAD_URL_TTL: Duration = Duration::from_secs(900);
 
+/// What a deployment tunes (SPEC §6 names the variables). Start from
+/// `Settings::default()` and change what differs; `media-adapters`'
+/// `Config::load` fills it from the environment and validates it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
+    /// Largest original or selfie, in bytes (`MAX_UPLOAD_BYTES`, 50 MiB).
     pub max_upload_bytes: u64,
+    /// Largest image, width × height, checked from the header (`MAX_IMAGE_PIXELS`, 100 MP).
     pub max_image_pixels: u64,
+    /// The watermark's text when a project has none (`WATERMARK_TEXT`).
     pub watermark_text: String,
+    /// The watermarked copy's longer edge, in pixels (2560).
     pub watermark_max_edge: u32,
+    /// Largest cosine distance that counts as a match (`MATCH_MAX_DISTANCE`, 0.5).
     pub match_max_distance: f32,
+    /// Selfie faces scoring below this are ignored (`SELFIE_MIN_SCORE`, 0.8).
     pub selfie_min_score: f32,
     /// Extra time after an upload URL expires before the upload is given up.
     pub upload_grace: Duration,
+    /// Attempts per job before it is dead (`JOB_MAX_ATTEMPTS`, 5).
     pub job_max_attempts: u32,
     /// Finished (`done`) jobs are deleted this long after they finished
     /// (`JOB_RETENTION_HOURS`); dead ones stay until retried or pruned by hand.

@@ -9,7 +9,10 @@ pub enum Fill {
     Solid([u8; 3]),
     /// A pattern that varies across the image (so JPEG has detail to
     /// encode); `seed` makes different images of the same size.
-    Gradient { seed: u8 },
+    Gradient {
+        /// Which of the patterns.
+        seed: u8,
+    },
 }
 
 impl Fill {

@@ -8,6 +8,7 @@ pub fn micros(t: OffsetDateTime) -> i64 {
     (t.unix_timestamp_nanos() / 1_000) as i64
 }
 
+/// The instant `us` microseconds after the epoch; `None` outside `time`'s range.
 pub fn from_micros(us: i64) -> Option<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1_000).ok()
 }

@@ -26,7 +26,7 @@ fn main() {
     for _ in 0..reps {
         // photon works on RGBA: the conversion from our RGB is part of its cost.
         let t0 = Instant::now();
-        let rgba: Vec<u8> = img.data.chunks_exact(3).flat_map(|p| [p[0], p[1], p[2], 255]).collect();
+        let rgba: Vec<u8> = img.pixels().chunks_exact(3).flat_map(|p| [p[0], p[1], p[2], 255]).collect();
         let mut p = PhotonImage::new(rgba, w, h);
         let t1 = Instant::now();
         photon_rs::text::draw_text_with_border(&mut p, "© Wairo", (w as i32) - 400, (h as i32) - 120, 90.0);

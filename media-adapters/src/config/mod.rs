@@ -24,11 +24,15 @@ pub struct ConfigError(pub String);
 /// dependency that did not answer. Never a client's error.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
+    /// A variable that cannot be used, named in the message.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The address is taken or not allowed.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
+        /// `MEDIA_ADDR` (or the embedded store's `MEDIA_STORAGE_ADDR`).
         addr: SocketAddr,
+        /// What the operating system said.
         source: std::io::Error,
     },
     /// The database, the store or the embedded store did not come up.
@@ -36,12 +40,16 @@ pub enum StartupError {
     Unavailable(#[from] media_core::Error),
 }
 
+/// Which object store, and how to reach it.
 #[derive(Clone, Debug)]
 pub enum StorageConfig {
     /// The in-process S3-compatible store (development).
     Embedded {
+        /// The folder it keeps objects in (`{MEDIA_DATA_DIR}/objects`).
         root: PathBuf,
+        /// Where it listens (`MEDIA_STORAGE_ADDR`).
         addr: SocketAddr,
+        /// The bucket name it serves.
         bucket: String,
         /// `R2_PUBLIC_URL`, when set, for `fileUrl` references.
         public_url: Option<String>,
@@ -50,21 +58,34 @@ pub enum StorageConfig {
     Remote(S3Config),
 }
 
+/// Everything a process reads from its environment (SPEC §6), validated.
+/// `Debug` shows no secret.
 #[derive(Clone)]
 pub struct Config {
+    /// Where the API listens (`MEDIA_ADDR`).
     pub addr: SocketAddr,
+    /// Where embedded defaults keep their files (`MEDIA_DATA_DIR`, `data`).
     pub data_dir: PathBuf,
+    /// `DATABASE_URL`: `postgres://…` or `sqlite://…` (the default, in `data_dir`).
     pub database_url: String,
+    /// The object store.
     pub storage: StorageConfig,
+    /// The face service; `None` when `RETINA_URL` is unset (face work waits).
     pub retina: Option<RetinaConfig>,
+    /// Token verification.
     pub jwt: JwtConfig,
     /// True when no JWT key was configured: development mode, with the
     /// secret of `data/jwt-secret` (created by [`Config::load`] or
     /// [`Config::ensure_dev_jwt_secret`]).
     pub jwt_dev_secret: bool,
+    /// Workers per process (`WORKER_CONCURRENCY`).
     pub worker_concurrency: usize,
+    /// The bearer secret of the storage webhook (`STORAGE_WEBHOOK_SECRET`);
+    /// `None` disables the route.
     pub webhook_secret: Option<String>,
+    /// Connection limits and timeouts of the HTTP server.
     pub serve: ServeConfig,
+    /// The core's tunables.
     pub settings: Settings,
 }
 

@@ -25,9 +25,13 @@ use presign::{Method, Presigner, SignedHeaders};
 pub struct S3Config {
     /// `scheme://host[:port]`, without the bucket.
     pub endpoint: String,
+    /// `R2_BUCKET`.
     pub bucket: String,
+    /// The signing region (`auto` for R2).
     pub region: String,
+    /// `R2_ACCESS_KEY_ID`.
     pub access_key_id: String,
+    /// `R2_SECRET_ACCESS_KEY`.
     pub secret_access_key: String,
     /// `R2_PUBLIC_URL`: base of the permanent `fileUrl` references (SPEC §3.9).
     pub public_url: Option<String>,
@@ -46,6 +50,9 @@ impl std::fmt::Debug for S3Config {
     }
 }
 
+/// [`Storage`] on R2 or any S3-compatible store:
+/// aws-sdk-s3 for I/O (path-style, rustls), a local SigV4 presigner for
+/// URLs (no I/O, ~µs each). Store failures are `Error::Unavailable`.
 #[derive(Debug, Clone)]
 pub struct S3Storage {
     client: aws_sdk_s3::Client,
@@ -87,6 +94,7 @@ fn time_of(t: Option<&aws_smithy_types::DateTime>) -> Option<OffsetDateTime> {
 }
 
 impl S3Storage {
+    /// A client of the store `config` names (nothing is contacted yet).
     pub fn new(config: &S3Config) -> Self {
         let http = aws_smithy_http_client::Builder::new()
             .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
@@ -144,6 +152,7 @@ impl S3Storage {
         &self.client
     }
 
+    /// The bucket it reads and writes.
     pub fn bucket(&self) -> &str {
         &self.bucket
     }

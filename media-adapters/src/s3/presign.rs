@@ -44,13 +44,18 @@ impl std::fmt::Debug for Presigner {
 /// What is signed into a presigned request besides method, key and expiry.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SignedHeaders<'a> {
+    /// `Content-Type` the request must send.
     pub content_type: Option<&'a str>,
+    /// `Content-Length` the request must send.
     pub content_length: Option<u64>,
 }
 
+/// The method a URL is signed for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
+    /// A download.
     Get,
+    /// An upload.
     Put,
 }
 

@@ -25,17 +25,22 @@ use tokio::sync::Notify;
 
 use media_core::Error;
 use media_core::error::Result;
+use media_core::ports::{Clock, FaceEmbedder, Storage};
+use media_core::service::Ports;
 
 use crate::config::{ConfigError, StartupError};
 
 /// Which database a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
+    /// PostgreSQL (production): `LISTEN/NOTIFY` wakes workers.
     Postgres,
+    /// SQLite (the embedded default), one writer at a time.
     Sqlite,
 }
 
 impl Backend {
+    /// The backend of `postgres://`, `postgresql://` or `sqlite:` URLs; `None` otherwise.
     pub fn of_url(url: &str) -> Option<Self> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Some(Self::Postgres)
@@ -163,10 +168,35 @@ impl SqlStore {
         Ok(store)
     }
 
+    /// The core's [`Ports`] with this store behind every database port (the
+    /// repositories and the queue must share one database: a state change
+    /// and its jobs commit in one transaction) and the given rest.
+    pub fn ports(
+        self: &Arc<Self>,
+        storage: Arc<dyn Storage>,
+        clock: Arc<dyn Clock>,
+        embedder: Arc<dyn FaceEmbedder>,
+    ) -> Ports {
+        Ports {
+            directory: self.clone(),
+            photos: self.clone(),
+            selfies: self.clone(),
+            consents: self.clone(),
+            faces: self.clone(),
+            queue: self.clone(),
+            dead_letters: self.clone(),
+            storage,
+            clock,
+            embedder,
+        }
+    }
+
+    /// Which database it is on.
     pub fn backend(&self) -> Backend {
         self.backend
     }
 
+    /// The connection pool (tests and benchmarks seed through it).
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
@@ -184,6 +214,7 @@ impl SqlStore {
         result.map_err(|e| Error::unavailable(format!("migrations: {e}")))
     }
 
+    /// Closes the pool, waiting for connections in use.
     pub async fn close(&self) {
         self.pool.close().await;
     }

@@ -12,7 +12,9 @@ use media_core::ids::{OperatorId, PhotographerId, ProjectId};
 
 use crate::sql::SqlStore;
 
+/// The variable naming the Postgres database suites create schemas in.
 pub const DATABASE_VAR: &str = "MEDIA_TEST_DATABASE_URL";
+/// `1` makes a missing Postgres a failure instead of a skip (CI sets it).
 pub const REQUIRE_VAR: &str = "MEDIA_REQUIRE_POSTGRES";
 
 fn postgres_required() -> bool {

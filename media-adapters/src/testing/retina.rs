@@ -34,8 +34,11 @@ pub enum RetinaMode {
     Slow(u64),
     /// This status and body after `delay`, whatever was asked.
     Raw {
+        /// The HTTP status.
         status: u16,
+        /// The body, sent as `application/json`.
         body: String,
+        /// How long to wait before answering.
         delay: Duration,
     },
 }
@@ -144,6 +147,7 @@ impl FakeRetina {
         locked(&self.state.mode).clone()
     }
 
+    /// Answers the next requests in `mode`.
     pub fn set_mode(&self, mode: RetinaMode) {
         *locked(&self.state.mode) = mode;
     }
@@ -153,6 +157,7 @@ impl FakeRetina {
         locked(&self.state.calls).clone()
     }
 
+    /// How many requests so far.
     pub fn call_count(&self) -> usize {
         locked(&self.state.calls).len()
     }

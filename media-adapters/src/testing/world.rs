@@ -10,8 +10,11 @@ use media_core::ports::{ConsentRepo, DirectoryRepo};
 /// assigned photographer ("Pat Photographer").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct World {
+    /// The operator.
     pub operator: OperatorId,
+    /// The photographer, assigned to the project.
     pub photographer: PhotographerId,
+    /// The operator's project.
     pub project: ProjectId,
 }
 

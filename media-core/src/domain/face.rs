@@ -8,13 +8,19 @@ pub const EMBEDDING_DIM: usize = 512;
 /// A face box in pixels of the image Retina was given.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FaceBox {
+    /// Left edge.
     pub x: f32,
+    /// Top edge.
     pub y: f32,
+    /// Width.
     pub width: f32,
+    /// Height.
     pub height: f32,
 }
 
 impl FaceBox {
+    /// The box's shorter side: what the minimum face sizes (40 px in photos,
+    /// 80 px in selfies) are compared with.
     pub fn shorter_side(&self) -> f32 {
         self.width.min(self.height)
     }
@@ -23,8 +29,11 @@ impl FaceBox {
 /// One face as Retina returned it; the embedding is L2-normalised, 512 long.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DetectedFace {
+    /// Where the face is, in pixels of the image Retina fetched.
     pub bbox: FaceBox,
+    /// Retina's confidence that this is a face, 0–1.
     pub score: f32,
+    /// The face's embedding ([`EMBEDDING_DIM`] floats, unit length).
     pub embedding: Vec<f32>,
 }
 
@@ -32,17 +41,24 @@ pub struct DetectedFace {
 /// database, so matching can resume "after the last face compared".
 #[derive(Debug, Clone, PartialEq)]
 pub struct PhotoFace {
+    /// Per-project sequence number, increasing in commit order.
     pub seq: i64,
+    /// The photo the face is in.
     pub photo_id: PhotoId,
+    /// Unit-length embedding.
     pub embedding: Vec<f32>,
 }
 
 /// A user found in a photo.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FaceMatch {
+    /// Who was found.
     pub user_id: UserId,
+    /// The photo's project.
     pub project_id: ProjectId,
+    /// Where they were found.
     pub photo_id: PhotoId,
+    /// Cosine distance (1 − similarity) between the selfie and the face; smaller is closer.
     pub distance: f32,
 }
 
@@ -50,27 +66,40 @@ pub struct FaceMatch {
 /// project's faces (the last face `seq`; 0 when never).
 #[derive(Debug, Clone, PartialEq)]
 pub struct MemberSelfie {
+    /// The member.
     pub user_id: UserId,
+    /// Their approved selfie: matches are recorded only while it stays approved.
     pub selfie_id: SelfieId,
+    /// The selfie's unit-length embedding.
     pub embedding: Vec<f32>,
+    /// The last face `seq` already compared with this selfie.
     pub through_seq: i64,
 }
 
 /// What one pass of `cluster_faces` found for one member's selfie.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MemberMatches {
+    /// The member.
     pub user_id: UserId,
+    /// The selfie compared: the matches are dropped if it is no longer the approved one.
     pub selfie_id: SelfieId,
+    /// Faces within the match threshold, at most one per photo.
     pub matches: Vec<FaceMatch>,
 }
 
 /// A match with what my-photos shows of the photo.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MatchedPhoto {
+    /// The photo.
     pub photo_id: PhotoId,
+    /// Its project.
     pub project_id: ProjectId,
+    /// When it was taken (EXIF), if known.
     pub taken_at: Option<OffsetDateTime>,
+    /// Cosine distance of the best face of the photo.
     pub distance: f32,
+    /// Whether `thumbnailUrl`s can be issued.
     pub thumbnails_done: bool,
+    /// Whether `watermarkedUrl` can be issued.
     pub watermark_done: bool,
 }

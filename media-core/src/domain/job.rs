@@ -42,28 +42,47 @@ wire_enum! {
 pub enum PurgeTarget {
     /// Every object under `photos/{projectId}/{photoId}/`.
     Photo {
+        /// The photo's project (the first part of its folder).
         project_id: ProjectId,
+        /// The photo.
         photo_id: PhotoId,
     },
     /// One selfie object.
-    Selfie { user_id: UserId, timestamp_ms: i64 },
+    Selfie {
+        /// Whose selfie.
+        user_id: UserId,
+        /// The number in its key (the upload URL's issue, Unix ms).
+        timestamp_ms: i64,
+    },
     /// Every selfie object of a user (`selfies/{userId}/`). Kept so that
     /// purges queued before `SelfiesOf` existed still run; no longer enqueued.
-    AllSelfiesOf { user_id: UserId },
+    AllSelfiesOf {
+        /// Whose selfies.
+        user_id: UserId,
+    },
     /// The user's selfie objects whose key timestamp (the upload URL's issue,
     /// Unix ms) is at most `through_ms`: what an erasure at that instant
     /// erased, and never a retake issued after it (SPEC §3.11).
-    SelfiesOf { user_id: UserId, through_ms: i64 },
+    SelfiesOf {
+        /// Whose selfies.
+        user_id: UserId,
+        /// The erasure's instant, Unix ms: keys with a larger number stay.
+        through_ms: i64,
+    },
 }
 
 /// What a job does, with its arguments. Serialised as the job's payload.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum JobPayload {
+    /// Retina on an uploaded selfie; approve, reject or fail it.
     ProcessSelfie {
+        /// The selfie.
         selfie_id: SelfieId,
     },
+    /// Thumbnails and metadata of a photo, then its faces.
     GenerateThumbnail {
+        /// The photo.
         photo_id: PhotoId,
         /// The photo's project, so a retry that finds the row gone can purge
         /// what an earlier attempt wrote. `None` in jobs queued before it was
@@ -77,7 +96,9 @@ pub enum JobPayload {
         #[serde(default)]
         faces_only: bool,
     },
+    /// The watermarked copy of a photo.
     GenerateWatermark {
+        /// The photo.
         photo_id: PhotoId,
         /// As in `GenerateThumbnail`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -87,9 +108,13 @@ pub enum JobPayload {
     /// has not been compared with yet: after a photo's faces are stored, a
     /// selfie approved, or a member joined. One per project, not per member.
     ClusterFaces {
+        /// The project whose members and faces are compared.
         project_id: ProjectId,
     },
+    /// Deletes objects of erased or deleted rows; deleting what is already
+    /// gone succeeds, so a retry is harmless.
     PurgeObjects {
+        /// What to delete.
         targets: Vec<PurgeTarget>,
         /// Not to run before this instant: the sweep after an upload URL that
         /// was still valid at a deletion has expired (SPEC §3.11).
@@ -99,6 +124,7 @@ pub enum JobPayload {
 }
 
 impl JobPayload {
+    /// The payload's kind (the `kind` column).
     pub fn kind(&self) -> JobKind {
         match self {
             Self::ProcessSelfie { .. } => JobKind::ProcessSelfie,
@@ -165,11 +191,14 @@ impl JobPayload {
         }
     }
 
+    /// The payload as the queue stores it.
     pub fn to_json(&self) -> String {
         // Serialising a plain enum of ids and numbers cannot fail.
         serde_json::to_string(self).unwrap_or_default()
     }
 
+    /// A payload [`JobPayload::to_json`] wrote (older payloads without the
+    /// fields added since still parse: they default).
     pub fn from_json(s: &str) -> Result<Self, serde_json::Error> {
         serde_json::from_str(s)
     }
@@ -178,18 +207,26 @@ impl JobPayload {
 /// A job as the queue stores it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Job {
+    /// Its id.
     pub id: JobId,
+    /// What it does.
     pub payload: JobPayload,
+    /// Where it is in the queue.
     pub status: JobStatus,
     /// Attempts started so far (a claim starts one).
     pub attempts: u32,
+    /// Attempts allowed (`JOB_MAX_ATTEMPTS` when it was enqueued).
     pub max_attempts: u32,
+    /// The error of the last failed attempt, for operators (never a secret).
     pub last_error: Option<String>,
+    /// When it is due (or was, once claimed).
     pub run_at: OffsetDateTime,
+    /// When it was enqueued.
     pub created_at: OffsetDateTime,
 }
 
 impl Job {
+    /// Whether a failure now makes the job dead.
     pub fn is_last_attempt(&self) -> bool {
         self.attempts >= self.max_attempts
     }
@@ -198,8 +235,11 @@ impl Job {
 /// How many jobs of a kind are in a status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct JobCount {
+    /// The kind.
     pub kind: JobKind,
+    /// The status.
     pub status: JobStatus,
+    /// How many.
     pub count: u64,
 }
 

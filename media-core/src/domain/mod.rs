@@ -1,10 +1,16 @@
 //! Domain types: what the service talks about, free of any I/O.
 
+/// The directory of operators, photographers, projects and consents.
 pub mod directory;
+/// Faces, embeddings and matches.
 pub mod face;
+/// Background jobs: payloads, kinds, statuses.
 pub mod job;
+/// Photos: statuses, failure reasons, the transition table.
 pub mod photo;
+/// Who is calling: audiences, roles, principals.
 pub mod principal;
+/// Selfies: statuses, verdicts, rejection reasons.
 pub mod selfie;
 pub mod transition;
 pub(crate) mod wire;

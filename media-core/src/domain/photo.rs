@@ -103,19 +103,31 @@ wire_enum! {
 /// A photo row as the repository stores it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Photo {
+    /// Its id (also in its storage keys).
     pub id: PhotoId,
+    /// The project it was uploaded to.
     pub project_id: ProjectId,
+    /// Who uploaded it.
     pub photographer_id: PhotographerId,
+    /// Where it is in its life (the transition table).
     pub status: PhotoStatus,
+    /// When it was taken, from EXIF `DateTimeOriginal`; `None` until the thumbnails job read it, or when absent.
     pub taken_at: Option<OffsetDateTime>,
+    /// Width in pixels after EXIF orientation; `None` until the thumbnails job ran.
     pub width: Option<u32>,
+    /// Height in pixels after EXIF orientation; `None` until the thumbnails job ran.
     pub height: Option<u32>,
+    /// When the upload URL was issued.
     pub created_at: OffsetDateTime,
     /// When the presigned PUT stops working; the reconciler expires the upload after it.
     pub upload_expires_at: OffsetDateTime,
+    /// Why it is `failed`; `None` otherwise.
     pub failure_reason: Option<FailureReason>,
+    /// The 400 and 800 px thumbnails are written.
     pub thumbnails_done: bool,
+    /// The watermarked copy is written.
     pub watermark_done: bool,
+    /// Its faces were detected and stored (or it has none).
     pub faces_done: bool,
     /// The original's ETag when its upload completed: every job reads that
     /// version or fails the photo as `upload_changed`. `None` before.
@@ -132,30 +144,43 @@ impl Photo {
 /// A photo with the names a listing shows beside it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PhotoListing {
+    /// The photo.
     pub photo: Photo,
+    /// Its project's name.
     pub project_name: String,
+    /// Its photographer's name (empty when the directory has none).
     pub photographer_name: String,
 }
 
 /// What the image pipeline learnt of an original.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PhotoMetadata {
+    /// Width in pixels, EXIF orientation applied.
     pub width: u32,
+    /// Height in pixels, EXIF orientation applied.
     pub height: u32,
+    /// EXIF `DateTimeOriginal`, read as UTC (cameras record no zone).
     pub taken_at: Option<OffsetDateTime>,
 }
 
 /// What can happen to a photo's row: the events of the transition table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PhotoEvent {
+    /// The original arrived (completion, store report or reconciler).
     UploadArrived,
+    /// The thumbnails job recorded its output.
     ThumbnailsRecorded,
+    /// The watermark job recorded its output.
     WatermarkRecorded,
+    /// Processing ended for good.
     Failed,
+    /// No upload within the URL's life and the grace period.
     Expired,
     /// `reprocess` clearing the given derivatives.
     Reprocessed {
+        /// Clear the thumbnails (render them again).
         thumbnails: bool,
+        /// Clear the watermarked copy.
         watermark: bool,
     },
 }
@@ -163,8 +188,11 @@ pub enum PhotoEvent {
 /// A photo's status and derivative flags: what the transition table acts on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PhotoProgress {
+    /// The status.
     pub status: PhotoStatus,
+    /// The thumbnails are recorded.
     pub thumbnails_done: bool,
+    /// The watermarked copy is recorded.
     pub watermark_done: bool,
 }
 

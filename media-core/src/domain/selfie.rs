@@ -76,17 +76,27 @@ wire_enum! {
     }
 }
 
+/// A selfie row as the repository stores it. A user has at most one
+/// approved selfie; a newer approval replaces it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Selfie {
+    /// Its id.
     pub id: SelfieId,
+    /// Whose selfie.
     pub user_id: UserId,
     /// Unix milliseconds of the upload URL's issue: the number in the storage key.
     pub key_timestamp_ms: i64,
+    /// Where it is in its life (the transition table).
     pub status: SelfieStatus,
+    /// Why it is `rejected`; `None` otherwise.
     pub rejection_reason: Option<RejectionReason>,
+    /// Why it is `failed`; `None` otherwise.
     pub failure_reason: Option<FailureReason>,
+    /// When the upload URL was issued.
     pub created_at: OffsetDateTime,
+    /// When Retina's answer was judged (approved or rejected).
     pub processed_at: Option<OffsetDateTime>,
+    /// When the presigned PUT stops working; the reconciler expires the upload after it.
     pub upload_expires_at: OffsetDateTime,
     /// The object's ETag when its upload completed: the job shows Retina that
     /// version or fails the selfie as `upload_changed`. `None` before.
@@ -96,7 +106,13 @@ pub struct Selfie {
 /// The outcome of processing a selfie.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SelfieVerdict {
-    Approved { embedding: Vec<f32> },
+    /// One confident, large enough face.
+    Approved {
+        /// Its unit-length embedding.
+        embedding: Vec<f32>,
+    },
+    /// Retina answered, but the selfie cannot be used; the user may retake it.
     Rejected(RejectionReason),
+    /// The selfie could not be processed.
     Failed(FailureReason),
 }

@@ -23,26 +23,47 @@ pub use probe::{Format, Probe, probe};
 /// Hard limits applied before decoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
+    /// Width × height allowed (`MAX_IMAGE_PIXELS`), checked from the header.
     pub max_pixels: u64,
+    /// File size allowed (`MAX_UPLOAD_BYTES`).
     pub max_bytes: u64,
 }
 
 /// Why an image cannot be processed. None of these is worth retrying.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum ImageError {
+    /// No bytes at all.
     #[error("the file is empty")]
     Empty,
+    /// More bytes than allowed.
     #[error("the file is {bytes} bytes, above the limit of {limit}")]
-    TooLarge { bytes: u64, limit: u64 },
+    TooLarge {
+        /// The file's size.
+        bytes: u64,
+        /// `MAX_UPLOAD_BYTES`.
+        limit: u64,
+    },
+    /// Not a JPEG, PNG or WebP (by its magic bytes).
     #[error("not a JPEG, PNG or WebP image")]
     UnsupportedFormat,
+    /// The header declares more pixels than allowed.
     #[error("{width}x{height} is more than the limit of {limit} pixels")]
-    TooManyPixels { width: u32, height: u32, limit: u64 },
+    TooManyPixels {
+        /// Declared width.
+        width: u32,
+        /// Declared height.
+        height: u32,
+        /// `MAX_IMAGE_PIXELS`.
+        limit: u64,
+    },
+    /// The decoder refused it (truncated, malformed), with its words.
     #[error("unreadable image: {0}")]
     Corrupt(String),
 }
 
 impl ImageError {
+    /// The `failureReason` a photo gets for this error.
     pub fn reason(&self) -> FailureReason {
         match self {
             Self::Empty => FailureReason::EmptyFile,
@@ -54,41 +75,58 @@ impl ImageError {
     }
 }
 
-/// Thumbnail widths of SPEC §5.
+/// The small thumbnail's width (SPEC §5).
 pub const THUMB_SMALL: u32 = 400;
+/// The large thumbnail's width (SPEC §5).
 pub const THUMB_LARGE: u32 = 800;
+/// JPEG quality of the thumbnails (SPEC §5).
 pub const THUMB_QUALITY: u8 = 80;
+/// JPEG quality of the watermarked copy.
 pub const WATERMARK_QUALITY: u8 = 85;
 
 /// What to render.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderRequest {
+    /// The 400 and 800 px thumbnails.
     pub thumbnails: bool,
+    /// The watermarked copy, with its text and size.
     pub watermark: Option<WatermarkSpec>,
 }
 
+/// How the watermarked copy is made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WatermarkSpec {
+    /// The text tiled over the image (the project's, or `WATERMARK_TEXT`).
     pub text: String,
+    /// The copy's longer edge is at most this many pixels (never enlarged).
     pub max_edge: u32,
 }
 
 /// Milliseconds spent per step, for `media-cli pipeline run`.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct StepTimings {
+    /// Reading the header (format, size, EXIF).
     pub probe_ms: f64,
+    /// Decoding to RGB, orientation applied.
     pub decode_ms: f64,
+    /// Resizing and encoding both thumbnails.
     pub thumbnails_ms: f64,
+    /// Resizing, drawing and encoding the watermarked copy.
     pub watermark_ms: f64,
 }
 
+/// What [`render`] made: JPEG bytes with no metadata, each `None` when not asked for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rendered {
     /// Oriented dimensions and `takenAt`.
     pub meta: PhotoMetadata,
+    /// The 400 px thumbnail.
     pub thumb_small: Option<Vec<u8>>,
+    /// The 800 px thumbnail.
     pub thumb_large: Option<Vec<u8>>,
+    /// The watermarked copy.
     pub watermarked: Option<Vec<u8>>,
+    /// Where the time went.
     pub timings: StepTimings,
 }
 

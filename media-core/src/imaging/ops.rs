@@ -9,12 +9,14 @@ use super::probe::Orientation;
 /// 8-bit RGB, row-major, no padding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RgbImage {
-    pub width: u32,
-    pub height: u32,
-    pub data: Vec<u8>,
+    pub(crate) width: u32,
+    pub(crate) height: u32,
+    pub(crate) data: Vec<u8>,
 }
 
 impl RgbImage {
+    /// An image of `width` × `height` from its pixels (`width * height * 3`
+    /// bytes, R, G, B); any other length is refused.
     pub fn new(width: u32, height: u32, data: Vec<u8>) -> Result<Self, ImageError> {
         if data.len() != width as usize * height as usize * 3 {
             return Err(ImageError::Corrupt("pixel buffer of the wrong size".into()));
@@ -24,6 +26,21 @@ impl RgbImage {
             height,
             data,
         })
+    }
+
+    /// Width in pixels.
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+
+    /// Height in pixels.
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+
+    /// The pixels, R, G, B, row-major.
+    pub fn pixels(&self) -> &[u8] {
+        &self.data
     }
 }
 

@@ -6,10 +6,15 @@ use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
 use super::{ImageError, Limits};
 
+/// The formats an original may have (by magic bytes; the content type is not trusted).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Format {
+    /// JPEG (baseline or progressive).
     Jpeg,
+    /// PNG, any bit depth and colour type.
     Png,
+    /// WebP, lossy or lossless.
     Webp,
 }
 
@@ -24,17 +29,23 @@ impl Orientation {
     }
 }
 
+/// What the header says, read before any pixel is decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Probe {
+    /// The format.
     pub format: Format,
     /// As stored in the file, before orientation.
     pub width: u32,
+    /// As stored in the file, before orientation.
     pub height: u32,
+    /// EXIF orientation (1 when absent).
     pub orientation: Orientation,
+    /// EXIF `DateTimeOriginal`, read as UTC.
     pub taken_at: Option<OffsetDateTime>,
 }
 
 impl Probe {
+    /// Width and height once the orientation is applied (what clients see).
     pub fn oriented_size(&self) -> (u32, u32) {
         if self.orientation.swaps_axes() {
             (self.height, self.width)

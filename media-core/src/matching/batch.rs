@@ -16,6 +16,8 @@ pub struct FaceBatch<'a> {
 }
 
 impl<'a> FaceBatch<'a> {
+    /// Quantizes `faces` once (faces whose embedding length differs from the
+    /// first one's are left out).
     pub fn new(faces: &'a [PhotoFace]) -> Self {
         let dim = faces.first().map_or(1, |f| f.embedding.len());
         let flat: Vec<f32> = faces

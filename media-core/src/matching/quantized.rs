@@ -82,10 +82,12 @@ impl QuantizedFaces {
         }
     }
 
+    /// How many faces.
     pub fn len(&self) -> usize {
         self.scale.len()
     }
 
+    /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.scale.is_empty()
     }

@@ -11,5 +11,8 @@ use crate::error::Result;
 pub trait FaceEmbedder: Send + Sync {
     /// False when no face service is configured: face work then waits.
     fn is_configured(&self) -> bool;
+    /// Every face Retina finds in the image at `image_url` (a presigned GET
+    /// valid 900 s), with unit-length embeddings, whatever their score: the
+    /// core applies the score and size rules.
     async fn detect_faces(&self, image_url: &str) -> Result<Vec<DetectedFace>>;
 }

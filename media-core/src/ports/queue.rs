@@ -15,6 +15,9 @@ use crate::ids::JobId;
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait JobQueue: Send + Sync {
+    /// Adds `jobs`, due at [`JobPayload::due_at`]`(now)`. A job with a
+    /// [`JobPayload::dedup_key`] is not added while one with the same key
+    /// is still queued (it would do the same work).
     async fn enqueue(&self, jobs: &[JobPayload], now: OffsetDateTime) -> Result<()>;
 
     /// Takes the next due job (queued and due, or running with an expired lease),
@@ -30,6 +33,7 @@ pub trait JobQueue: Send + Sync {
     async fn heartbeat(&self, id: JobId, worker: &str, lease_until: OffsetDateTime)
     -> Result<bool>;
 
+    /// Marks the job done, if it is still this worker's (a lost lease is a no-op).
     async fn complete(&self, id: JobId, worker: &str, now: OffsetDateTime) -> Result<()>;
 
     /// Records a failed attempt: queued again at `retry_at`, or dead when `None`.
@@ -62,6 +66,7 @@ pub trait JobQueue: Send + Sync {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait DeadLetters: Send + Sync {
+    /// One job, whatever its status; `None` when unknown (or pruned).
     async fn get(&self, id: JobId) -> Result<Option<Job>>;
     /// The newest jobs, optionally of one status.
     async fn list(&self, status: Option<JobStatus>, limit: u32) -> Result<Vec<Job>>;

@@ -1,5 +1,18 @@
 //! The repository ports, one per aggregate. A method that changes state takes
 //! the jobs that change causes and commits both in one transaction.
+//!
+//! Contract for every implementation:
+//! - absence is `Ok(None)`, `Ok(false)` or an empty list, never
+//!   [`Error::NotFound`](crate::Error::NotFound);
+//! - a database that cannot be reached (or a deadlock, a serialization
+//!   failure) is [`Error::Unavailable`](crate::Error::Unavailable): the core
+//!   answers 503 or retries the job; anything else unexpected (a row that
+//!   does not parse, a violated constraint) is
+//!   [`Error::Permanent`](crate::Error::Permanent);
+//! - status changes are guarded updates with the statuses the core hands
+//!   over (a [`Transition`](crate::domain::Transition)): a row in any other
+//!   status is left alone and the method says so (`false`);
+//! - times come from the caller (`now`), never from the database's clock.
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -28,18 +41,27 @@ use crate::listing::PhotoQuery;
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait DirectoryRepo: Send + Sync {
+    /// The project, if it exists.
     async fn project(&self, id: ProjectId) -> Result<Option<Project>>;
+    /// Whether the photographer may upload to the project.
     async fn is_assigned(&self, project: ProjectId, photographer: PhotographerId) -> Result<bool>;
+    /// Whether the user joined the project.
     async fn is_member(&self, project: ProjectId, user: UserId) -> Result<bool>;
+    /// The projects the user joined.
     async fn projects_of_user(&self, user: UserId) -> Result<Vec<ProjectId>>;
 
     /// Inserts the row unless its id exists (then nothing changes); true
     /// when inserted. Whether an existing row conflicts is the core's rule.
     async fn insert_operator(&self, operator: &Operator) -> Result<bool>;
+    /// As [`DirectoryRepo::insert_operator`].
     async fn insert_photographer(&self, photographer: &Photographer) -> Result<bool>;
+    /// As [`DirectoryRepo::insert_operator`].
     async fn insert_project(&self, project: &Project) -> Result<bool>;
+    /// The operator, if it exists.
     async fn operator(&self, id: OperatorId) -> Result<Option<Operator>>;
+    /// The photographer, if it exists.
     async fn photographer(&self, id: PhotographerId) -> Result<Option<Photographer>>;
+    /// Assigns the photographer to the project (idempotent).
     async fn assign(&self, project: ProjectId, photographer: PhotographerId) -> Result<()>;
     /// Adds the member (idempotent) and enqueues `jobs` when the row is new.
     async fn join(
@@ -49,10 +71,13 @@ pub trait DirectoryRepo: Send + Sync {
         jobs: &[JobPayload],
         now: OffsetDateTime,
     ) -> Result<bool>;
+    /// Whether the operator exists.
     async fn operator_exists(&self, id: OperatorId) -> Result<bool>;
+    /// Whether the photographer exists.
     async fn photographer_exists(&self, id: PhotographerId) -> Result<bool>;
 }
 
+/// Photos: rows, statuses, listings.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait PhotoRepo: Send + Sync {
@@ -60,6 +85,7 @@ pub trait PhotoRepo: Send + Sync {
     /// project, checked in the same statement (nothing written when not).
     /// One round trip: the hot path of the upload-url routes (decision 0006).
     async fn create_photo_if_assigned(&self, photo: &Photo) -> Result<PhotoCreation>;
+    /// The photo, if its row exists.
     async fn photo(&self, id: PhotoId) -> Result<Option<Photo>>;
     /// Up to `query.limit` photos in listing order, after the cursor.
     async fn list_photos(&self, query: &PhotoQuery) -> Result<Vec<PhotoListing>>;
@@ -110,6 +136,7 @@ pub trait PhotoRepo: Send + Sync {
     async fn expire_photo(&self, id: PhotoId) -> Result<()>;
     /// Photos `expired` whose URL expired before `before`.
     async fn expired_photos(&self, before: OffsetDateTime) -> Result<Vec<Photo>>;
+    /// Every photo of the project, any status.
     async fn photos_of_project(&self, project: ProjectId) -> Result<Vec<PhotoId>>;
     /// Up to `limit` photos in `status`, in id order after `after` (the auditor's scan).
     async fn photos_with_status(
@@ -118,6 +145,7 @@ pub trait PhotoRepo: Send + Sync {
         after: Option<PhotoId>,
         limit: u32,
     ) -> Result<Vec<Photo>>;
+    /// Every `failed` photo (`reprocess --failed`).
     async fn failed_photos(&self) -> Result<Vec<PhotoId>>;
 }
 
@@ -125,11 +153,15 @@ pub trait PhotoRepo: Send + Sync {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait SelfieRepo: Send + Sync {
+    /// Inserts the row of a selfie whose upload URL was just issued.
     async fn create_selfie(&self, selfie: &Selfie) -> Result<()>;
+    /// The selfie, if its row exists.
     async fn selfie(&self, id: SelfieId) -> Result<Option<Selfie>>;
+    /// The selfie stored under [`keys::selfie`](crate::keys::selfie)`(user, timestamp_ms)`.
     async fn selfie_by_key(&self, user: UserId, timestamp_ms: i64) -> Result<Option<Selfie>>;
     /// The newest selfie of the user, whatever its status.
     async fn latest_selfie(&self, user: UserId) -> Result<Option<Selfie>>;
+    /// Every selfie row of the user.
     async fn selfies_of(&self, user: UserId) -> Result<Vec<Selfie>>;
     /// The embedding of the user's approved selfie.
     async fn approved_embedding(&self, user: UserId) -> Result<Option<(SelfieId, Vec<f32>)>>;
@@ -202,7 +234,9 @@ pub trait SelfieRepo: Send + Sync {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait ConsentRepo: Send + Sync {
+    /// The user's active consents.
     async fn consents(&self, user: UserId) -> Result<Vec<Consent>>;
+    /// Whether the user has an active consent for `purpose`.
     async fn has_consent(&self, user: UserId, purpose: ConsentPurpose) -> Result<bool>;
     /// Idempotent: an active consent keeps its first grant time.
     async fn grant_consent(
@@ -248,5 +282,6 @@ pub trait FaceRepo: Send + Sync {
     ) -> Result<()>;
     /// The user's matched photos in the project, in photo listing order.
     async fn matched_photos(&self, project: ProjectId, user: UserId) -> Result<Vec<MatchedPhoto>>;
+    /// Every match of the user, in any project (the auditor's check).
     async fn matches_of_user(&self, user: UserId) -> Result<Vec<FaceMatch>>;
 }

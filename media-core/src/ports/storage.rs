@@ -30,15 +30,20 @@ impl ImageContentType {
 /// so the store refuses a body of another type or length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct UploadConstraints {
+    /// The `Content-Type` the PUT must send.
     pub content_type: Option<ImageContentType>,
+    /// The exact `Content-Length` the PUT must send (at most `MAX_UPLOAD_BYTES`).
     pub content_length: Option<u64>,
 }
 
 /// An object found in the store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectInfo {
+    /// The full key, as the store spells it (parse it with [`crate::keys::parse`]).
     pub key: String,
+    /// Its size in bytes.
     pub size: u64,
+    /// When it was last written, when the store says.
     pub last_modified: Option<OffsetDateTime>,
     /// The store's version tag (quotes removed), when it gives one.
     pub etag: Option<String>,
@@ -79,15 +84,18 @@ pub trait Storage: Send + Sync {
     /// used only as the operator profile's `fileUrl` (SPEC §3.9).
     fn public_reference(&self, key: &StorageKey) -> String;
 
+    /// The object's size and version; `Ok(None)` when absent.
     async fn head(&self, key: &StorageKey) -> Result<Option<ObjectInfo>>;
     /// Reads `key`, only the version `etag` when given (sent as `If-Match`
     /// and checked against the answer), and never more than `max_bytes`.
     async fn get(&self, key: &StorageKey, etag: Option<String>, max_bytes: u64) -> Result<Fetched>;
+    /// Writes `key` (a derivative the core made), replacing what is there.
     async fn put(&self, key: &StorageKey, body: Vec<u8>, content_type: &'static str) -> Result<()>;
     /// Deleting an absent object succeeds.
     async fn delete(&self, key: &StorageKey) -> Result<()>;
     /// Deletes every object under `prefix`; returns how many went.
     async fn delete_prefix(&self, prefix: &KeyPrefix) -> Result<u64>;
+    /// Every object under `prefix`, all pages of the listing.
     async fn list_prefix(&self, prefix: &KeyPrefix) -> Result<Vec<ObjectInfo>>;
     /// Whether the store answers (readiness).
     async fn ping(&self) -> Result<()>;

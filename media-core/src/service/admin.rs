@@ -30,6 +30,7 @@ wire_enum! {
 /// What a purge removed, or (dry run) would remove.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PurgeReport {
+    /// Photos whose rows went (their objects follow in a queued purge).
     pub photos: Vec<PhotoId>,
     /// Object keys without a row (orphans).
     pub objects: Vec<String>,
@@ -129,10 +130,12 @@ impl Media {
         Ok(all)
     }
 
+    /// Every photo of a project (`reprocess --project`, `purge --project`).
     pub async fn photos_of_project(&self, project: ProjectId) -> Result<Vec<PhotoId>> {
         self.ports.photos.photos_of_project(project).await
     }
 
+    /// Every failed photo (`reprocess --failed`).
     pub async fn failed_photos(&self) -> Result<Vec<PhotoId>> {
         self.ports.photos.failed_photos().await
     }
@@ -297,6 +300,7 @@ impl Media {
         same_row("project", project.id, existing.as_ref(), &project)
     }
 
+    /// Assigns a photographer to a project; both must exist ([`Error::Invalid`] otherwise).
     pub async fn assign(&self, project: ProjectId, photographer: PhotographerId) -> Result<()> {
         if self.ports.directory.project(project).await?.is_none() {
             return Err(Error::invalid(format!("project {project} does not exist")));
@@ -332,6 +336,7 @@ impl Media {
             .await
     }
 
+    /// Grants a consent on the user's behalf (`media-cli directory consent grant`).
     pub async fn grant_consent_for(&self, user: UserId, purpose: ConsentPurpose) -> Result<()> {
         self.ports
             .consents
@@ -339,6 +344,7 @@ impl Media {
             .await
     }
 
+    /// Whether the operator exists.
     pub async fn operator_exists(&self, id: OperatorId) -> Result<bool> {
         self.ports.directory.operator_exists(id).await
     }

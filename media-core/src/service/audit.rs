@@ -16,8 +16,11 @@ const PAGE: u32 = 1000;
 
 /// How many of one kind were found, with a few examples.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Finding {
+    /// How many.
     pub count: u64,
+    /// The first few (keys or ids), for the operator to look at.
     pub examples: Vec<String>,
 }
 

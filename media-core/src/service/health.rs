@@ -4,8 +4,11 @@ use super::Media;
 
 /// Which dependencies answered a readiness probe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Readiness {
+    /// The database answered.
     pub database: bool,
+    /// The object store answered.
     pub store: bool,
 }
 

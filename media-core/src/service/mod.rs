@@ -44,18 +44,30 @@ pub use uploads::{UploadRequest, UploadTicket};
 pub use views::{MyPhoto, PhotoView, ProfilePictureUpload, SelfieView};
 pub use worker::{Worker, WorkerEvent, backoff};
 
-/// The ports the service runs on.
+/// The ports the service runs on. The repositories and the queue must share
+/// one database: a state change and the jobs it causes commit together
+/// (one SQL store implements them all in `media-adapters`).
 #[derive(Clone)]
 pub struct Ports {
+    /// Operators, photographers, projects, assignments, members.
     pub directory: Arc<dyn DirectoryRepo>,
+    /// Photo rows.
     pub photos: Arc<dyn PhotoRepo>,
+    /// Selfie rows and everything biometric about a user.
     pub selfies: Arc<dyn SelfieRepo>,
+    /// Consents.
     pub consents: Arc<dyn ConsentRepo>,
+    /// Faces, matches and matching progress.
     pub faces: Arc<dyn FaceRepo>,
+    /// The job queue workers claim from.
     pub queue: Arc<dyn JobQueue>,
+    /// Reading and reviving jobs (CLI, metrics).
     pub dead_letters: Arc<dyn DeadLetters>,
+    /// The object store.
     pub storage: Arc<dyn Storage>,
+    /// The time.
     pub clock: Arc<dyn Clock>,
+    /// The face service.
     pub embedder: Arc<dyn FaceEmbedder>,
 }
 
@@ -72,6 +84,9 @@ pub struct Media {
 }
 
 impl Media {
+    /// The service over `ports` with `settings`. Cheap to clone: clones share
+    /// the ports, the decode budget and the reconciler's cursor, so build one
+    /// per process and clone it into every task.
     pub fn new(ports: Ports, settings: Settings) -> Self {
         let budget = settings.decode_memory_mb.max(1) as usize;
         Self {
@@ -82,10 +97,12 @@ impl Media {
         }
     }
 
+    /// The settings it was built with.
     pub fn settings(&self) -> &Settings {
         &self.settings
     }
 
+    /// The ports it runs on.
     pub fn ports(&self) -> &Ports {
         &self.ports
     }

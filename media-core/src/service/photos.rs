@@ -14,7 +14,9 @@ use crate::policy::{self, Access};
 /// The operator listing's optional filters (SPEC §3.6).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OperatorFilter {
+    /// Only these projects (ids outside the operator's match nothing).
     pub project_ids: Option<Vec<ProjectId>>,
+    /// Only these photographers.
     pub photographer_ids: Option<Vec<PhotographerId>>,
 }
 
@@ -86,12 +88,12 @@ impl Media {
     ) -> Result<Page<PhotoView>> {
         let query = PhotoQuery {
             scope,
-            after: page.after,
-            limit: page.limit + 1,
+            after: page.after(),
+            limit: page.limit() + 1,
         };
         let mut rows = self.ports.photos.list_photos(&query).await?;
-        let next = if rows.len() > page.limit as usize {
-            rows.truncate(page.limit as usize);
+        let next = if rows.len() > page.limit() as usize {
+            rows.truncate(page.limit() as usize);
             rows.last().map(|r| Cursor::of(&r.photo))
         } else {
             None

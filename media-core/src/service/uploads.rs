@@ -17,16 +17,23 @@ use crate::settings::UPLOAD_URL_TTL;
 /// The optional body fields of the upload routes, as the client sent them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UploadRequest {
+    /// `contentType`, validated by the use case (JPEG, PNG or WebP).
     pub content_type: Option<String>,
+    /// `contentLength`, validated by the use case (at most `MAX_UPLOAD_BYTES`).
     pub content_length: Option<u64>,
 }
 
 /// A presigned upload: where to PUT, and the id to follow it by.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct UploadTicket {
+    /// The photo's or selfie's id.
     pub id: uuid::Uuid,
+    /// A presigned PUT; the declared type and length are signed into it.
     pub upload_url: String,
+    /// The object's key.
     pub key: String,
+    /// How long the URL works (600).
     pub expires_in_seconds: u32,
 }
 

@@ -31,13 +31,23 @@ fn random_unit() -> f64 {
 pub enum WorkerEvent {
     /// No job was due.
     Idle,
+    /// One job ran.
     Ran {
+        /// Its kind.
         kind: JobKind,
+        /// `done`, `deferred`, `retry` or `dead` (the metrics label).
         outcome: &'static str,
+        /// How long the handler took.
         duration: Duration,
     },
 }
 
+/// One worker: claims a due job, runs it under a lease it keeps extending,
+/// and records the outcome (done, retried with backoff, or dead). Run
+/// several per process with distinct ids; they share the `Media` (and its
+/// decode budget). [`Worker::run`] loops until shutdown ([`Worker::run_once`]
+/// is one step, for tests); run [`Media::maintenance`] every few seconds in
+/// one task of the process (see the `guide` module).
 pub struct Worker {
     media: Media,
     id: String,
@@ -45,6 +55,8 @@ pub struct Worker {
 }
 
 impl Worker {
+    /// A worker named `id` (unique per process and host: leases are held in
+    /// its name) that leases each job for `lease` (the server uses 30 s).
     pub fn new(media: Media, id: impl Into<String>, lease: Duration) -> Self {
         Self {
             media,

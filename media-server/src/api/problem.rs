@@ -88,8 +88,9 @@ impl From<Error> for Problem {
                     "a dependency is unavailable; retry shortly",
                 )
             }
-            Error::Permanent(detail) => {
-                tracing::error!(%detail, "internal error");
+            // Permanent, and any kind a later media-core adds.
+            other => {
+                tracing::error!(detail = %other, "internal error");
                 Self::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal",
@@ -106,7 +107,8 @@ impl From<AuthError> for Problem {
         let detail = match e {
             AuthError::Missing => "a bearer token is required",
             AuthError::WrongAudience(_) => "the token is not for this route's audience",
-            AuthError::Invalid(_) => "the token is invalid or expired",
+            // Invalid, and any reason a later media-core adds.
+            _ => "the token is invalid or expired",
         };
         Self::unauthorized(detail)
     }

@@ -20,6 +20,7 @@ pub(crate) use selfie::judge_selfie;
 /// How a handler ended, when it did not fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobOutcome {
+    /// Finished (including "nothing to do": the row is gone, or done already).
     Done,
     /// Waiting for something that is not configured yet (Retina): give the job
     /// back without counting the attempt, due again at the given time.

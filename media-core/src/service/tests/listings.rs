@@ -32,14 +32,7 @@ async fn photographer_listing_pages_and_signs_existing_objects_only() {
         .return_const(Ok(rows.clone()));
     let page = m
         .media()
-        .photographer_photos(
-            &p,
-            project,
-            PageRequest {
-                limit: 2,
-                after: None,
-            },
-        )
+        .photographer_photos(&p, project, PageRequest::new(2, None).unwrap())
         .await
         .unwrap();
     assert_eq!(page.items.len(), 2);

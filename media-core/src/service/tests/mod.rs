@@ -28,67 +28,12 @@ pub(super) use crate::ports::*;
 
 pub(super) const NOW: OffsetDateTime = datetime!(2026-05-01 12:00:00 UTC);
 
-pub(super) struct Mocks {
-    pub(super) directory: MockDirectoryRepo,
-    pub(super) photos: MockPhotoRepo,
-    pub(super) selfies: MockSelfieRepo,
-    pub(super) consents: MockConsentRepo,
-    pub(super) faces: MockFaceRepo,
-    pub(super) queue: MockJobQueue,
-    pub(super) dead_letters: MockDeadLetters,
-    pub(super) storage: MockStorage,
-    pub(super) embedder: MockFaceEmbedder,
-}
+/// Every port as a mock (`ports::MockPorts`), with the fixtures below.
+pub(super) type Mocks = MockPorts;
 
-impl Mocks {
-    pub(super) fn new() -> Self {
-        let mut storage = MockStorage::new();
-        storage.expect_presign_get().returning(|key, now, ttl| {
-            Ok(format!(
-                "https://store/{key}?get&at={}&ttl={}",
-                now.unix_timestamp(),
-                ttl.as_secs()
-            ))
-        });
-        storage.expect_presign_put().returning(|key, _, _, ttl| {
-            Ok(format!("https://store/{key}?put&ttl={}", ttl.as_secs()))
-        });
-        storage
-            .expect_public_reference()
-            .returning(|key| format!("https://public/{key}"));
-        let mut embedder = MockFaceEmbedder::new();
-        embedder.expect_is_configured().return_const(true);
-        Self {
-            directory: MockDirectoryRepo::new(),
-            photos: MockPhotoRepo::new(),
-            selfies: MockSelfieRepo::new(),
-            consents: MockConsentRepo::new(),
-            faces: MockFaceRepo::new(),
-            queue: MockJobQueue::new(),
-            dead_letters: MockDeadLetters::new(),
-            storage,
-            embedder,
-        }
-    }
-
+impl MockPorts {
     pub(super) fn media(self) -> Media {
-        let mut clock = MockClock::new();
-        clock.expect_now().return_const(NOW);
-        Media::new(
-            Ports {
-                directory: Arc::new(self.directory),
-                photos: Arc::new(self.photos),
-                selfies: Arc::new(self.selfies),
-                consents: Arc::new(self.consents),
-                faces: Arc::new(self.faces),
-                queue: Arc::new(self.queue),
-                dead_letters: Arc::new(self.dead_letters),
-                storage: Arc::new(self.storage),
-                clock: Arc::new(clock),
-                embedder: Arc::new(self.embedder),
-            },
-            Settings::default(),
-        )
+        self.media_at(NOW)
     }
 
     pub(super) fn consent(&mut self, granted: bool) -> &mut Self {

@@ -2,7 +2,9 @@
 //! adapters by hand, then run a use case end to end — issue an upload URL,
 //! upload a local photo to it, process it, and print the presigned thumbnail URL.
 //!
-//!     cargo run --example embed [-- path/to/photo.jpg]
+//!     cargo run -p media-adapters --example embed [-- path/to/photo.jpg]
+//!
+//! The crate's documentation runs this file as a doctest.
 //!
 //! Everything runs in this process: SQLite in a temporary folder and the
 //! embedded S3-compatible store on a free port.
@@ -19,7 +21,7 @@ use media_core::Settings;
 use media_core::domain::{Audience, Operator, Photographer, Principal, Project, Role};
 use media_core::ids::{OperatorId, PhotographerId, ProjectId};
 use media_core::listing::PageRequest;
-use media_core::service::{Media, Ports, UploadRequest, Worker, WorkerEvent};
+use media_core::service::{Media, UploadRequest, Worker, WorkerEvent};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -36,21 +38,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     )
     .await?;
     let storage = Arc::new(store.storage());
-    let media = Media::new(
-        Ports {
-            directory: db.clone(),
-            photos: db.clone(),
-            selfies: db.clone(),
-            consents: db.clone(),
-            faces: db.clone(),
-            queue: db.clone(),
-            dead_letters: db.clone(),
-            storage,
-            clock: Arc::new(SystemClock),
-            embedder: Arc::new(NoRetina),
-        },
-        Settings::default(),
-    );
+    // One SQL store behind every database port: a state change and its jobs
+    // commit in one transaction.
+    let ports = db.ports(storage, Arc::new(SystemClock), Arc::new(NoRetina));
+    let media = Media::new(ports, Settings::default());
 
     // The directory rows another service would own.
     let (operator, photographer, project) =
