@@ -7,6 +7,7 @@ use crate::ids::{JobId, PhotoId, ProjectId, SelfieId, UserId};
 
 wire_enum! {
     /// What a job does (SPEC §5); the `kind` column and `media-cli jobs`.
+    #[non_exhaustive]
     pub enum JobKind {
         /// Retina on a selfie; approve, reject or fail it.
         ProcessSelfie = "process_selfie",
@@ -39,6 +40,7 @@ wire_enum! {
 /// a purge can never reach outside the objects of one photo, selfie or user.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum PurgeTarget {
     /// Every object under `photos/{projectId}/{photoId}/`.
     Photo {
@@ -74,6 +76,7 @@ pub enum PurgeTarget {
 /// What a job does, with its arguments. Serialised as the job's payload.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum JobPayload {
     /// Retina on an uploaded selfie; approve, reject or fail it.
     ProcessSelfie {

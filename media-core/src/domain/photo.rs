@@ -7,6 +7,7 @@ use crate::ids::{PhotoId, PhotographerId, ProjectId};
 
 wire_enum! {
     /// Where a photo is in its life (SPEC §4).
+    #[non_exhaustive]
     pub enum PhotoStatus {
         /// An upload URL was issued; the object has not been confirmed yet.
         AwaitingUpload = "awaiting_upload",
@@ -77,6 +78,7 @@ impl PhotoStatus {
 
 wire_enum! {
     /// Why processing of a photo or selfie ended for good. Stable snake_case codes.
+    #[non_exhaustive]
     pub enum FailureReason {
         /// Zero bytes.
         EmptyFile = "empty_file",

@@ -8,6 +8,7 @@ use crate::ids::{SelfieId, UserId};
 
 wire_enum! {
     /// Where a selfie is in its life (SPEC §3.1).
+    #[non_exhaustive]
     pub enum SelfieStatus {
         /// An upload URL was issued; the object has not been confirmed yet.
         AwaitingUpload = "awaiting_upload",
@@ -66,6 +67,7 @@ impl SelfieStatus {
 
 wire_enum! {
     /// Why Retina's answer for a selfie was not accepted (SPEC §5).
+    #[non_exhaustive]
     pub enum RejectionReason {
         /// No face scored at least `SELFIE_MIN_SCORE`.
         NoFace = "no_face",

@@ -28,6 +28,7 @@ fn random_unit() -> f64 {
 
 /// What happened to one job, for metrics and logs.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum WorkerEvent {
     /// No job was due.
     Idle,
