@@ -304,7 +304,8 @@ async fn idle_workers_are_woken_by_an_enqueue(store: &impl Store) {
     let s = store.clone();
     let waiter = tokio::spawn(async move {
         let started = std::time::Instant::now();
-        s.wait_for_work(Duration::from_secs(20)).await;
+        s.wait_for_work(s.work_epoch(), Duration::from_secs(20))
+            .await;
         started.elapsed()
     });
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -313,6 +314,22 @@ async fn idle_workers_are_woken_by_an_enqueue(store: &impl Store) {
     assert!(
         waited < Duration::from_secs(10),
         "woken, not timed out ({waited:?})"
+    );
+}
+
+/// The lost wake-up: a job enqueued after a worker's claim found nothing
+/// but before it began to wait must still wake it, not leave the job to
+/// the poll.
+async fn a_job_enqueued_between_an_empty_claim_and_the_wait_is_not_missed(store: &impl Store) {
+    let epoch = store.work_epoch();
+    assert!(store.claim("w", now(), LEASE).await.unwrap().is_none());
+    store.enqueue(&[purge()], now()).await.unwrap();
+    let started = std::time::Instant::now();
+    store.wait_for_work(epoch, Duration::from_secs(3)).await;
+    let waited = started.elapsed();
+    assert!(
+        waited < Duration::from_secs(1),
+        "the wake-up was lost: waited {waited:?}"
     );
 }
 
@@ -326,4 +343,5 @@ media_adapters::contract_tests! {
     released_jobs_keep_their_attempts_and_stats_count: 5,
     leases_expired_on_the_last_attempt_are_reaped_dead: 1,
     idle_workers_are_woken_by_an_enqueue: 5,
+    a_job_enqueued_between_an_empty_claim_and_the_wait_is_not_missed: 5,
 }

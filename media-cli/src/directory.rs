@@ -47,7 +47,7 @@ pub struct Named {
 
 #[derive(Subcommand)]
 pub enum ProjectCommand {
-    /// Add (or update) a project owned by an operator.
+    /// Add a project owned by an operator (an existing id must have the same values).
     Add {
         #[arg(long)]
         id: Uuid,

@@ -14,6 +14,7 @@ mod photos;
 mod queue;
 mod rows;
 mod selfies;
+mod wake;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -21,7 +22,6 @@ use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
-use tokio::sync::Notify;
 
 use media_core::Error;
 use media_core::error::Result;
@@ -59,7 +59,7 @@ pub struct SqlStore {
     backend: Backend,
     /// Woken when a job may be due: by this process's enqueues, and on
     /// Postgres by `NOTIFY` from any process.
-    wake: Arc<Notify>,
+    wake: Arc<wake::Wake>,
     max_attempts: u32,
 }
 
@@ -158,7 +158,7 @@ impl SqlStore {
         let store = Self {
             pool,
             backend,
-            wake: Arc::new(Notify::new()),
+            wake: Arc::default(),
             max_attempts: max_attempts.max(1),
         };
         store.migrate().await?;
@@ -230,7 +230,7 @@ impl SqlStore {
                     Ok(mut listener) => {
                         if listener.listen(JOB_CHANNEL).await.is_ok() {
                             while listener.recv().await.is_ok() {
-                                wake.notify_waiters();
+                                wake.signal();
                             }
                         }
                     }
@@ -239,7 +239,7 @@ impl SqlStore {
                     }
                 }
                 // Connection lost: workers fall back to their poll interval meanwhile.
-                wake.notify_waiters();
+                wake.signal();
                 tokio::time::sleep(Duration::from_secs(2)).await;
             }
         });

@@ -99,7 +99,7 @@ impl SqlStore {
     /// Wakes this process's idle workers (call after a commit that enqueued).
     pub(crate) fn jobs_committed(&self, jobs: &[JobPayload]) {
         if !jobs.is_empty() {
-            self.wake.notify_waiters();
+            self.wake.signal();
         }
     }
 
@@ -149,7 +149,7 @@ impl SqlStore {
             .await
             .map_err(db_error)?;
         tx.commit().await.map_err(db_error)?;
-        self.wake.notify_waiters();
+        self.wake.signal();
         Ok(())
     }
 }
@@ -181,7 +181,7 @@ impl JobQueue for SqlStore {
             Backend::Sqlite => "",
         };
         let sql = format!(
-            "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = $1, lease_until = $2, updated_at = $3 \
+            "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = $1, lease_until = $2, updated_at = $3, started_at = $3 \
              WHERE id = (SELECT id FROM jobs WHERE \
                  (status = 'queued' AND run_at <= $3) OR \
                  (status = 'running' AND lease_until < $3 AND attempts < max_attempts) \
@@ -296,7 +296,11 @@ impl JobQueue for SqlStore {
         Ok(())
     }
 
-    async fn wait_for_work(&self, max: Duration) {
-        let _ = tokio::time::timeout(max, self.wake.notified()).await;
+    fn work_epoch(&self) -> u64 {
+        self.wake.epoch()
+    }
+
+    async fn wait_for_work(&self, since: u64, max: Duration) {
+        self.wake.wait(since, max).await;
     }
 }

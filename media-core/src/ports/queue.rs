@@ -53,8 +53,15 @@ pub trait JobQueue: Send + Sync {
     /// Marks dead the running jobs whose lease expired on their last attempt.
     async fn reap_expired(&self, now: OffsetDateTime) -> Result<Vec<Job>>;
 
-    /// Waits until a job may be due (a notification, or at most `max`).
-    async fn wait_for_work(&self, max: Duration);
+    /// A number that moves whenever work may have become due (an enqueue, a
+    /// release, a notification from another process). Read it *before* a
+    /// claim and hand it to [`JobQueue::wait_for_work`], so that work
+    /// signalled between an empty claim and the wait is not missed.
+    fn work_epoch(&self) -> u64;
+
+    /// Waits until a job may be due: at once when the epoch moved past
+    /// `since`, else at the next signal, or after `max` (the poll).
+    async fn wait_for_work(&self, since: u64, max: Duration);
 
     /// Whether the database behind the queue answers (readiness).
     async fn ping(&self) -> Result<()>;

@@ -131,12 +131,15 @@ impl Worker {
     /// Runs jobs until `shutdown` turns true; the job in hand is finished first.
     pub async fn run(&self, mut shutdown: watch::Receiver<bool>, on_event: impl Fn(&WorkerEvent)) {
         let mut failures = 0u32;
+        let queue = self.media.ports.queue.clone();
         while !*shutdown.borrow() {
+            // Read before the claim: work signalled after an empty claim wakes the wait.
+            let epoch = queue.work_epoch();
             match self.run_once().await {
                 Ok(WorkerEvent::Idle) => {
                     failures = 0;
                     tokio::select! {
-                        _ = self.media.ports.queue.wait_for_work(Duration::from_secs(2)) => {}
+                        _ = queue.wait_for_work(epoch, Duration::from_secs(2)) => {}
                         _ = shutdown.changed() => {}
                     }
                 }

@@ -10,13 +10,53 @@ use media_core::service::{
     MyPhoto, PhotoView, ProfilePictureUpload, SelfieView, UploadRequest, UploadTicket,
 };
 
+/// The image types an upload may declare. Documentation only: the field is
+/// read as text so that another type is a 400 `unsupported_type` saying so.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub enum ImageType {
+    /// JPEG.
+    #[serde(rename = "image/jpeg")]
+    Jpeg,
+    /// PNG.
+    #[serde(rename = "image/png")]
+    Png,
+    /// WebP.
+    #[serde(rename = "image/webp")]
+    Webp,
+}
+
+/// An optional non-negative integer as JSON Schema reads one: `1945` and
+/// `1945.0` alike (schemathesis sends both; serde's `u64` refuses the second).
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    use serde::de::Error;
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    if let Some(v) = n.as_u64() {
+        return Ok(Some(v));
+    }
+    match n.as_f64() {
+        // 2^64 as f64: every whole float below it converts exactly.
+        Some(f) if f >= 0.0 && f.fract() == 0.0 && f < 18_446_744_073_709_551_616.0 => {
+            Ok(Some(f as u64))
+        }
+        _ => Err(D::Error::custom(format!(
+            "{n} is not a whole number of bytes"
+        ))),
+    }
+}
+
 /// Optional declarations of an upload, signed into the PUT URL when given.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UploadBody {
-    /// `image/jpeg`, `image/png` or `image/webp`.
+    /// `image/jpeg`, `image/png` or `image/webp`; another is a 400 `unsupported_type`.
+    #[schema(value_type = Option<ImageType>)]
     pub content_type: Option<String>,
     /// Exact size in bytes, at most `MAX_UPLOAD_BYTES`.
+    #[schema(minimum = 1)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub content_length: Option<u64>,
 }
 
@@ -32,8 +72,16 @@ impl From<UploadBody> for UploadRequest {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PhotoUploadBody {
+    /// The project to upload to (required: its absence is a 400 `invalid_request`
+    /// with that said, rather than serde's words).
+    #[schema(required = true, value_type = Uuid)]
     pub project_id: Option<Uuid>,
+    /// `image/jpeg`, `image/png` or `image/webp`; another is a 400 `unsupported_type`.
+    #[schema(value_type = Option<ImageType>)]
     pub content_type: Option<String>,
+    /// Exact size in bytes, at most `MAX_UPLOAD_BYTES`.
+    #[schema(minimum = 1)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub content_length: Option<u64>,
 }
 

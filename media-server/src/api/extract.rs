@@ -83,7 +83,9 @@ impl<A: AccessOf> FromRequestParts<AppState> for Caller<A> {
     }
 }
 
-/// A JSON body; an empty body reads as `T::default()`.
+/// A JSON object body; an empty body reads as `T::default()`. Anything but
+/// an object is refused: serde would read a struct from an array too
+/// (`[null, null]`), which no schema of ours allows.
 pub struct Body<T>(pub T);
 
 impl<T: DeserializeOwned + Default + Send> FromRequest<AppState> for Body<T> {
@@ -93,8 +95,10 @@ impl<T: DeserializeOwned + Default + Send> FromRequest<AppState> for Body<T> {
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
             .map_err(|e| Problem::invalid(format!("unreadable body: {e}")))?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Self(T::default()));
+        match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+            None => return Ok(Self(T::default())),
+            Some(b'{') => {}
+            Some(_) => return Err(Problem::invalid("the body must be a JSON object")),
         }
         serde_json::from_slice(&bytes)
             .map(Self)
@@ -139,16 +143,21 @@ impl Params {
         self.0.get(name).map(String::as_str)
     }
 
-    /// A comma-separated UUID list; absent or empty is `None`.
+    /// A comma-separated list of hyphenated UUIDs (the documented pattern,
+    /// exactly); absent or empty is `None`.
     pub fn uuids<T: From<Uuid>>(&self, name: &str) -> Result<Option<Vec<T>>, Problem> {
-        let Some(raw) = self.get(name).filter(|s| !s.trim().is_empty()) else {
+        let Some(raw) = self.get(name).filter(|s| !s.is_empty()) else {
             return Ok(None);
         };
         raw.split(',')
             .map(|s| {
-                Uuid::parse_str(s.trim())
+                // 36 characters: the hyphenated form only (the uuid crate
+                // also reads braced, URN and 32-digit forms).
+                Some(s)
+                    .filter(|s| s.len() == 36)
+                    .and_then(|s| Uuid::try_parse(s).ok())
                     .map(T::from)
-                    .map_err(|_| Problem::invalid(format!("{name}: {:?} is not a UUID", s.trim())))
+                    .ok_or_else(|| Problem::invalid(format!("{name}: {s:?} is not a UUID")))
             })
             .collect::<Result<Vec<T>, Problem>>()
             .map(Some)

@@ -44,6 +44,8 @@ pub async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
 
 /// This document.
 #[utoipa::path(get, path = "/openapi.json", tag = "operations", responses((status = 200, description = "OpenAPI 3.1")))]
-pub async fn openapi() -> impl IntoResponse {
-    Json(crate::openapi::document())
+pub async fn openapi(State(s): State<AppState>) -> impl IntoResponse {
+    Json(crate::openapi::document(
+        s.media.settings().max_upload_bytes,
+    ))
 }

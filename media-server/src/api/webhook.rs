@@ -4,6 +4,8 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::Value;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type};
 
 use super::AppState;
 use super::problem::{ApiResult, Problem};
@@ -54,8 +56,33 @@ pub fn event_keys(body: &Value) -> Vec<String> {
     keys
 }
 
+/// One event notification, or a batch of them (R2's queue consumers post
+/// arrays): the request body's schema. The body is read as JSON and walked.
+pub struct StorageEvents;
+
+impl utoipa::PartialSchema for StorageEvents {
+    fn schema() -> RefOr<Schema> {
+        let object = || ObjectBuilder::new().schema_type(Type::Object);
+        OneOfBuilder::new()
+            .item(object())
+            .item(ArrayBuilder::new().items(object()))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for StorageEvents {}
+
+/// Whether the body has the documented shape: an object, or an array of objects.
+fn is_event_shape(body: &Value) -> bool {
+    match body {
+        Value::Object(_) => true,
+        Value::Array(events) => events.iter().all(Value::is_object),
+        _ => false,
+    }
+}
+
 #[utoipa::path(post, path = "/v1/storage/events", tag = "storage",
-    request_body(content = Object, description = "S3 (`Records[].s3.object.key`) or R2 (`object.key`, `action`) event notification"),
+    request_body(content = StorageEvents, description = "S3 (`Records[].s3.object.key`) or R2 (`object.key`, `action`) event notification, or an array of them"),
     responses((status = 204), (status = 400, body = Problem), (status = 401, body = Problem)),
     security(("webhook" = [])))]
 pub async fn storage_events(
@@ -76,6 +103,11 @@ pub async fn storage_events(
     }
     let value: Value = serde_json::from_slice(&body)
         .map_err(|e| Problem::invalid(format!("malformed event: {e}")))?;
+    if !is_event_shape(&value) {
+        return Err(Problem::invalid(
+            "an event is a JSON object, and a batch an array of them",
+        ));
+    }
     s.media.storage_event(&event_keys(&value)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
