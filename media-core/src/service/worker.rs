@@ -20,6 +20,16 @@ pub fn backoff(attempt: u32, jitter: f64) -> Duration {
     Duration::from_secs_f64(exp / 2.0 + exp / 2.0 * jitter.clamp(0.0, 1.0))
 }
 
+/// How long a worker waits after it could not reach the queue (the
+/// database restarting): 100 ms doubling to the 2 s poll, equal jitter. Each
+/// failure also discards one dead pooled connection (16 per process), so a
+/// job backoff's 1 s, 2 s, 4 s… left jobs waiting 3.4 s (p50) after a
+/// Postgres restart (BENCHMARKS.md, pickup).
+pub fn reconnect_backoff(failures: u32, jitter: f64) -> Duration {
+    let exp = (0.1 * 2f64.powi(failures.saturating_sub(1).min(10) as i32)).min(2.0);
+    Duration::from_secs_f64(exp / 2.0 + exp / 2.0 * jitter.clamp(0.0, 1.0))
+}
+
 fn random_unit() -> f64 {
     // A v4 UUID is 122 random bits from the OS generator: enough for jitter.
     let bits = uuid::Uuid::new_v4().as_u128() as u64;
@@ -152,7 +162,7 @@ impl Worker {
                     failures += 1;
                     tracing::warn!(error = %e, "worker could not reach the queue");
                     tokio::select! {
-                        _ = tokio::time::sleep(backoff(failures.min(4), random_unit())) => {}
+                        _ = tokio::time::sleep(reconnect_backoff(failures, random_unit())) => {}
                         _ = shutdown.changed() => {}
                     }
                 }

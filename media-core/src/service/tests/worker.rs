@@ -144,4 +144,14 @@ proptest::proptest! {
         proptest::prop_assert!(d <= Duration::from_secs(3600));
         proptest::prop_assert!(d >= Duration::from_secs(1));
     }
+
+    #[test]
+    fn a_worker_that_cannot_reach_the_queue_tries_again_within_the_poll_interval(
+        f in 1u32..u32::MAX,
+        j in 0.0f64..=1.0,
+    ) {
+        let d = reconnect_backoff(f, j);
+        proptest::prop_assert!(d <= Duration::from_secs(2));
+        proptest::prop_assert!(f > 1 || d <= Duration::from_millis(100));
+    }
 }
