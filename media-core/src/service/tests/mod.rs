@@ -93,6 +93,20 @@ pub(super) fn selfie_of(u: &Principal, status: SelfieStatus) -> Selfie {
     }
 }
 
+/// The store's HEADs answer these ETags, in order, once each (a PUT in
+/// between shows as another ETag).
+pub(super) fn heads_answering(m: &mut Mocks, etags: &[&'static str]) {
+    let times = etags.len();
+    let etags = Mutex::new(etags.to_vec().into_iter());
+    m.storage.expect_head().times(times).returning(move |_| {
+        let etag = etags.lock().unwrap().next().map(str::to_owned);
+        Ok(Some(ObjectInfo {
+            etag,
+            ..object(1000)
+        }))
+    });
+}
+
 pub(super) fn object(size: u64) -> ObjectInfo {
     ObjectInfo {
         key: String::new(),

@@ -240,14 +240,7 @@ async fn a_selfie_replaced_while_retina_reads_it_fails_as_changed() {
     let mut m = Mocks::new();
     m.consent(true);
     m.selfies.expect_selfie().return_const(Ok(Some(s)));
-    let heads = Arc::new(Mutex::new(["v1", "v2"].into_iter()));
-    m.storage.expect_head().times(2).returning(move |_| {
-        let etag = heads.lock().unwrap().next().map(str::to_owned);
-        Ok(Some(ObjectInfo {
-            etag,
-            ..object(1000)
-        }))
-    });
+    heads_answering(&mut m, &["v1", "v2"]);
     m.embedder
         .expect_detect_faces()
         .times(1)
