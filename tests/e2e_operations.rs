@@ -154,3 +154,32 @@ async fn operations_routes() {
     tokio::time::sleep(Duration::from_millis(10)).await;
     app.shutdown().await;
 }
+
+/// The image's health probe needs no shell (its `/bin/sh` is dash, which has
+/// no `/dev/tcp`: the old probe could never pass) and tells ready from not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_container_health_probe_is_the_binary_and_reads_readyz() {
+    let dockerfile =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Dockerfile")).unwrap();
+    let probe = dockerfile
+        .lines()
+        .find(|l| l.starts_with("HEALTHCHECK"))
+        .expect("a HEALTHCHECK");
+    assert!(
+        probe.ends_with(r#"CMD ["media-server", "healthcheck"]"#),
+        "exec form, no shell: {probe}"
+    );
+
+    let app = TestApp::start(false).await.unwrap();
+    let addr = app.running().addr.unwrap();
+    let ready = tokio::task::spawn_blocking(move || media_server::healthcheck::check(addr));
+    assert_eq!(ready.await.unwrap(), Ok(()));
+    app.shutdown().await;
+    let closed = tokio::task::spawn_blocking(move || media_server::healthcheck::check(addr));
+    assert!(closed.await.unwrap().is_err(), "nothing listens any more");
+    let wildcard: std::net::SocketAddr = "0.0.0.0:8003".parse().unwrap();
+    assert_eq!(
+        media_server::healthcheck::probe_addr(wildcard),
+        "127.0.0.1:8003".parse().unwrap()
+    );
+}

@@ -2,6 +2,7 @@
 //! `media-adapters`. `media-server` (the binary) runs [`server::start`].
 
 pub mod api;
+pub mod healthcheck;
 pub mod metrics;
 pub mod openapi;
 pub mod serve;

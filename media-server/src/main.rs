@@ -4,7 +4,7 @@ use media_adapters::config::{Config, StorageConfig};
 use media_server::server::{Role, start};
 use tracing_subscriber::EnvFilter;
 
-const USAGE: &str = "usage: media-server [--role api|worker|all]\n\
+const USAGE: &str = "usage: media-server [--role api|worker|all] | media-server healthcheck\n\
 Configuration comes from the environment and a .env file (see README.md).";
 
 fn parse_role() -> Result<Role, String> {
@@ -31,8 +31,30 @@ fn parse_role() -> Result<Role, String> {
     Ok(role)
 }
 
+/// `media-server healthcheck`: exit 0 when this container's `/readyz`
+/// answers 200 (the Dockerfile's `HEALTHCHECK`; no shell needed).
+fn healthcheck() -> ExitCode {
+    let config = match Config::load() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("media-server: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match media_server::healthcheck::check(media_server::healthcheck::probe_addr(config.addr)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("unhealthy: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
+    if std::env::args().nth(1).as_deref() == Some("healthcheck") {
+        return healthcheck();
+    }
     let role = match parse_role() {
         Ok(r) => r,
         Err(msg) => {
