@@ -1,7 +1,7 @@
 //! Listing speed: GET of a 500-photo page (four presigned URLs each) over
 //! loopback against the real server, one request at a time.
 //!
-//!     cargo bench --bench listing_bench -- [--photos 500] [--requests 300] [--database-url postgres://…] [--serve-seconds N]
+//!     cargo bench --bench listing_bench -- [--photos 500] [--requests 300] [--database-url postgres://…] [--accept-encoding gzip|br] [--serve-seconds N]
 //!
 //! With `--serve-seconds`, the seeded server then stays up that long and a
 //! second JSON line tells a load generator where to aim (`benches/load.sh`).
@@ -26,6 +26,8 @@ const SECRET: &str = "listing-benchmark-secret-0123456789";
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let photos: usize = arg("--photos").map_or(Ok(500), |v| v.parse())?;
     let requests: usize = arg("--requests").map_or(Ok(300), |v| v.parse())?;
+    // `--accept-encoding gzip|br`: the listing compressed (bytes as sent).
+    let accept_encoding = arg("--accept-encoding");
     let dir = tempfile::tempdir()?;
     let database_url = arg("--database-url")
         .unwrap_or_else(|| format!("sqlite://{}/media.db", dir.path().display()));
@@ -92,14 +94,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut bytes = 0;
     for i in 0..requests + 20 {
         let t = Instant::now();
-        let body = http
-            .get(&url)
-            .bearer_auth(&token)
-            .send()
-            .await?
-            .error_for_status()?
-            .bytes()
-            .await?;
+        let mut request = http.get(&url).bearer_auth(&token);
+        if let Some(encoding) = &accept_encoding {
+            request = request.header("accept-encoding", encoding.as_str());
+        }
+        let body = request.send().await?.error_for_status()?.bytes().await?;
         let took = t.elapsed();
         if i >= 20 {
             // the first requests warm caches and connections
@@ -153,7 +152,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "sqlite"
     };
     println!(
-        "{{\"backend\":\"{backend}\",\"photos\":{photos},\"requests\":{requests},\"http_ms_median\":{median:.2},\"http_ms_p99\":{p99:.2},\"server_ms_median\":{server_median:.2},\"query_ms_median\":{sql_median:.2},\"response_bytes\":{bytes}}}"
+        "{{\"backend\":\"{backend}\",\"photos\":{photos},\"requests\":{requests},\"http_ms_median\":{median:.2},\"http_ms_p99\":{p99:.2},\"server_ms_median\":{server_median:.2},\"query_ms_median\":{sql_median:.2},\"response_bytes\":{bytes},\"accept_encoding\":\"{}\"}}",
+        accept_encoding.as_deref().unwrap_or("identity")
     );
     if let Some(secs) = arg("--serve-seconds") {
         let secs: u64 = secs.parse()?;

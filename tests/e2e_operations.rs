@@ -183,3 +183,35 @@ async fn the_container_health_probe_is_the_binary_and_reads_readyz() {
         "127.0.0.1:8003".parse().unwrap()
     );
 }
+
+/// A client that accepts gzip gets the listing compressed; one that does
+/// not gets it as it is (issue 16, part 6).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listings_are_gzipped_for_clients_that_accept_it() {
+    let app = TestApp::start(false).await.unwrap();
+    let w = app.world().await;
+    for seed in 0..3 {
+        app.upload_photo(&w, identity_jpeg(seed, 32, 32)).await;
+    }
+    let token = app.token(w.photographer, Audience::Backoffice, Role::Photographer);
+    let url = app.url(&format!(
+        "/v1/photographers/me/projects/{}/photos",
+        w.project
+    ));
+    let plain = app.http.get(&url).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(plain.headers().get("content-encoding"), None);
+    let plain_len = plain.bytes().await.unwrap().len();
+    let gzipped = app
+        .http
+        .get(&url)
+        .bearer_auth(&token)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gzipped.status(), 200);
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    let gzipped_len = gzipped.bytes().await.unwrap().len();
+    assert!(gzipped_len < plain_len / 2, "{gzipped_len} vs {plain_len}");
+    app.shutdown().await;
+}
