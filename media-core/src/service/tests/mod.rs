@@ -97,9 +97,10 @@ pub(super) fn selfie_of(u: &Principal, status: SelfieStatus) -> Selfie {
 /// between shows as another ETag).
 pub(super) fn heads_answering(m: &mut Mocks, etags: &[&'static str]) {
     let times = etags.len();
-    let etags = Mutex::new(etags.to_vec().into_iter());
+    let etags: Vec<String> = etags.iter().map(|e| (*e).to_owned()).collect();
+    let etags = Mutex::new(etags.into_iter());
     m.storage.expect_head().times(times).returning(move |_| {
-        let etag = etags.lock().unwrap().next().map(str::to_owned);
+        let etag = etags.lock().unwrap().next();
         Ok(Some(ObjectInfo {
             etag,
             ..object(1000)
