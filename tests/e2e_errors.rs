@@ -309,6 +309,27 @@ async fn every_error_case_is_a_problem_with_its_code() {
             "upload_missing",
         )
         .await;
+        // Found by schemathesis: `1945.0` is an integer to JSON Schema (it
+        // was a 400 `malformed JSON body`), and an id filter is the
+        // hyphenated form only (a braced UUID was read as one).
+        let r = app
+            .post(
+                "/v1/selfie/upload-url",
+                &ut,
+                json!({"contentLength": 1945.0}),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+        problem(
+            app.get(
+                &format!("/v1/operators/me/photos?projectIds={{{}}}", w.project),
+                &op,
+            )
+            .await,
+            400,
+            "invalid_request",
+        )
+        .await;
         // Found by schemathesis: serde read `[null, null]` as a body of
         // all-absent fields and issued a URL. A body is an object or nothing.
         problem(

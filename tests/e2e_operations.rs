@@ -55,6 +55,18 @@ async fn the_storage_webhook_completes_uploads_in_s3_and_r2_forms() {
             204,
             "unknown keys are ignored"
         );
+        // Found by schemathesis: an array of non-objects was taken as an
+        // empty batch (204); the documented body is an event or an array of them.
+        for bad in [json!([null, null]), json!("x"), json!(7)] {
+            assert_eq!(
+                hook(bad.clone(), Some(WEBHOOK_SECRET))
+                    .await
+                    .unwrap()
+                    .status(),
+                400,
+                "{bad}"
+            );
+        }
         for (id, _) in &ids {
             assert_eq!(app.wait_photo(id.parse().unwrap()).await, "ready");
         }

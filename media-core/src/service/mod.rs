@@ -42,7 +42,7 @@ pub use jobs::JobOutcome;
 pub use photos::OperatorFilter;
 pub use uploads::{UploadRequest, UploadTicket};
 pub use views::{MyPhoto, PhotoView, ProfilePictureUpload, SelfieView};
-pub use worker::{Worker, WorkerEvent, backoff, reconnect_backoff};
+pub use worker::{Worker, WorkerEvent, backoff};
 
 /// The ports the service runs on. The repositories and the queue must share
 /// one database: a state change and the jobs it causes commit together

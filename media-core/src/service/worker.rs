@@ -25,7 +25,7 @@ pub fn backoff(attempt: u32, jitter: f64) -> Duration {
 /// failure also discards one dead pooled connection (16 per process), so a
 /// job backoff's 1 s, 2 s, 4 s… left jobs waiting 3.4 s (p50) after a
 /// Postgres restart (BENCHMARKS.md, pickup).
-pub fn reconnect_backoff(failures: u32, jitter: f64) -> Duration {
+pub(crate) fn reconnect_backoff(failures: u32, jitter: f64) -> Duration {
     let exp = (0.1 * 2f64.powi(failures.saturating_sub(1).min(10) as i32)).min(2.0);
     Duration::from_secs_f64(exp / 2.0 + exp / 2.0 * jitter.clamp(0.0, 1.0))
 }

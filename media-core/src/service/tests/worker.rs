@@ -150,7 +150,7 @@ proptest::proptest! {
         f in 1u32..u32::MAX,
         j in 0.0f64..=1.0,
     ) {
-        let d = reconnect_backoff(f, j);
+        let d = crate::service::worker::reconnect_backoff(f, j);
         proptest::prop_assert!(d <= Duration::from_secs(2));
         proptest::prop_assert!(f > 1 || d <= Duration::from_millis(100));
     }
