@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations.
 
 use utoipa::openapi::header::Header;
-use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{Content, RefOr, Required};
 use utoipa::{Modify, OpenApi};
@@ -34,6 +34,11 @@ impl Modify for Security {
 /// bodies that are all optional need not be sent at all.
 struct Truthful;
 
+/// What a listing cursor looks like (`Cursor::encode`), given to every
+/// `cursor` parameter: a client or conformance tester knows a malformed
+/// one is a 400.
+const CURSOR_PATTERN: &str = r"^v1\.(n|-?[0-9]{1,16})\.-?[0-9]{1,16}\.[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+
 /// Routes whose body may be left out entirely (every field is optional).
 const OPTIONAL_BODIES: [&str; 2] = [
     "/v1/selfie/upload-url",
@@ -60,6 +65,13 @@ impl Modify for Truthful {
                 &mut item.delete,
             ];
             for op in operations.into_iter().flatten() {
+                for param in op.parameters.iter_mut().flatten() {
+                    if param.name == "cursor"
+                        && let Some(RefOr::T(Schema::Object(schema))) = param.schema.as_mut()
+                    {
+                        schema.pattern = Some(CURSOR_PATTERN.into());
+                    }
+                }
                 if OPTIONAL_BODIES.contains(&path.as_str())
                     && let Some(body) = op.request_body.as_mut()
                 {
@@ -233,5 +245,17 @@ mod tests {
             doc["paths"]["/v1/photos/upload-url"]["post"]["requestBody"]["required"],
             true
         );
+        let cursors: Vec<&Value> = doc["paths"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter_map(|(_, item)| item["get"]["parameters"].as_array())
+            .flatten()
+            .filter(|p| p["name"] == "cursor")
+            .collect();
+        assert_eq!(cursors.len(), 3);
+        for c in cursors {
+            assert_eq!(c["schema"]["pattern"], super::CURSOR_PATTERN, "{c}");
+        }
     }
 }

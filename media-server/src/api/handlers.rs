@@ -117,7 +117,7 @@ pub async fn photo_upload_url_backoffice(
 }
 
 #[utoipa::path(get, path = "/v1/photographers/me/projects/{projectId}/photos", tag = "photos",
-    params(("projectId" = Uuid, Path), ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "1–1000, default 500"), ("cursor" = Option<String>, Query, pattern = r"^v1\.(n|-?[0-9]{1,16})\.-?[0-9]{1,16}\.[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "the `cursor` of the previous page's `Link: rel=\"next\"`; opaque")),
+    params(("projectId" = Uuid, Path), ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "1–1000, default 500"), ("cursor" = Option<String>, Query, description = "the `cursor` of the previous page's `Link: rel=\"next\"`; opaque")),
     responses((status = 200, body = [Photo], headers(("Link" = String, description = "next page"))), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("backoffice" = [])))]
 pub async fn photographer_photos(
@@ -151,7 +151,7 @@ pub async fn photographer_delete(
 
 #[utoipa::path(get, path = "/v1/operators/me/photos", tag = "operators",
     params(("projectIds" = Option<String>, Query, pattern = r"^$|^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(,[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})*$", description = "comma-separated UUIDs; empty or absent: every project"), ("photographerIds" = Option<String>, Query, pattern = r"^$|^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(,[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})*$", description = "comma-separated UUIDs; empty or absent: every photographer"),
-        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "1–1000, default 500"), ("cursor" = Option<String>, Query, pattern = r"^v1\.(n|-?[0-9]{1,16})\.-?[0-9]{1,16}\.[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "the `cursor` of the previous page's `Link: rel=\"next\"`; opaque")),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "1–1000, default 500"), ("cursor" = Option<String>, Query, description = "the `cursor` of the previous page's `Link: rel=\"next\"`; opaque")),
     responses((status = 200, body = [Photo]), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("backoffice" = [])))]
 pub async fn operator_photos(
@@ -172,7 +172,7 @@ pub async fn operator_photos(
 }
 
 #[utoipa::path(get, path = "/v1/operators/me/projects/{projectId}/photos", tag = "operators",
-    params(("projectId" = Uuid, Path), ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "1–1000, default 500"), ("cursor" = Option<String>, Query, pattern = r"^v1\.(n|-?[0-9]{1,16})\.-?[0-9]{1,16}\.[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", description = "the `cursor` of the previous page's `Link: rel=\"next\"`; opaque")),
+    params(("projectId" = Uuid, Path), ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "1–1000, default 500"), ("cursor" = Option<String>, Query, description = "the `cursor` of the previous page's `Link: rel=\"next\"`; opaque")),
     responses((status = 200, body = [Photo]), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("backoffice" = [])))]
 pub async fn operator_project_photos(
