@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# deploy/k8s validated against the Kubernetes schemas (kubernetes-validate
+# deploy/ validated: k8s against the Kubernetes schemas (kubernetes-validate
 # from PyPI, pinned; it ships the schemas, no cluster or Go toolchain needed),
 # strict: unknown fields are errors.
 set -euo pipefail
@@ -11,3 +11,18 @@ if [ ! -x "$venv/bin/kubernetes-validate" ]; then
 fi
 "$venv/bin/kubernetes-validate" --strict --quiet deploy/k8s/*.yaml
 echo "deploy/k8s: valid"
+
+# The alert rules and the dashboard: well-formed, every rule complete (no
+# promtool here: it is Go). Which series they read is tests/e2e_metrics.rs's.
+"$venv/bin/python" - <<'PY'
+import json, yaml
+rules = yaml.safe_load(open("deploy/prometheus/alerts.yaml"))
+for group in rules["groups"]:
+    for r in group["rules"]:
+        missing = {"alert", "expr", "for", "labels", "annotations"} - r.keys()
+        assert not missing, (r.get("alert"), missing)
+        assert r["labels"]["severity"] in ("warning", "critical"), r["alert"]
+dash = json.load(open("deploy/grafana/media-service.json"))
+assert all(t["expr"] for p in dash["panels"] for t in p.get("targets", []))
+print("deploy/prometheus, deploy/grafana: well-formed")
+PY

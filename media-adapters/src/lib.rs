@@ -25,6 +25,7 @@ pub mod clock;
 pub mod config;
 pub mod devstore;
 pub mod jwt;
+pub mod observe;
 pub mod retina;
 pub mod s3;
 mod secret_file;

@@ -87,6 +87,25 @@ impl FaceEmbedder for RetinaClient {
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn detect_faces(&self, image_url: &str) -> Result<Vec<DetectedFace>> {
+        let started = std::time::Instant::now();
+        let result = self.call(image_url).await;
+        let outcome = match &result {
+            Ok(_) => "ok",
+            Err((outcome, _)) => *outcome,
+        };
+        crate::observe::face_call(outcome, started.elapsed());
+        result.map_err(|(_, e)| e)
+    }
+}
+
+impl RetinaClient {
+    /// One call; a failure carries its metrics outcome.
+    async fn call(
+        &self,
+        image_url: &str,
+    ) -> std::result::Result<Vec<DetectedFace>, (&'static str, Error)> {
+        let unavailable = |e: Error| ("unavailable", e);
+        let bad = |e: Error| ("bad_answer", e);
         let mut req = self
             .http
             .post(&self.endpoint)
@@ -97,10 +116,12 @@ impl FaceEmbedder for RetinaClient {
         let resp = req
             .send()
             .await
-            .map_err(|e| Error::unavailable(format!("retina: {}", e.without_url())))?;
+            .map_err(|e| unavailable(Error::unavailable(format!("retina: {}", e.without_url()))))?;
         let status = resp.status();
         if status.as_u16() == 429 || status.is_server_error() {
-            return Err(Error::unavailable(format!("retina answered {status}")));
+            return Err(unavailable(Error::unavailable(format!(
+                "retina answered {status}"
+            ))));
         }
         if !status.is_success() {
             let body: String = resp
@@ -110,24 +131,30 @@ impl FaceEmbedder for RetinaClient {
                 .chars()
                 .take(200)
                 .collect();
-            return Err(Error::permanent(format!(
-                "retina refused the image ({status}): {body}"
-            )));
+            return Err((
+                "refused",
+                Error::permanent(format!("retina refused the image ({status}): {body}")),
+            ));
         }
         let body: FacesResponse = resp.json().await.map_err(|e| {
-            Error::unavailable(format!("retina answer unreadable: {}", e.without_url()))
+            bad(Error::unavailable(format!(
+                "retina answer unreadable: {}",
+                e.without_url()
+            )))
         })?;
         body.faces
             .into_iter()
             .map(|f| {
                 if f.embedding.len() != EMBEDDING_DIM {
-                    return Err(Error::permanent(format!(
+                    return Err(bad(Error::permanent(format!(
                         "retina returned a {}-dimensional embedding, expected {EMBEDDING_DIM}",
                         f.embedding.len()
-                    )));
+                    ))));
                 }
                 if f.embedding.iter().any(|x| !x.is_finite()) {
-                    return Err(Error::permanent("retina returned a non-finite embedding"));
+                    return Err(bad(Error::permanent(
+                        "retina returned a non-finite embedding",
+                    )));
                 }
                 let mut embedding = f.embedding;
                 normalize(&mut embedding);

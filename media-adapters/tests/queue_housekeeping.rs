@@ -1,5 +1,5 @@
 //! Scheduling and housekeeping of the queue, run against SQLite and (when
-//! configured) Postgres: jobs due later, pruning, the queue depth.
+//! configured) Postgres: jobs due later, pruning, the queue depth and age.
 
 use std::time::Duration;
 
@@ -101,7 +101,37 @@ async fn finished_jobs_are_pruned_and_the_depth_counts_only_active_ones(store: &
     );
 }
 
+/// The oldest due job is the queued one due longest; jobs due later,
+/// running or finished do not count.
+async fn the_oldest_due_job_is_the_queued_one_due_longest(store: &impl Store) {
+    let t = now();
+    assert_eq!(store.oldest_due(t).await.unwrap(), None, "empty queue");
+    let lease = Duration::from_secs(30);
+    let early = t - Duration::from_secs(120);
+    store.enqueue(&[purge()], early).await.unwrap();
+    let running = store.claim("w", t, lease).await.unwrap().unwrap();
+    assert_eq!(
+        store.oldest_due(t).await.unwrap(),
+        None,
+        "running is not waiting"
+    );
+    let waited = t - Duration::from_secs(30);
+    store.enqueue(&[purge()], waited).await.unwrap();
+    store.enqueue(&[purge()], t).await.unwrap();
+    let later = JobPayload::purge_at(
+        vec![PurgeTarget::AllSelfiesOf {
+            user_id: UserId::new(),
+        }],
+        t + Duration::from_secs(900),
+    );
+    store.enqueue(&[later], early).await.unwrap();
+    assert_eq!(store.oldest_due(t).await.unwrap(), Some(waited));
+    store.complete(running.id, "w", t).await.unwrap();
+    assert_eq!(store.oldest_due(t).await.unwrap(), Some(waited));
+}
+
 media_adapters::contract_tests! {
+    the_oldest_due_job_is_the_queued_one_due_longest: 5,
     a_job_due_later_is_not_claimed_before_its_time: 5,
     finished_jobs_are_pruned_and_the_depth_counts_only_active_ones: 5,
 }

@@ -104,6 +104,7 @@ fn one(
                         "decode": r.timings.decode_ms,
                         "thumbnails": r.timings.thumbnails_ms,
                         "watermark": r.timings.watermark_ms,
+                        "encode": r.timings.encode_ms,
                         "write": ms(write_started),
                     },
                     "takenAt": taken,

@@ -40,6 +40,7 @@ pub mod imaging;
 pub mod keys;
 pub mod listing;
 pub mod matching;
+pub mod observe;
 pub mod policy;
 pub mod ports;
 pub mod prelude;

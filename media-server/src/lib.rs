@@ -5,5 +5,6 @@ pub mod api;
 pub mod healthcheck;
 pub mod metrics;
 pub mod openapi;
+mod process;
 pub mod serve;
 pub mod server;

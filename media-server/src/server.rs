@@ -10,7 +10,7 @@ use tokio::task::JoinSet;
 
 use media_adapters::assemble::{Assembled, assemble};
 use media_adapters::config::{Config, StartupError};
-use media_core::service::{Media, Worker, WorkerEvent};
+use media_core::service::{Media, Worker};
 
 use crate::api::{AppState, router};
 use crate::metrics::Metrics;
@@ -51,6 +51,8 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(60);
 pub struct Running {
     /// Where the API listens (when it does).
     pub addr: Option<SocketAddr>,
+    /// Where `/metrics` listens when `MEDIA_METRICS_ADDR` is set.
+    pub metrics_addr: Option<SocketAddr>,
     pub media: Media,
     pub assembled: Arc<AssembledParts>,
     shutdown: watch::Sender<bool>,
@@ -90,6 +92,12 @@ impl Running {
         tracing::info!("signal received: shutting down");
         self.shutdown().await;
     }
+}
+
+async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, StartupError> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartupError::Bind { addr, source })
 }
 
 /// Resolves once shutdown was asked for (or the sender is gone).
@@ -132,30 +140,47 @@ pub async fn start(config: &Config, role: Role) -> Result<Running, StartupError>
     if devstore.is_some() {
         storage.ensure_bucket().await?;
     }
-    let metrics = Arc::new(Metrics::default());
+    let metrics = Metrics::install(database.clone());
     let (shutdown, shutdown_rx) = watch::channel(false);
     let mut tasks = JoinSet::new();
+    {
+        let metrics = metrics.clone();
+        let mut rx = shutdown_rx.clone();
+        tasks.spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(crate::metrics::UPKEEP_EVERY) => metrics.upkeep(),
+                    _ = stopped(&mut rx) => break,
+                }
+            }
+        });
+    }
+    let limits = crate::serve::ServeLimits {
+        header_read_timeout: config.serve.header_read_timeout,
+        max_connections: config.serve.max_connections,
+    };
+    let mut metrics_addr = None;
+    if let Some(at) = config.serve.metrics_addr {
+        let listener = bind(at).await?;
+        metrics_addr = listener.local_addr().ok();
+        let mut rx = shutdown_rx.clone();
+        let app = crate::api::metrics_router(metrics.clone());
+        tasks.spawn(async move {
+            crate::serve::serve(listener, app, limits, async move { stopped(&mut rx).await }).await;
+        });
+    }
 
     let mut addr = None;
     if role.serves_http() {
         let state = AppState {
             media: media.clone(),
             auth: authenticator,
-            metrics: metrics.clone(),
+            metrics: metrics_addr.is_none().then(|| metrics.clone()),
             webhook_secret: config.webhook_secret.clone(),
         };
-        let listener = tokio::net::TcpListener::bind(config.addr)
-            .await
-            .map_err(|source| StartupError::Bind {
-                addr: config.addr,
-                source,
-            })?;
+        let listener = bind(config.addr).await?;
         addr = listener.local_addr().ok();
         let mut rx = shutdown_rx.clone();
-        let limits = crate::serve::ServeLimits {
-            header_read_timeout: config.serve.header_read_timeout,
-            max_connections: config.serve.max_connections,
-        };
         crate::serve::raise_open_files_limit();
         tasks.spawn(async move {
             crate::serve::serve(listener, router(state), limits, async move {
@@ -173,22 +198,9 @@ pub async fn start(config: &Config, role: Role) -> Result<Running, StartupError>
                 format!("{host}:{}:{n}", std::process::id()),
                 LEASE,
             );
-            let metrics = metrics.clone();
             let rx = shutdown_rx.clone();
-            tasks.spawn(async move {
-                worker
-                    .run(rx, |event| {
-                        if let WorkerEvent::Ran {
-                            kind,
-                            outcome,
-                            duration,
-                        } = event
-                        {
-                            metrics.job(kind.as_str(), outcome, *duration);
-                        }
-                    })
-                    .await;
-            });
+            // Job metrics are the core's (`observe`); nothing to add per event.
+            tasks.spawn(async move { worker.run(rx, |_| {}).await });
         }
         let upkeep = media.clone();
         let mut rx = shutdown_rx.clone();
@@ -229,6 +241,7 @@ pub async fn start(config: &Config, role: Role) -> Result<Running, StartupError>
 
     Ok(Running {
         addr,
+        metrics_addr,
         media,
         assembled: Arc::new(AssembledParts {
             database,

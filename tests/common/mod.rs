@@ -3,6 +3,7 @@
 //! and the fake Retina of `media_adapters::testing` over HTTP (SPEC §7).
 #![allow(dead_code, unused_imports)] // each test crate uses a part of the harness
 
+pub mod metrics;
 mod proxy;
 
 pub use media_adapters::testing::{
@@ -84,7 +85,11 @@ impl TestApp {
         }
         let config = Config::from_lookup(&|k| vars.get(k).cloned()).expect("test configuration");
         let running = start(&config, role).await.expect("server starts");
-        let base = format!("http://{}", running.addr.expect("listening"));
+        // A worker has no API address (its /metrics may listen on its own).
+        let base = running
+            .addr
+            .map(|a| format!("http://{a}"))
+            .unwrap_or_default();
         Some(Self {
             running: Some(running),
             base,
@@ -275,6 +280,17 @@ impl TestApp {
             }
         }
         panic!("jobs did not run out");
+    }
+
+    /// The Prometheus text of `/metrics` (on `MEDIA_METRICS_ADDR` when set).
+    pub async fn scrape(&self) -> String {
+        let url = match self.running().metrics_addr {
+            Some(a) => format!("http://{a}/metrics"),
+            None => self.url("/metrics"),
+        };
+        let r = self.http.get(url).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        r.text().await.unwrap()
     }
 
     pub async fn shutdown(mut self) {

@@ -98,6 +98,9 @@ pub struct ServeConfig {
     /// `MEDIA_MAX_CONNECTIONS` (4096): open connections at most; past it,
     /// accepting waits.
     pub max_connections: usize,
+    /// `MEDIA_METRICS_ADDR`: when set, `/metrics` is served there only (and
+    /// by workers too), not on the API's address, so it need not be public.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 impl std::fmt::Debug for Config {
@@ -239,6 +242,15 @@ impl Config {
                     |v| (16..=1_000_000).contains(v),
                     "a number from 16 to 1000000",
                 )?,
+                metrics_addr: get("MEDIA_METRICS_ADDR")
+                    .map(|raw| {
+                        raw.parse().map_err(|_| {
+                            ConfigError(format!(
+                                "MEDIA_METRICS_ADDR {raw:?} is not an address like 0.0.0.0:9464"
+                            ))
+                        })
+                    })
+                    .transpose()?,
             },
             settings: limits::limits(get)?,
             data_dir,

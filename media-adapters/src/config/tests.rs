@@ -71,6 +71,7 @@ fn invalid_values_name_their_variable() {
         ("UPLOAD_GRACE_SECONDS", "99999999999"),
         ("MEDIA_HEADER_READ_TIMEOUT_SECONDS", "0"),
         ("MEDIA_MAX_CONNECTIONS", "1"),
+        ("MEDIA_METRICS_ADDR", "9464"),
         ("JOB_RETENTION_HOURS", "-1"),
     ] {
         let e = config(&[(var, value)]).unwrap_err();
@@ -92,6 +93,7 @@ fn remote_storage_and_keys() {
     ])
     .unwrap();
     assert_eq!(c.addr.port(), 8003);
+    assert_eq!(c.serve.metrics_addr, None);
     assert!(!c.jwt_dev_secret);
     assert!(
         matches!(c.storage, StorageConfig::Remote(ref s) if s.bucket == "photos" && s.region == "auto")

@@ -276,6 +276,7 @@ impl Storage for S3Storage {
 
     #[tracing::instrument(level = "debug", skip_all, fields(key = %key))]
     async fn put(&self, key: &StorageKey, body: Vec<u8>, content_type: &'static str) -> Result<()> {
+        let bytes = body.len();
         self.client
             .put_object()
             .bucket(&self.bucket)
@@ -285,6 +286,7 @@ impl Storage for S3Storage {
             .send()
             .await
             .map_err(store_error)?;
+        crate::observe::object_written(bytes);
         Ok(())
     }
 

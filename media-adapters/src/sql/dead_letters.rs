@@ -10,7 +10,7 @@ use media_core::ids::JobId;
 use media_core::ports::DeadLetters;
 
 use super::queue::{JOB_COLUMNS, job};
-use super::rows::{bind_codes, status_in, us};
+use super::rows::{bind_codes, opt_time, status_in, us};
 use super::{SqlStore, db_error};
 
 #[async_trait]
@@ -106,6 +106,19 @@ impl DeadLetters for SqlStore {
             .await
             .map_err(db_error)?;
         counts(&rows)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn oldest_due(&self, now: OffsetDateTime) -> Result<Option<OffsetDateTime>> {
+        // One probe of the (status, run_at) index the claim walks.
+        let row =
+            sqlx::query("SELECT MIN(run_at) AS due FROM jobs WHERE status = $1 AND run_at <= $2")
+                .bind(JobStatus::Queued.as_str())
+                .bind(us(now))
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db_error)?;
+        opt_time(&row, "due")
     }
 
     #[tracing::instrument(level = "debug", skip_all)]

@@ -83,11 +83,25 @@ pub(crate) fn db_error(e: sqlx::Error) -> Error {
         | sqlx::Error::TypeNotFound { .. } => {
             Error::permanent(format!("database row could not be read: {e}"))
         }
+        sqlx::Error::PoolTimedOut => {
+            crate::observe::pool_timed_out();
+            Error::unavailable("database: no pooled connection came free in time")
+        }
         other => Error::unavailable(format!("database: {other}")),
     }
 }
 
 impl SqlStore {
+    /// Sets the pool gauges (`observe`) from the pool as it is now; the
+    /// server samples it every few seconds.
+    pub fn record_pool(&self) {
+        crate::observe::pool(
+            self.pool.size(),
+            self.pool.num_idle(),
+            self.pool.options().get_max_connections(),
+        );
+    }
+
     /// Connects, creating a SQLite file (and its folder) when needed, and
     /// applies migrations. A URL that cannot be used is a configuration
     /// error; a database that does not answer is `Unavailable`.

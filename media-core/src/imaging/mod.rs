@@ -109,10 +109,12 @@ pub struct StepTimings {
     pub probe_ms: f64,
     /// Decoding to RGB, orientation applied.
     pub decode_ms: f64,
-    /// Resizing and encoding both thumbnails.
+    /// Resizing both thumbnails.
     pub thumbnails_ms: f64,
-    /// Resizing, drawing and encoding the watermarked copy.
+    /// Resizing the watermarked copy and drawing its text.
     pub watermark_ms: f64,
+    /// Encoding the outputs as JPEG (all three).
+    pub encode_ms: f64,
 }
 
 /// What [`render`] made: JPEG bytes with no metadata, each `None` when not asked for.
@@ -253,7 +255,7 @@ pub fn render_probed(
     timings.decode_ms = ms_since(t);
 
     let t = Instant::now();
-    let (thumb_small, thumb_large) = if request.thumbnails {
+    let thumbs = if request.thumbnails {
         let large = ops::resize_oriented(
             &decoded,
             info.orientation,
@@ -262,26 +264,38 @@ pub fn render_probed(
         // The small thumbnail comes from the large one: half the work, same quality.
         let small_size = thumbnail_size(ow, oh, THUMB_SMALL);
         let small = ops::resize(&large, small_size.0, small_size.1)?;
-        (
-            Some(ops::encode_jpeg(&small, THUMB_QUALITY)?),
-            Some(ops::encode_jpeg(&large, THUMB_QUALITY)?),
-        )
+        Some((small, large))
     } else {
-        (None, None)
+        None
     };
     timings.thumbnails_ms = ms_since(t);
 
     let t = Instant::now();
-    let watermarked = match &request.watermark {
+    let marked = match &request.watermark {
         Some(wm) => {
             let mut img =
                 ops::resize_oriented(&decoded, info.orientation, fit_size(ow, oh, wm.max_edge))?;
             watermark::overlay_text(&mut img, &wm.text);
-            Some(ops::encode_jpeg(&img, WATERMARK_QUALITY)?)
+            Some(img)
         }
         None => None,
     };
     timings.watermark_ms = ms_since(t);
+    drop(decoded);
+
+    let t = Instant::now();
+    let (thumb_small, thumb_large) = match thumbs {
+        Some((small, large)) => (
+            Some(ops::encode_jpeg(&small, THUMB_QUALITY)?),
+            Some(ops::encode_jpeg(&large, THUMB_QUALITY)?),
+        ),
+        None => (None, None),
+    };
+    let watermarked = match marked {
+        Some(img) => Some(ops::encode_jpeg(&img, WATERMARK_QUALITY)?),
+        None => None,
+    };
+    timings.encode_ms = ms_since(t);
 
     Ok(Rendered {
         meta,

@@ -90,6 +90,9 @@ pub trait DeadLetters: Send + Sync {
     /// Like `stats`, for the queued, running and dead jobs only: an indexed
     /// count whose cost grows with the work in the queue, not with history.
     async fn queue_depth(&self) -> Result<Vec<JobCount>>;
+    /// When the longest-waiting queued job that is due at `now` became due
+    /// (its `run_at`); `None` when no queued job is due.
+    async fn oldest_due(&self, now: OffsetDateTime) -> Result<Option<OffsetDateTime>>;
     /// Deletes up to `limit` jobs in one of `statuses` last changed before
     /// `before`; returns how many.
     async fn prune(

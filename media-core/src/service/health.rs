@@ -20,12 +20,16 @@ impl Readiness {
 }
 
 impl Media {
-    /// Pings the database (through the queue) and the store, concurrently.
+    /// Pings the database (through the queue) and the store, concurrently;
+    /// the answer is also the `media_ready` gauge (kept fresh by whatever
+    /// probes `/readyz`: Kubernetes every 5 s, the image's health check every 15 s).
     pub async fn readiness(&self) -> Readiness {
         let (database, store) = tokio::join!(self.ports.queue.ping(), self.ports.storage.ping());
-        Readiness {
+        let r = Readiness {
             database: database.is_ok(),
             store: store.is_ok(),
-        }
+        };
+        crate::observe::readiness(&r);
+        r
     }
 }

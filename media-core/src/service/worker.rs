@@ -111,10 +111,12 @@ impl Worker {
                 "dead"
             }
         };
+        let duration = started.elapsed();
+        crate::observe::job_ran(job.payload.kind(), outcome, duration);
         Ok(WorkerEvent::Ran {
             kind: job.payload.kind(),
             outcome,
-            duration: started.elapsed(),
+            duration,
         })
     }
 
@@ -185,7 +187,20 @@ impl Media {
         }
         self.reconcile_uploads().await?;
         self.prune_jobs(false).await?;
+        self.count_queue().await?;
         Ok(dead.len() as u32)
+    }
+
+    /// Counts the queue for its gauges (`observe`): one indexed count by
+    /// kind and status and one index probe for the oldest due job, once per
+    /// upkeep cycle whatever the number of scrapers (a scrape that counted
+    /// was 119–131 ms on a million jobs, BENCHMARKS.md).
+    pub async fn count_queue(&self) -> Result<()> {
+        let now = self.now();
+        let counts = self.ports.dead_letters.queue_depth().await?;
+        let oldest = self.ports.dead_letters.oldest_due(now).await?;
+        crate::observe::queue_counted(&counts, oldest, now);
+        Ok(())
     }
 
     /// Deletes the jobs finished more than `JOB_RETENTION_HOURS` ago (and,

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -28,21 +28,36 @@ use problem::Problem;
 pub struct AppState {
     pub media: Media,
     pub auth: Arc<dyn Authenticator>,
-    pub metrics: Arc<Metrics>,
+    /// `None` when `/metrics` is served on its own address (`MEDIA_METRICS_ADDR`).
+    pub metrics: Option<Metrics>,
     pub webhook_secret: Option<String>,
 }
 
-async fn record_metrics(State(s): State<AppState>, req: Request, next: Next) -> Response {
+async fn record_metrics(req: Request, next: Next) -> Response {
     let route = req
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let method = req.method().as_str().to_owned();
+    let method = req.method().clone();
     let started = Instant::now();
     let resp = next.run(req).await;
-    s.metrics
-        .request(&method, &route, resp.status().as_u16(), started.elapsed());
+    Metrics::request(
+        method.as_str(),
+        route,
+        resp.status().as_u16(),
+        started.elapsed(),
+    );
     resp
+}
+
+/// `/metrics` and `/healthz`, for `MEDIA_METRICS_ADDR` (a worker's
+/// liveness probe: the process answers, whatever the database does).
+pub fn metrics_router(metrics: Metrics) -> Router {
+    Router::new()
+        .route("/metrics", get(ops::metrics))
+        .route("/healthz", get(ops::healthz))
+        .fallback(fallback)
+        .with_state(metrics)
 }
 
 async fn fallback() -> Problem {
@@ -113,18 +128,24 @@ pub fn router(state: AppState) -> Router {
     } else {
         v1
     };
+    let v1 = match &state.metrics {
+        Some(m) => v1.route(
+            "/metrics",
+            get(ops::metrics).with_state::<AppState>(m.clone()),
+        ),
+        None => v1,
+    };
     Router::new()
         .merge(v1)
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
         .route("/openapi.json", get(ops::openapi))
         .fallback(fallback)
         .method_not_allowed_fallback(|| async {
             Problem::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed on this route")
                 .into_response()
         })
-        .layer(middleware::from_fn_with_state(state.clone(), record_metrics))
+        .layer(middleware::from_fn(record_metrics))
         .layer(compression())
         .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))
         .layer(

@@ -7,6 +7,7 @@ use axum::response::IntoResponse;
 use serde_json::json;
 
 use super::AppState;
+use crate::metrics::Metrics;
 
 /// The process is up.
 #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "the process is up")))]
@@ -34,11 +35,10 @@ pub async fn readyz(State(s): State<AppState>) -> impl IntoResponse {
 
 /// Prometheus text format.
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain")))]
-pub async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
-    let depth = s.metrics.queue_depth(|| s.media.queue_depth()).await;
+pub async fn metrics(State(m): State<Metrics>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        s.metrics.render(depth.as_deref()),
+        m.render(),
     )
 }
 

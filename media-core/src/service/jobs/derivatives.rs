@@ -48,7 +48,9 @@ impl Media {
                 // The header says what the decode will hold; wait for that
                 // share of the budget (a file larger than all of it runs alone).
                 // A header that does not parse fails in `render` with its reason.
+                let probing = std::time::Instant::now();
                 let info = imaging::probe(&bytes, limits).ok();
+                crate::observe::probed(probing.elapsed());
                 let cost_mb = info
                     .as_ref()
                     .map_or(1, |i| imaging::decode_cost(i, &request).div_ceil(1 << 20));
@@ -73,7 +75,10 @@ impl Media {
             Err(reason) => Err(reason),
         };
         match rendered {
-            Ok(r) => Ok(Some(r)),
+            Ok(r) => {
+                crate::observe::rendered(&r.timings);
+                Ok(Some(r))
+            }
             Err(reason) => {
                 self.photo_failed(photo, reason).await?;
                 Ok(None)

@@ -218,6 +218,16 @@ async fn upkeep_buries_jobs_whose_last_lease_expired() {
         })
         .times(1)
         .returning(|_, _, _| Ok(3));
+    // And counts the queue for its gauges, as of its own time.
+    m.dead_letters
+        .expect_queue_depth()
+        .times(1)
+        .returning(|| Ok(vec![]));
+    m.dead_letters
+        .expect_oldest_due()
+        .withf(|now| *now == NOW)
+        .times(1)
+        .returning(|_| Ok(None));
     assert_eq!(m.media().maintenance().await.unwrap(), 1);
 }
 

@@ -1,0 +1,69 @@
+//! What the adapters report through the [`metrics`] facade: the face
+//! service's calls, objects written, and the database pool. Like the
+//! core's (`media_core::observe`), free until a recorder is installed.
+
+use std::time::Duration;
+
+/// Histogram: one face-service call, by `outcome` (`ok`, `unavailable`
+/// — no answer, 429 or 5xx —, `refused` — another 4xx —, `bad_answer`).
+pub const FACE_SERVICE: &str = "media_face_service_request_duration_seconds";
+/// Counter: objects this process wrote to the store (derivatives).
+pub const OBJECTS_WRITTEN: &str = "media_storage_objects_written_total";
+/// Counter: bytes of those objects.
+pub const BYTES_WRITTEN: &str = "media_storage_written_bytes_total";
+/// Gauge: pooled database connections by `state` (`in_use`, `idle`).
+pub const POOL_CONNECTIONS: &str = "media_db_pool_connections";
+/// Gauge: the pool's ceiling (`DATABASE_MAX_CONNECTIONS`).
+pub const POOL_MAX: &str = "media_db_pool_max_connections";
+/// Counter: queries that waited for a pooled connection past the acquire
+/// timeout and failed (sqlx 0.8 exposes no count of waits that succeed).
+pub const POOL_TIMEOUTS: &str = "media_db_pool_acquire_timeouts_total";
+
+/// Describes every metric above to the installed recorder.
+pub fn describe() {
+    metrics::describe_histogram!(
+        FACE_SERVICE,
+        metrics::Unit::Seconds,
+        "Face-service (Retina) calls, by outcome."
+    );
+    metrics::describe_counter!(
+        OBJECTS_WRITTEN,
+        "Objects written to the store (thumbnails, watermarked copies)."
+    );
+    metrics::describe_counter!(
+        BYTES_WRITTEN,
+        metrics::Unit::Bytes,
+        "Bytes written to the store."
+    );
+    metrics::describe_gauge!(
+        POOL_CONNECTIONS,
+        "Pooled database connections, in use and idle."
+    );
+    metrics::describe_gauge!(POOL_MAX, "The database pool's maximum size.");
+    metrics::describe_counter!(
+        POOL_TIMEOUTS,
+        "Queries that found no free pooled connection within the acquire timeout."
+    );
+    // Exposed at 0 from the start: an alert on its increase needs the series.
+    metrics::counter!(POOL_TIMEOUTS).increment(0);
+}
+
+pub(crate) fn face_call(outcome: &'static str, took: Duration) {
+    metrics::histogram!(FACE_SERVICE, "outcome" => outcome).record(took.as_secs_f64());
+}
+
+pub(crate) fn object_written(bytes: usize) {
+    metrics::counter!(OBJECTS_WRITTEN).increment(1);
+    metrics::counter!(BYTES_WRITTEN).increment(bytes as u64);
+}
+
+pub(crate) fn pool_timed_out() {
+    metrics::counter!(POOL_TIMEOUTS).increment(1);
+}
+
+pub(crate) fn pool(size: u32, idle: usize, max: u32) {
+    let idle = idle as f64;
+    metrics::gauge!(POOL_CONNECTIONS, "state" => "in_use").set((f64::from(size) - idle).max(0.0));
+    metrics::gauge!(POOL_CONNECTIONS, "state" => "idle").set(idle);
+    metrics::gauge!(POOL_MAX).set(f64::from(max));
+}
