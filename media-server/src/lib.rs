@@ -8,3 +8,4 @@ pub mod openapi;
 mod process;
 pub mod serve;
 pub mod server;
+pub mod telemetry;

@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use media_adapters::config::{Config, StorageConfig};
 use media_server::server::{Role, start};
-use tracing_subscriber::EnvFilter;
+use media_server::telemetry::TelemetryConfig;
 
 const USAGE: &str = "usage: media-server [--role api|worker|all] | media-server healthcheck\n\
 Configuration comes from the environment and a .env file (see README.md).";
@@ -69,22 +69,13 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let json = std::env::var("LOG_FORMAT").is_ok_and(|f| f == "json");
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,aws=warn,hyper=warn"));
-    if json {
-        tracing_subscriber::fmt()
-            .with_env_filter(filter)
-            .json()
-            .init();
-    } else {
-        tracing_subscriber::fmt().with_env_filter(filter).init();
-    }
+    let telemetry = media_server::telemetry::init(&TelemetryConfig::from_env());
 
     let running = match start(&config, role).await {
         Ok(r) => r,
         Err(e) => {
             eprintln!("media-server: {e}");
+            telemetry.shutdown();
             return ExitCode::FAILURE;
         }
     };
@@ -109,5 +100,6 @@ async fn main() -> ExitCode {
         );
     }
     running.until_signal().await;
+    telemetry.shutdown();
     ExitCode::SUCCESS
 }

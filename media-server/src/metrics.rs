@@ -4,9 +4,10 @@
 //! What each series means: `media_core::observe`, `media_adapters::observe`,
 //! and the HTTP and process metrics here.
 
-use std::sync::OnceLock;
-use std::time::Duration;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
+use axum::body::Bytes;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 /// Histogram: HTTP requests by `method`, `route` (the matched pattern) and `status`.
@@ -29,6 +30,9 @@ pub struct Metrics {
     handle: Option<PrometheusHandle>,
     /// Sampled for the pool gauges at each scrape.
     database: media_adapters::sql::SqlStore,
+    /// The last rendering and when it began: scrapes that arrive while one
+    /// renders share it.
+    last: Arc<tokio::sync::Mutex<Option<(Instant, Bytes)>>>,
 }
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
@@ -60,6 +64,7 @@ impl Metrics {
         Self {
             handle: handle.clone(),
             database,
+            last: Arc::default(),
         }
     }
 
@@ -74,14 +79,30 @@ impl Metrics {
         .record(took.as_secs_f64());
     }
 
-    /// The exposition text, with the pool and process sampled now.
-    pub fn render(&self) -> String {
+    /// The exposition text, with the pool and process sampled no earlier
+    /// than this call. Concurrent scrapes share one rendering (it began
+    /// after they arrived, so none reads older figures): 64 scrapers in a
+    /// loop took 2 cores and tripled a listing's p50 rendering each their own
+    /// (BENCHMARKS.md).
+    pub async fn render(&self) -> Bytes {
+        let asked = Instant::now();
+        let mut last = self.last.lock().await;
+        if let Some((began, text)) = last.as_ref()
+            && *began >= asked
+        {
+            return text.clone();
+        }
+        let began = Instant::now();
         self.database.record_pool();
         crate::process::sample();
-        self.handle
-            .as_ref()
-            .map(PrometheusHandle::render)
-            .unwrap_or_default()
+        let text = Bytes::from(
+            self.handle
+                .as_ref()
+                .map(PrometheusHandle::render)
+                .unwrap_or_default(),
+        );
+        *last = Some((began, text.clone()));
+        text
     }
 
     /// Folds recorded samples in (run every [`UPKEEP_EVERY`]).

@@ -34,8 +34,10 @@ pub fn sample() {
     metrics::gauge!(RSS).set(stat.rss_pages * page);
     metrics::gauge!(CPU).set((stat.utime + stat.stime) / ticks);
     metrics::gauge!(THREADS).set(stat.threads);
-    if let Some(boot) = boot_time() {
-        metrics::gauge!(START).set(boot + stat.start_ticks / ticks);
+    // Fixed for the life of the process: read once.
+    static START_TIME: std::sync::OnceLock<Option<f64>> = std::sync::OnceLock::new();
+    if let Some(start) = START_TIME.get_or_init(|| Some(boot_time()? + stat.start_ticks / ticks)) {
+        metrics::gauge!(START).set(*start);
     }
     if let Ok(fds) = std::fs::read_dir("/proc/self/fd") {
         metrics::gauge!(OPEN_FDS).set(fds.count() as f64);

@@ -85,6 +85,7 @@ impl Media {
 
     /// Re-enqueues processing of the photos; returns the jobs' payloads.
     /// Nothing is enqueued when one of the photos does not exist.
+    #[tracing::instrument(level = "info", skip_all)]
     pub async fn reprocess(
         &self,
         photos: &[PhotoId],
@@ -142,6 +143,7 @@ impl Media {
 
     /// Deletes photos through the same durable path as the API's DELETE.
     /// Nothing is deleted when one of the photos does not exist.
+    #[tracing::instrument(level = "info", skip_all)]
     pub async fn purge_photos(&self, photos: &[PhotoId], dry_run: bool) -> Result<PurgeReport> {
         let mut report = PurgeReport::default();
         for photo in self.existing_photos(photos).await? {
@@ -155,6 +157,7 @@ impl Media {
 
     /// Objects under `photos/` and `selfies/` with no row, and uploads that
     /// expired long ago. Without `dry_run` they are removed.
+    #[tracing::instrument(level = "info", skip_all)]
     pub async fn purge_orphans(&self, dry_run: bool) -> Result<PurgeReport> {
         let mut listed = self.ports.storage.list_prefix(&keys::photos_root()).await?;
         listed.extend(

@@ -70,6 +70,7 @@ impl Media {
     /// erases biometric leftovers, re-enqueues missing derivatives and stuck
     /// photos. Stuck jobs are only reported (the upkeep loop reaps them).
     /// `progress` is told how many rows and objects were read so far.
+    #[tracing::instrument(level = "info", skip_all)]
     pub async fn audit(
         &self,
         fix: bool,

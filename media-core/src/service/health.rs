@@ -23,6 +23,7 @@ impl Media {
     /// Pings the database (through the queue) and the store, concurrently;
     /// the answer is also the `media_ready` gauge (kept fresh by whatever
     /// probes `/readyz`: Kubernetes every 5 s, the image's health check every 15 s).
+    #[tracing::instrument(level = "info", skip_all)]
     pub async fn readiness(&self) -> Readiness {
         let (database, store) = tokio::join!(self.ports.queue.ping(), self.ports.storage.ping());
         let r = Readiness {

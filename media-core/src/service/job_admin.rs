@@ -57,6 +57,7 @@ impl Media {
     /// whole (its other derivative's job gave up on it too) and the dead job
     /// is settled, the reprocess's jobs doing its work. Returns how many
     /// jobs were retried or settled.
+    #[tracing::instrument(level = "info", skip_all)]
     pub async fn retry_jobs(&self, ids: &[JobId]) -> Result<u64> {
         let mut jobs = Vec::with_capacity(ids.len());
         for &id in ids {
@@ -101,6 +102,7 @@ impl Media {
     }
 
     /// Retries every dead job, by the rules of [`Media::retry_jobs`].
+    #[tracing::instrument(level = "info", skip_all)]
     pub async fn retry_dead_jobs(&self) -> Result<u64> {
         let mut total = 0;
         loop {

@@ -111,6 +111,7 @@ impl Media {
     /// when the access asks for it — an active `biometric_processing`
     /// consent (403 `consent_required`), in SPEC §2's order. Scope (404)
     /// is the use case's, after this.
+    #[tracing::instrument(level = "info", skip_all)]
     pub async fn admit(&self, principal: &Principal, access: &Access) -> Result<()> {
         policy::authorize(principal, access)?;
         if access.consent {

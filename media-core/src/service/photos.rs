@@ -33,6 +33,7 @@ impl Media {
     }
 
     /// SPEC §3.4: a project's photos, for a photographer assigned to it.
+    #[tracing::instrument(level = "info", skip_all)]
     pub async fn photographer_photos(
         &self,
         principal: &Principal,
@@ -44,6 +45,7 @@ impl Media {
     }
 
     /// SPEC §3.6: photos across the operator's projects, optionally filtered.
+    #[tracing::instrument(level = "info", skip_all)]
     pub async fn operator_photos(
         &self,
         principal: &Principal,
@@ -60,6 +62,7 @@ impl Media {
     }
 
     /// SPEC §3.7: one of the operator's projects.
+    #[tracing::instrument(level = "info", skip_all)]
     pub async fn operator_project_photos(
         &self,
         principal: &Principal,
@@ -141,6 +144,7 @@ impl Media {
     }
 
     /// SPEC §3.5: a photographer deletes one of their own uploads.
+    #[tracing::instrument(level = "info", skip_all)]
     pub async fn photographer_delete_photo(
         &self,
         principal: &Principal,
@@ -155,6 +159,7 @@ impl Media {
     }
 
     /// SPEC §3.8: an operator deletes any photo of their project.
+    #[tracing::instrument(level = "info", skip_all)]
     pub async fn operator_delete_photo(
         &self,
         principal: &Principal,

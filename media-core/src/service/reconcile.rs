@@ -25,6 +25,7 @@ impl Media {
     /// The upload reconciler (SPEC §3.10): HEADs uploads still awaited a
     /// while after their URL was issued; expires those absent past the URL's
     /// life plus the grace period. Returns (arrived, expired).
+    #[tracing::instrument(level = "info", skip_all)]
     pub async fn reconcile_uploads(&self) -> Result<(u32, u32)> {
         let now = self.now();
         let issued_before = now - RECONCILE_DELAY;

@@ -11,6 +11,7 @@ use crate::settings::UPLOAD_URL_TTL;
 
 impl Media {
     /// SPEC §3.11: the user's newest selfie, whatever its status.
+    #[tracing::instrument(level = "info", skip_all)]
     pub async fn selfie_status(&self, principal: &Principal) -> Result<SelfieView> {
         self.admit(principal, &Access::SELFIE_SELF).await?;
         let s = self
@@ -30,18 +31,21 @@ impl Media {
     }
 
     /// SPEC §3.11: erase every selfie, embedding and match of the user.
+    #[tracing::instrument(level = "info", skip_all)]
     pub async fn delete_selfie(&self, principal: &Principal) -> Result<()> {
         self.admit(principal, &Access::SELFIE_SELF).await?;
         self.erase_biometrics(principal.as_user(), None).await
     }
 
     /// SPEC §3.12: active consents.
+    #[tracing::instrument(level = "info", skip_all)]
     pub async fn consents(&self, principal: &Principal) -> Result<Vec<Consent>> {
         self.admit(principal, &Access::CONSENTS).await?;
         self.ports.consents.consents(principal.as_user()).await
     }
 
     /// SPEC §3.12: grant (idempotent).
+    #[tracing::instrument(level = "info", skip_all)]
     pub async fn grant_consent(
         &self,
         principal: &Principal,
@@ -55,6 +59,7 @@ impl Media {
     }
 
     /// SPEC §3.12: revoke, and purge all biometric data of the user.
+    #[tracing::instrument(level = "info", skip_all)]
     pub async fn revoke_consent(
         &self,
         principal: &Principal,
@@ -96,6 +101,7 @@ impl Media {
     }
 
     /// SPEC §3.13: the member's matched photos, watermarked copies only.
+    #[tracing::instrument(level = "info", skip_all)]
     pub async fn my_photos(
         &self,
         principal: &Principal,

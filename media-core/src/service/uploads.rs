@@ -72,6 +72,7 @@ impl Media {
     }
 
     /// SPEC §3.1: a presigned PUT for a new selfie.
+    #[tracing::instrument(level = "info", skip_all)]
     pub async fn selfie_upload_url(
         &self,
         principal: &Principal,
@@ -110,6 +111,7 @@ impl Media {
 
     /// SPEC §3.2 (`media` audience) and §3.3 (`backoffice`): a presigned PUT
     /// for a new photo in a project the photographer is assigned to.
+    #[tracing::instrument(level = "info", skip_all)]
     pub async fn photo_upload_url(
         &self,
         principal: &Principal,
@@ -156,6 +158,7 @@ impl Media {
     }
 
     /// SPEC §3.9: upload URL and permanent reference of the operator's picture.
+    #[tracing::instrument(level = "info", skip_all)]
     pub async fn profile_picture_upload_url(
         &self,
         principal: &Principal,
@@ -175,6 +178,7 @@ impl Media {
     }
 
     /// SPEC §3.9: a presigned GET of the operator's picture; 404 while none was uploaded.
+    #[tracing::instrument(level = "info", skip_all)]
     pub async fn profile_picture_url(&self, principal: &Principal) -> Result<String> {
         self.admit(principal, &Access::OPERATOR).await?;
         let key = keys::operator_profile(principal.as_operator());
@@ -185,6 +189,7 @@ impl Media {
     }
 
     /// SPEC §3.10: the photographer confirms an upload. Returns the status after it.
+    #[tracing::instrument(level = "info", skip_all)]
     pub async fn complete_photo(&self, principal: &Principal, id: PhotoId) -> Result<PhotoStatus> {
         self.admit(principal, &Access::PHOTO_COMPLETE).await?;
         let photo = self.ports.photos.photo(id).await?;
@@ -218,6 +223,7 @@ impl Media {
     }
 
     /// SPEC §3.10: the user confirms a selfie upload.
+    #[tracing::instrument(level = "info", skip_all)]
     pub async fn complete_selfie(
         &self,
         principal: &Principal,
@@ -301,6 +307,7 @@ impl Media {
     /// no pending upload are ignored, but an upload key whose row is gone
     /// (a deleted photo, an erased selfie: an old URL replayed) is purged,
     /// durably (SPEC §3.11). Returns how many uploads moved on.
+    #[tracing::instrument(level = "info", skip_all)]
     pub async fn storage_event(&self, object_keys: &[String]) -> Result<u32> {
         let mut moved = 0;
         let mut orphans = Vec::new();

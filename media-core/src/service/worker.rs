@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
+use tracing::Instrument;
 
 use super::Media;
 use super::jobs::JobOutcome;
@@ -82,6 +83,13 @@ impl Worker {
         let Some(job) = queue.claim(&self.id, self.media.now(), self.lease).await? else {
             return Ok(WorkerEvent::Idle);
         };
+        // Everything the job does, adapters included, is under this span.
+        let span = tracing::info_span!("job", id = %job.id, kind = job.payload.kind().as_str(), attempt = job.attempts);
+        self.finish(job).instrument(span).await
+    }
+
+    async fn finish(&self, job: Job) -> Result<WorkerEvent> {
+        let queue = &self.media.ports.queue;
         let started = Instant::now();
         let result = self.run_with_heartbeat(&job).await;
         let now = self.media.now();
@@ -176,6 +184,7 @@ impl Worker {
 impl Media {
     /// Periodic upkeep: dead-letters jobs whose lease expired on their last
     /// attempt, and reconciles uploads. Returns the jobs it declared dead.
+    #[tracing::instrument(level = "info", skip_all)]
     pub async fn maintenance(&self) -> Result<u32> {
         let dead = self.ports.queue.reap_expired(self.now()).await?;
         for job in &dead {
@@ -195,6 +204,7 @@ impl Media {
     /// kind and status and one index probe for the oldest due job, once per
     /// upkeep cycle whatever the number of scrapers (a scrape that counted
     /// was 119–131 ms on a million jobs, BENCHMARKS.md).
+    #[tracing::instrument(level = "info", skip_all)]
     pub async fn count_queue(&self) -> Result<()> {
         let now = self.now();
         let counts = self.ports.dead_letters.queue_depth().await?;
@@ -207,6 +217,7 @@ impl Media {
     /// with `dead`, the dead ones last changed that long ago), in batches of
     /// 10,000 — at most 200,000 per call, so an upkeep cycle stays short and
     /// a backlog drains over a few cycles. Returns how many went.
+    #[tracing::instrument(level = "info", skip_all)]
     pub async fn prune_jobs(&self, dead: bool) -> Result<u64> {
         const BATCH: u32 = 10_000;
         let before = self.now() - self.settings.job_retention;

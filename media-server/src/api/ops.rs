@@ -38,7 +38,7 @@ pub async fn readyz(State(s): State<AppState>) -> impl IntoResponse {
 pub async fn metrics(State(m): State<Metrics>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        m.render(),
+        m.render().await,
     )
 }
 

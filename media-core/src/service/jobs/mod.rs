@@ -32,6 +32,7 @@ const UNCONFIGURED_RETRY: Duration = Duration::from_secs(60);
 
 impl Media {
     /// Runs one job. `Err` with a retryable error means "try again later".
+    #[tracing::instrument(level = "info", skip_all, fields(kind = payload.kind().as_str()))]
     pub async fn handle(&self, payload: &JobPayload) -> Result<JobOutcome> {
         match payload {
             JobPayload::ProcessSelfie { selfie_id } => self.process_selfie(*selfie_id).await,
@@ -55,6 +56,7 @@ impl Media {
 
     /// Called once a job is dead (its last attempt failed, or a permanent
     /// error): the photo or selfie it served ends `failed` with a reason.
+    #[tracing::instrument(level = "info", skip_all)]
     pub async fn on_job_dead(&self, job: &Job, error: &Error) -> Result<()> {
         match &job.payload {
             JobPayload::ProcessSelfie { selfie_id } => {
