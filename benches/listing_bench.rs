@@ -61,6 +61,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             watermark_done: false,
             faces_done: false,
             original_etag: None,
+            thumbhash: None,
         };
         db.create_photo_if_assigned(&p).await?;
         db.mark_photo_uploaded(p.id, None, &[], now).await?;
@@ -71,6 +72,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 width: 6000,
                 height: 4000,
                 taken_at: taken,
+                // A real hash's size: the listing carries it base64.
+                thumbhash: Some(vec![0x5a; 25]),
             },
         )
         .await?;

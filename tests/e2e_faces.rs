@@ -237,3 +237,85 @@ async fn deletion_and_revocation_leave_nothing_biometric() {
         app.shutdown().await;
     }
 }
+
+/// §3.13a "Not me": the photo leaves my photos and stays out through a
+/// reprocess of its faces and a retaken selfie; revocation erases the
+/// suppression with the rest, so after new consent and a selfie it is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn not_me_keeps_a_photo_out_through_reprocess_and_retake_until_revocation() {
+    use media_core::service::ReprocessStep;
+    for pg in backends() {
+        let Some(app) = TestApp::start(pg).await else {
+            continue;
+        };
+        let w = app.world().await;
+        let user = app.member(w.project).await;
+        let token = app.token(user, Audience::Media, Role::User);
+        let a = app.upload_photo(&w, identity_jpeg(7, 640, 480)).await;
+        let b = app.upload_photo(&w, identity_jpeg(7, 480, 640)).await;
+        app.upload_selfie(&token, identity_jpeg(7, 400, 400)).await;
+        app.wait_idle().await;
+        let both = {
+            let mut v = vec![a.to_string(), b.to_string()];
+            v.sort();
+            v
+        };
+        assert_eq!(my_photos(&app, &token, w.project).await, both);
+
+        let not_me = |photo: String| {
+            let (app, token) = (&app, &token);
+            async move {
+                app.delete(
+                    &format!("/v1/me/projects/{}/photos/{photo}", w.project),
+                    token,
+                )
+                .await
+            }
+        };
+        assert_eq!(not_me(b.to_string()).await.status(), 204);
+        assert_eq!(
+            my_photos(&app, &token, w.project).await,
+            vec![a.to_string()]
+        );
+        let again = not_me(b.to_string()).await;
+        assert_eq!(again.status(), 404, "no longer in my photos");
+        let problem: Value = again.json().await.unwrap();
+        assert_eq!(problem["code"], "not_found");
+        assert_eq!(not_me(uuid::Uuid::new_v4().to_string()).await.status(), 404);
+
+        // The photo's faces found again, then a retake: still not matched.
+        app.media()
+            .reprocess(&[b.into()], ReprocessStep::Faces)
+            .await
+            .unwrap();
+        app.wait_idle().await;
+        app.upload_selfie(&token, identity_jpeg(7, 420, 420)).await;
+        app.wait_idle().await;
+        assert_eq!(selfie_status(&app, &token).await["status"], "approved");
+        assert_eq!(
+            my_photos(&app, &token, w.project).await,
+            vec![a.to_string()]
+        );
+
+        // Revocation erases the suppression with the rest of the biometrics.
+        let revoke = app
+            .delete("/v1/me/consents/biometric_processing", &token)
+            .await;
+        assert_eq!(revoke.status(), 204);
+        app.wait_idle().await;
+        let db = &app.running().assembled.database;
+        assert!(!db.users_with_biometrics().await.unwrap().contains(&user));
+        let grant = app
+            .http
+            .put(app.url("/v1/me/consents/biometric_processing"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(grant.status(), 200);
+        app.upload_selfie(&token, identity_jpeg(7, 400, 400)).await;
+        app.wait_idle().await;
+        assert_eq!(my_photos(&app, &token, w.project).await, both);
+        app.shutdown().await;
+    }
+}

@@ -282,6 +282,10 @@ async fn selfie_with_consent_is_approved_and_finds_the_members_photos() {
                 "{full}"
             );
             assert!(m["distance"].as_f64().unwrap() < 0.01);
+            assert!(
+                m["thumbhash"].as_str().is_some_and(|h| h.len() >= 20),
+                "my photos carry the placeholder: {m}"
+            );
         }
         let theirs: Vec<Value> = app
             .get(&format!("/v1/me/projects/{}/photos", w.project), &st)
@@ -313,6 +317,45 @@ async fn selfie_with_consent_is_approved_and_finds_the_members_photos() {
             .await
             .unwrap();
         assert!(left.is_empty(), "selfie objects purged: {left:?}");
+        app.shutdown().await;
+    }
+}
+
+/// §4 `thumbhash`: null until the thumbnails exist, then the base64
+/// ThumbHash of the 400 px thumbnail — its colours are the photo's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_photo_carries_the_thumbhash_of_its_thumbnail_once_it_has_one() {
+    use base64::Engine as _;
+    for pg in backends() {
+        let Some(app) = TestApp::start_api_only(pg).await else {
+            continue;
+        };
+        let w = app.world().await;
+        let bytes = media_adapters::testing::images::jpeg(
+            640,
+            480,
+            media_adapters::testing::images::Fill::Solid([200, 40, 90]),
+        );
+        app.upload_photo(&w, bytes).await;
+        let token = app.token(w.photographer, Audience::Backoffice, Role::Photographer);
+        let path = format!("/v1/photographers/me/projects/{}/photos", w.project);
+        let listed: Vec<Value> = app.get(&path, &token).await.json().await.unwrap();
+        assert_eq!(listed[0]["status"], "processing");
+        assert!(listed[0]["thumbhash"].is_null(), "{}", listed[0]);
+
+        app.drain().await;
+        let listed: Vec<Value> = app.get(&path, &token).await.json().await.unwrap();
+        assert_eq!(listed[0]["status"], "ready");
+        let hash = base64::engine::general_purpose::STANDARD
+            .decode(listed[0]["thumbhash"].as_str().unwrap())
+            .unwrap();
+        assert!((5..=40).contains(&hash.len()), "{} bytes", hash.len());
+        let (r, g, b, _) = thumbhash::thumb_hash_to_average_rgba(&hash).unwrap();
+        for (got, want) in [(r, 200.0), (g, 40.0), (b, 90.0)] {
+            assert!((got * 255.0 - want).abs() < 8.0, "{got} vs {want}");
+        }
+        let aspect = thumbhash::thumb_hash_to_approximate_aspect_ratio(&hash).unwrap();
+        assert!((aspect - 4.0 / 3.0).abs() < 0.15, "{aspect}");
         app.shutdown().await;
     }
 }

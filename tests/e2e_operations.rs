@@ -131,6 +131,7 @@ async fn operations_routes() {
         "/v1/me/consents",
         "/v1/me/consents/{purpose}",
         "/v1/me/projects/{projectId}/photos",
+        "/v1/me/projects/{projectId}/photos/{photoId}",
         "/healthz",
         "/readyz",
         "/metrics",

@@ -181,6 +181,7 @@ mod tests {
             watermark_done: true,
             faces_done: true,
             original_etag: None,
+            thumbhash: None,
         }
     }
 

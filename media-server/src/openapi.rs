@@ -136,6 +136,7 @@ impl Modify for Truthful {
         handlers::grant_consent,
         handlers::revoke_consent,
         handlers::my_photos,
+        handlers::not_me,
         webhook::storage_events,
         ops::healthz,
         ops::readyz,

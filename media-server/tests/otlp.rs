@@ -4,22 +4,15 @@
 //! them when stopped by SIGTERM.
 #![cfg(feature = "otel")]
 
-use std::net::TcpListener;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::routing::post;
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+mod common;
+use common::{free_port, sigterm_and_wait, wait_for};
 
 /// Whether `needle` occurs in `hay` (protobuf keeps strings as UTF-8 bytes).
 fn holds(hay: &[u8], needle: &str) -> bool {
@@ -69,16 +62,7 @@ async fn spans_reach_the_collector_with_the_request_id_and_are_flushed_on_sigter
 
     let http = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{port}");
-    let until = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(r) = http.get(format!("{base}/healthz")).send().await
-            && r.status() == 200
-        {
-            break;
-        }
-        assert!(Instant::now() < until, "the server did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_for(&base, "/healthz").await;
     let ready = http
         .get(format!("{base}/readyz"))
         .header("x-request-id", "trace-me-otlp-0001")
@@ -87,16 +71,7 @@ async fn spans_reach_the_collector_with_the_request_id_and_are_flushed_on_sigter
         .unwrap();
     assert_eq!(ready.status(), 200);
 
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let until = Instant::now() + Duration::from_secs(90);
-    while child.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < until, "no exit after SIGTERM");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    sigterm_and_wait(&mut child);
 
     let batches = received.lock().unwrap().clone();
     assert!(!batches.is_empty(), "the collector received no spans");

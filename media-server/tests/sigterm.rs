@@ -4,11 +4,13 @@
 //! rest, every photo `ready` and no job pending.
 
 use std::collections::HashMap;
-use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+
+mod common;
+use common::{free_port, sigterm_and_wait, wait_for};
 
 use media_adapters::assemble::assemble;
 use media_adapters::config::Config;
@@ -19,14 +21,6 @@ use media_core::domain::{Audience, JobStatus, Role};
 use media_core::ports::{DeadLetters, PhotoRepo};
 
 const SECRET: &str = "sigterm-test-secret-0123456789abcdef";
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn big_jpeg(seed: u8) -> Vec<u8> {
     images::jpeg(2400, 1600, images::Fill::Gradient { seed })
@@ -41,37 +35,6 @@ fn spawn(vars: &HashMap<&str, String>) -> Child {
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap()
-}
-
-async fn wait_ready(base: &str) {
-    let http = reqwest::Client::new();
-    let until = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(r) = http.get(format!("{base}/readyz")).send().await
-            && r.status() == 200
-        {
-            return;
-        }
-        assert!(Instant::now() < until, "the server did not become ready");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-fn sigterm_and_wait(child: &mut Child) {
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let until = Instant::now() + Duration::from_secs(90);
-    loop {
-        if let Some(exit) = child.try_wait().unwrap() {
-            assert!(exit.success(), "exit after SIGTERM: {exit}");
-            return;
-        }
-        assert!(Instant::now() < until, "no exit after SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -107,7 +70,7 @@ async fn sigterm_finishes_or_releases_work_and_a_restart_completes_it() {
     let (ph, pr) = (world.photographer, world.project);
 
     let mut server = spawn(&vars);
-    wait_ready(&base).await;
+    wait_for(&base, "/readyz").await;
     let jwt = media_adapters::jwt::JwtConfig {
         secret: Some(SECRET.into()),
         ..Default::default()
@@ -176,7 +139,7 @@ async fn sigterm_finishes_or_releases_work_and_a_restart_completes_it() {
 
     // A restarted server completes the rest.
     let mut server = spawn(&vars);
-    wait_ready(&base).await;
+    wait_for(&base, "/readyz").await;
     let until = Instant::now() + Duration::from_secs(240);
     loop {
         let jobs = db.list(None, 1000).await.unwrap();

@@ -9,7 +9,7 @@ use media_core::error::Result;
 use media_core::ids::{PhotoId, ProjectId, UserId};
 use media_core::ports::FaceRepo;
 
-use super::rows::{embedding_bytes, embedding_of, flag, get, id, opt_time};
+use super::rows::{embedding_bytes, embedding_of, flag, get, id, opt_time, us};
 use super::{Backend, SqlStore, db_error};
 
 #[async_trait]
@@ -183,6 +183,7 @@ impl FaceRepo for SqlStore {
                 sqlx::query(
                     "INSERT INTO matches (user_id, photo_id, project_id, distance) \
                      SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM photos WHERE id = $2) \
+                     AND NOT EXISTS (SELECT 1 FROM match_suppressions WHERE user_id = $1 AND photo_id = $2) \
                      ON CONFLICT (user_id, photo_id) DO UPDATE SET distance = excluded.distance \
                      WHERE excluded.distance < matches.distance",
                 )
@@ -215,10 +216,61 @@ impl FaceRepo for SqlStore {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user, photo = %photo))]
+    async fn suppress_match(
+        &self,
+        project: ProjectId,
+        user: UserId,
+        photo: PhotoId,
+        now: OffsetDateTime,
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        if self.backend == Backend::Postgres {
+            // `record_matches` holds the approved selfie's row while it
+            // inserts: taking it first means a matching in flight either
+            // committed (its match is deleted below) or starts after the
+            // suppression is visible. SQLite runs one writer at a time.
+            sqlx::query(
+                "SELECT 1 AS one FROM selfies WHERE user_id = $1 AND status = $2 FOR UPDATE",
+            )
+            .bind(user.to_string())
+            .bind(SelfieStatus::Approved.as_str())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        }
+        let removed = sqlx::query(
+            "DELETE FROM matches WHERE user_id = $1 AND photo_id = $2 AND project_id = $3",
+        )
+        .bind(user.to_string())
+        .bind(photo.to_string())
+        .bind(project.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?
+        .rows_affected();
+        if removed == 0 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO match_suppressions (user_id, photo_id, project_id, created_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, photo_id) DO NOTHING",
+        )
+        .bind(user.to_string())
+        .bind(photo.to_string())
+        .bind(project.to_string())
+        .bind(us(now))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(true)
+    }
+
     #[tracing::instrument(level = "debug", skip_all, fields(user = %user))]
     async fn matched_photos(&self, project: ProjectId, user: UserId) -> Result<Vec<MatchedPhoto>> {
         let rows = sqlx::query(
-            "SELECT m.photo_id AS id, p.project_id, p.taken_at, m.distance, p.thumbnails_done, p.watermark_done \
+            "SELECT m.photo_id AS id, p.project_id, p.taken_at, m.distance, p.thumbnails_done, p.watermark_done, p.thumbhash \
              FROM matches m JOIN photos p ON p.id = m.photo_id \
              WHERE m.project_id = $1 AND m.user_id = $2 \
              ORDER BY p.taken_key DESC, p.created_at DESC, p.id DESC",
@@ -236,6 +288,7 @@ impl FaceRepo for SqlStore {
                     taken_at: opt_time(r, "taken_at")?,
                     distance: get::<f64>(r, "distance")? as f32,
                     thumbnails_done: flag(r, "thumbnails_done")?,
+                    thumbhash: get(r, "thumbhash")?,
                     watermark_done: flag(r, "watermark_done")?,
                 })
             })

@@ -118,9 +118,9 @@ impl PhotoRepo for SqlStore {
         // both miss `ready`. `$6` is the status once both flags are set.
         let sql = format!(
             "UPDATE photos SET thumbnails_done = 1, width = $2, height = $3, taken_at = $4, taken_key = $5, \
-             status = CASE WHEN watermark_done = 1 THEN $6 ELSE status END \
+             thumbhash = $7, status = CASE WHEN watermark_done = 1 THEN $6 ELSE status END \
              WHERE id = $1 AND {}",
-            status_in("status", 7, t.from)
+            status_in("status", 8, t.from)
         );
         let q = sqlx::query(&sql)
             .bind(id.to_string())
@@ -128,7 +128,8 @@ impl PhotoRepo for SqlStore {
             .bind(i64::from(meta.height))
             .bind(meta.taken_at.map(us))
             .bind(taken_key(meta.taken_at))
-            .bind(t.to.as_str());
+            .bind(t.to.as_str())
+            .bind(meta.thumbhash.clone());
         let done = bind_codes(q, t.from)
             .execute(&self.pool)
             .await
@@ -221,6 +222,7 @@ impl PhotoRepo for SqlStore {
             == 1;
         for sql in [
             "DELETE FROM matches WHERE photo_id = $1",
+            "DELETE FROM match_suppressions WHERE photo_id = $1",
             "DELETE FROM faces WHERE photo_id = $1",
         ] {
             sqlx::query(sql)

@@ -84,7 +84,7 @@ pub fn bind_codes<'q, S: Copy + Into<&'static str>>(
 
 pub const PHOTO_COLUMNS: &str = "p.id, p.project_id, p.photographer_id, p.status, p.taken_at, p.width, p.height, \
      p.created_at, p.upload_expires_at, p.failure_reason, p.thumbnails_done, p.watermark_done, p.faces_done, \
-     p.original_etag";
+     p.original_etag, p.thumbhash";
 
 pub fn photo(row: &AnyRow) -> Result<Photo> {
     let dim = |col| -> Result<Option<u32>> {
@@ -105,6 +105,7 @@ pub fn photo(row: &AnyRow) -> Result<Photo> {
         watermark_done: flag(row, "watermark_done")?,
         faces_done: flag(row, "faces_done")?,
         original_etag: get(row, "original_etag")?,
+        thumbhash: get(row, "thumbhash")?,
     })
 }
 

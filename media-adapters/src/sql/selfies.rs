@@ -278,6 +278,7 @@ impl SelfieRepo for SqlStore {
     async fn users_with_biometrics(&self) -> Result<Vec<UserId>> {
         sqlx::query(
             "SELECT user_id FROM selfies UNION SELECT user_id FROM matches \
+             UNION SELECT user_id FROM match_suppressions \
              UNION SELECT user_id FROM match_progress ORDER BY user_id",
         )
         .fetch_all(&self.pool)
@@ -339,9 +340,11 @@ impl SelfieRepo for SqlStore {
             .await
             .map_err(db_error)?;
         // A selfie left is newer than the erasure and not approved yet: the
-        // matches and progress below all come from erased ones.
+        // matches, suppressions (derived from matches) and progress below
+        // all come from erased ones.
         for sql in [
             "DELETE FROM matches WHERE user_id = $1",
+            "DELETE FROM match_suppressions WHERE user_id = $1",
             "DELETE FROM match_progress WHERE user_id = $1",
         ] {
             sqlx::query(sql)

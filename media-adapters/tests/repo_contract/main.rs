@@ -17,6 +17,7 @@ mod faces;
 mod listings;
 mod photos;
 mod selfies;
+mod suppressions;
 
 pub fn now() -> OffsetDateTime {
     truncate_to_micros(OffsetDateTime::now_utc())
@@ -42,6 +43,7 @@ pub fn new_photo(w: &World, taken_at: Option<OffsetDateTime>, created_at: Offset
         watermark_done: false,
         faces_done: false,
         original_etag: None,
+        thumbhash: None,
     }
 }
 

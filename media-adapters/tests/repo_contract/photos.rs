@@ -52,6 +52,7 @@ async fn photos_round_trip_and_move_through_their_statuses_once(store: &impl Sto
         width: 6000,
         height: 4000,
         taken_at: taken,
+        thumbhash: Some(vec![0x2c, 0x07, 0x0a, 0xff, 0x00, 0x80]),
     };
     assert!(store.record_thumbnails(p.id, &meta).await.unwrap());
     assert_eq!(
@@ -62,8 +63,9 @@ async fn photos_round_trip_and_move_through_their_statuses_once(store: &impl Sto
     let ready = store.photo(p.id).await.unwrap().unwrap();
     assert_eq!(ready.status, PhotoStatus::Ready);
     assert_eq!(
-        (ready.width, ready.height, ready.taken_at),
-        (Some(6000), Some(4000), taken)
+        (ready.width, ready.height, ready.taken_at, ready.thumbhash),
+        (Some(6000), Some(4000), taken, meta.thumbhash),
+        "bytes kept as they are, 0x00 and 0xff included"
     );
 
     assert!(
@@ -231,6 +233,7 @@ async fn apply(
         width: 64,
         height: 48,
         taken_at: None,
+        thumbhash: None,
     };
     match event {
         PhotoEvent::UploadArrived => {

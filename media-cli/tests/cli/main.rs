@@ -214,6 +214,7 @@ pub async fn photo_with_objects(
         watermark_done: false,
         faces_done: false,
         original_etag: None,
+        thumbhash: None,
     };
     // Only an assigned photographer's photo can exist.
     db.assign(project, photographer).await.unwrap();

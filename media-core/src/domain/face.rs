@@ -102,4 +102,6 @@ pub struct MatchedPhoto {
     pub thumbnails_done: bool,
     /// Whether `watermarkedUrl` can be issued.
     pub watermark_done: bool,
+    /// The ThumbHash of its 400 px thumbnail, once made.
+    pub thumbhash: Option<Vec<u8>>,
 }

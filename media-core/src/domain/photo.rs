@@ -134,6 +134,9 @@ pub struct Photo {
     /// The original's ETag when its upload completed: every job reads that
     /// version or fails the photo as `upload_changed`. `None` before.
     pub original_etag: Option<String>,
+    /// The ThumbHash of its 400 px thumbnail (a ~25-byte blurred
+    /// placeholder); `None` until the thumbnails job ran.
+    pub thumbhash: Option<Vec<u8>>,
 }
 
 impl Photo {
@@ -155,7 +158,7 @@ pub struct PhotoListing {
 }
 
 /// What the image pipeline learnt of an original.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PhotoMetadata {
     /// Width in pixels, EXIF orientation applied.
     pub width: u32,
@@ -163,6 +166,8 @@ pub struct PhotoMetadata {
     pub height: u32,
     /// EXIF `DateTimeOriginal`, read as UTC (cameras record no zone).
     pub taken_at: Option<OffsetDateTime>,
+    /// The ThumbHash of the 400 px thumbnail, when thumbnails were made.
+    pub thumbhash: Option<Vec<u8>>,
 }
 
 /// What can happen to a photo's row: the events of the transition table.

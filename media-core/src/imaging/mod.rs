@@ -9,6 +9,7 @@
 
 mod decode;
 mod ops;
+mod placeholder;
 mod probe;
 pub mod watermark;
 
@@ -18,6 +19,7 @@ use thiserror::Error;
 
 use crate::domain::{FailureReason, PhotoMetadata};
 pub use ops::RgbImage;
+pub use placeholder::thumbhash;
 pub use probe::{Format, Probe, probe};
 
 /// Hard limits applied before decoding.
@@ -227,10 +229,11 @@ pub fn render_probed(
         ..StepTimings::default()
     };
     let (ow, oh) = info.oriented_size();
-    let meta = PhotoMetadata {
+    let mut meta = PhotoMetadata {
         width: ow,
         height: oh,
         taken_at: info.taken_at,
+        thumbhash: None,
     };
 
     // The largest output decides the decode scale (in oriented pixels).
@@ -264,6 +267,8 @@ pub fn render_probed(
         // The small thumbnail comes from the large one: half the work, same quality.
         let small_size = thumbnail_size(ow, oh, THUMB_SMALL);
         let small = ops::resize(&large, small_size.0, small_size.1)?;
+        // From the 400 px thumbnail: what the client shows it in place of.
+        meta.thumbhash = Some(placeholder::thumbhash(&small)?);
         Some((small, large))
     } else {
         None

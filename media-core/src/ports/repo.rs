@@ -209,14 +209,14 @@ pub trait SelfieRepo: Send + Sync {
     ) -> Result<Vec<Selfie>>;
     /// [`SelfieStatus::EXPIRED`](crate::domain::SelfieStatus::EXPIRED).
     async fn expire_selfie(&self, id: SelfieId) -> Result<()>;
-    /// Every user with a selfie row, a match or matching progress.
+    /// Every user with a selfie row, a match, a suppression or matching progress.
     async fn users_with_biometrics(&self) -> Result<Vec<UserId>>;
     /// [`SelfieStatus::RETRIED`](crate::domain::SelfieStatus::RETRIED): failure reason and processing time cleared.
     /// False when the selfie is gone or not failed.
     async fn revive_selfie(&self, id: SelfieId) -> Result<bool>;
 
     /// Deletes the user's selfie rows issued up to `through_ms` (their key
-    /// timestamp), every embedding, match and matching progress of the user
+    /// timestamp), every embedding, match, suppression and matching progress of the user
     /// (and revokes the consent when `revoke` is set), enqueuing `jobs`, in
     /// one transaction. A selfie issued after `through_ms` is untouched.
     async fn erase_biometrics(
@@ -273,13 +273,26 @@ pub trait FaceRepo: Send + Sync {
     /// For each member: upserts the matches (a closer face replaces a
     /// farther one for the same photo) and moves the progress of that selfie
     /// to `through_seq` (never backwards), all in one transaction — skipping
-    /// a member whose `selfie_id` is no longer their approved selfie.
+    /// a member whose `selfie_id` is no longer their approved selfie, and
+    /// never a (user, photo) the user suppressed ([`FaceRepo::suppress_match`]).
     async fn record_matches(
         &self,
         project: ProjectId,
         through_seq: i64,
         found: &[MemberMatches],
     ) -> Result<()>;
+    /// "Not me": removes the user's match of `photo` in `project` and keeps
+    /// the pair suppressed, so no later matching (another selfie, a
+    /// reprocess) brings it back, in one transaction ordered with
+    /// `record_matches` for that user. False, and nothing changed, when the
+    /// user had no such match.
+    async fn suppress_match(
+        &self,
+        project: ProjectId,
+        user: UserId,
+        photo: PhotoId,
+        now: OffsetDateTime,
+    ) -> Result<bool>;
     /// The user's matched photos in the project, in photo listing order.
     async fn matched_photos(&self, project: ProjectId, user: UserId) -> Result<Vec<MatchedPhoto>>;
     /// Every match of the user, in any project (the auditor's check).

@@ -7,6 +7,7 @@ mod audit;
 mod health;
 mod job_admin;
 mod jobs;
+mod my_photos;
 mod photos;
 mod reconcile;
 mod selfies;

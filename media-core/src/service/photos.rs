@@ -137,6 +137,7 @@ impl Media {
             full_url: url(PhotoObject::Original, p.original_uploaded())?,
             watermarked_url: url(PhotoObject::Watermarked, p.watermark_done)?,
             created_at: p.created_at,
+            thumbhash: p.thumbhash.as_deref().map(super::views::base64),
             failure_reason: p.failure_reason,
             project_name: with_project.then_some(row.project_name),
             photographer_name: Some(row.photographer_name),

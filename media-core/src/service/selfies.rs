@@ -1,12 +1,12 @@
-//! Selfie status and erasure (SPEC §3.11), consents (§3.12), my photos (§3.13).
+//! Selfie status and erasure (SPEC §3.11), consents (§3.12).
 
 use super::Media;
-use super::views::{MyPhoto, SelfieView};
+use super::views::SelfieView;
 use crate::domain::{Consent, ConsentPurpose, JobPayload, Principal, PurgeTarget};
 use crate::error::{Error, Result};
-use crate::ids::{ProjectId, UserId};
-use crate::keys::{self, PhotoObject};
-use crate::policy::{self, Access};
+use crate::ids::UserId;
+use crate::keys;
+use crate::policy::Access;
 use crate::settings::UPLOAD_URL_TTL;
 
 impl Media {
@@ -98,41 +98,5 @@ impl Media {
             .selfies
             .erase_biometrics(user, revoke, through_ms, &jobs, now)
             .await
-    }
-
-    /// SPEC §3.13: the member's matched photos, watermarked copies only.
-    #[tracing::instrument(level = "info", skip_all)]
-    pub async fn my_photos(
-        &self,
-        principal: &Principal,
-        project: ProjectId,
-    ) -> Result<Vec<MyPhoto>> {
-        self.admit(principal, &Access::MY_PHOTOS).await?;
-        let user = principal.as_user();
-        policy::member_project(self.ports.directory.is_member(project, user).await?)?;
-        let now = self.now();
-        self.ports
-            .faces
-            .matched_photos(project, user)
-            .await?
-            .into_iter()
-            .map(|m| {
-                let url = |object, exists: bool| -> Result<Option<String>> {
-                    if exists {
-                        self.download_url(&keys::photo(m.project_id, m.photo_id, object), now)
-                            .map(Some)
-                    } else {
-                        Ok(None)
-                    }
-                };
-                Ok(MyPhoto {
-                    photo_id: m.photo_id,
-                    taken_at: m.taken_at,
-                    thumbnail_url: url(PhotoObject::Thumb400, m.thumbnails_done)?,
-                    full_url: url(PhotoObject::Watermarked, m.watermark_done)?,
-                    distance: m.distance,
-                })
-            })
-            .collect()
     }
 }

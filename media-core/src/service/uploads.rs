@@ -140,6 +140,7 @@ impl Media {
             watermark_done: false,
             faces_done: false,
             original_etag: None,
+            thumbhash: None,
         };
         let key = keys::photo(project, photo.id, PhotoObject::Original);
         let upload_url = self

@@ -35,6 +35,10 @@ pub struct PhotoView {
     pub watermarked_url: Option<String>,
     /// When its upload URL was issued.
     pub created_at: OffsetDateTime,
+    /// The ThumbHash of the 400 px thumbnail, base64 (standard alphabet,
+    /// padded): a placeholder a client renders while the thumbnail loads;
+    /// `None` until the thumbnails exist.
+    pub thumbhash: Option<String>,
     /// Why it failed, when it did.
     pub failure_reason: Option<FailureReason>,
     /// Its project's name (operator listings only).
@@ -83,6 +87,15 @@ pub struct MyPhoto {
     pub thumbnail_url: Option<String>,
     /// The watermarked copy, presigned (never the original).
     pub full_url: Option<String>,
+    /// The ThumbHash of the 400 px thumbnail, base64; `None` until it exists.
+    pub thumbhash: Option<String>,
     /// Cosine distance of the best face; smaller is closer.
     pub distance: f32,
+}
+
+/// Bytes as base64, standard alphabet with padding (what ThumbHash's own
+/// decoders in JavaScript and Swift take).
+pub(crate) fn base64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }

@@ -148,6 +148,10 @@ pub struct Photo {
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
+    /// ThumbHash of the 400 px thumbnail, base64 (standard alphabet, padded; ~25 bytes):
+    /// render it as a blurred placeholder while the thumbnail loads. Null until the thumbnails exist.
+    #[schema(example = "1QcSHQRnh493V4dIh4eXh1h4kJUI")]
+    pub thumbhash: Option<String>,
     pub failure_reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project_name: Option<String>,
@@ -170,6 +174,7 @@ impl Photo {
             full_url: v.full_url,
             watermarked_url: v.watermarked_url,
             created_at: v.created_at,
+            thumbhash: v.thumbhash,
             failure_reason: v.failure_reason.map(|r| r.as_str().to_owned()),
             project_name: v.project_name,
             photographer_name: if with_photographer {
@@ -266,6 +271,10 @@ pub struct MyPhotoDto {
     pub thumbnail_url: Option<String>,
     /// The watermarked copy (users never get the original).
     pub full_url: Option<String>,
+    /// ThumbHash of the 400 px thumbnail, base64 (standard alphabet, padded; ~25 bytes):
+    /// render it as a blurred placeholder while the thumbnail loads. Null until the thumbnails exist.
+    #[schema(example = "1QcSHQRnh493V4dIh4eXh1h4kJUI")]
+    pub thumbhash: Option<String>,
     pub distance: f32,
 }
 
@@ -276,6 +285,7 @@ impl From<MyPhoto> for MyPhotoDto {
             taken_at: m.taken_at,
             thumbnail_url: m.thumbnail_url,
             full_url: m.full_url,
+            thumbhash: m.thumbhash,
             distance: m.distance,
         }
     }

@@ -350,3 +350,18 @@ pub async fn my_photos(
             .collect(),
     ))
 }
+
+/// SPEC §3.13a "Not me": the photo leaves the caller's photos and is never matched to them again.
+#[utoipa::path(delete, path = "/v1/me/projects/{projectId}/photos/{photoId}", tag = "me",
+    params(("projectId" = Uuid, Path), ("photoId" = Uuid, Path)),
+    responses((status = 204, description = "removed from the caller's photos for good"), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem, description = "not a project of the caller, or a photo not in the caller's photos")),
+    security(("media" = [])))]
+pub async fn not_me(
+    State(s): State<AppState>,
+    Caller(p, ..): Caller<MyPhotos>,
+    PathIds((project, photo)): PathIds<(ProjectId, PhotoId)>,
+) -> ApiResult<StatusCode> {
+    s.media.not_me(&p, project, photo).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

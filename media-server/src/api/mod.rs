@@ -121,6 +121,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/me/projects/{projectId}/photos",
             get(handlers::my_photos),
+        )
+        .route(
+            "/v1/me/projects/{projectId}/photos/{photoId}",
+            axum::routing::delete(handlers::not_me),
         );
     // With no secret configured the webhook route does not exist (SPEC §3.10).
     let v1 = if state.webhook_secret.is_some() {

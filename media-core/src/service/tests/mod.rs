@@ -75,6 +75,7 @@ pub(super) fn photo_of(p: &Principal, project: ProjectId, status: PhotoStatus) -
         watermark_done: status == PhotoStatus::Ready,
         faces_done: status == PhotoStatus::Ready,
         original_etag: None,
+        thumbhash: None,
     }
 }
 

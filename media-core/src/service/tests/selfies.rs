@@ -1,4 +1,4 @@
-//! Selfie status and erasure, consents, my photos (`selfies.rs`).
+//! Selfie status and erasure, consents (`selfies.rs`), my photos and "not me" (`my_photos.rs`).
 
 use super::*;
 use crate::keys;
@@ -101,6 +101,7 @@ async fn my_photos_give_watermarked_copies_to_consenting_members() {
             distance: 0.2,
             thumbnails_done: true,
             watermark_done: true,
+            thumbhash: None,
         }]));
     let photos = m.media().my_photos(&u, project).await.unwrap();
     assert_eq!(photos.len(), 1);
@@ -122,6 +123,51 @@ async fn my_photos_give_watermarked_copies_to_consenting_members() {
     m.directory.expect_is_member().return_const(Ok(false));
     assert!(matches!(
         m.media().my_photos(&u, project).await,
+        Err(Error::NotFound)
+    ));
+}
+
+#[tokio::test]
+async fn not_me_suppresses_only_a_members_own_match_with_consent() {
+    let u = user();
+    let project = ProjectId::new();
+    let photo = PhotoId::new();
+    let uid = u.as_user();
+    let mut m = Mocks::new();
+    m.consent(true);
+    m.directory.expect_is_member().return_const(Ok(true));
+    m.faces
+        .expect_suppress_match()
+        .withf(move |p, who, ph, now| *p == project && *who == uid && *ph == photo && *now == NOW)
+        .times(1)
+        .returning(|_, _, _, _| Ok(true));
+    m.media().not_me(&u, project, photo).await.unwrap();
+
+    // Not in the user's photos: 404, whoever's photo it is.
+    let mut m = Mocks::new();
+    m.consent(true);
+    m.directory.expect_is_member().return_const(Ok(true));
+    m.faces
+        .expect_suppress_match()
+        .returning(|_, _, _, _| Ok(false));
+    assert!(matches!(
+        m.media().not_me(&u, project, photo).await,
+        Err(Error::NotFound)
+    ));
+    // The guards of §3.13 come first, and nothing is suppressed.
+    let mut m = Mocks::new();
+    m.consent(false);
+    m.faces.expect_suppress_match().never();
+    assert!(matches!(
+        m.media().not_me(&u, project, photo).await,
+        Err(Error::ConsentRequired)
+    ));
+    let mut m = Mocks::new();
+    m.consent(true);
+    m.directory.expect_is_member().return_const(Ok(false));
+    m.faces.expect_suppress_match().never();
+    assert!(matches!(
+        m.media().not_me(&u, project, photo).await,
         Err(Error::NotFound)
     ));
 }
