@@ -103,6 +103,8 @@ fn rows(f: &Fixture) -> Vec<Row> {
         same("GET", "/v1/operators/me/photos", json!(null),                     "401/401 403/403 401/401 403/403 401/401 200/200"),
         row("GET", format!("/v1/operators/me/projects/{p1}/photos"),
             format!("/v1/operators/me/projects/{p2}/photos"), json!(null),      "401/401 403/403 401/401 403/403 401/401 200/404"),
+        row("GET", format!("/v1/operators/me/projects/{p1}/stats"),
+            format!("/v1/operators/me/projects/{p2}/stats"), json!(null),       "401/401 403/403 401/401 403/403 401/401 200/404"),
         row("DELETE", format!("/v1/operators/me/projects/{p1}/photos/{}", f.mine_for_operator),
             format!("/v1/operators/me/projects/{p2}/photos/{}", f.theirs_in_p2), json!(null),
                                                                                 "401/401 403/403 401/401 403/403 401/401 204/404"),
@@ -264,7 +266,7 @@ async fn every_route_role_audience_and_ownership_gets_its_exact_status() {
             wrong.len(),
             wrong.join("\n")
         );
-        assert_eq!(cells, 19 * 12);
+        assert_eq!(cells, 20 * 12);
         app.shutdown().await;
     }
 }

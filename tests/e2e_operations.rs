@@ -122,6 +122,7 @@ async fn operations_routes() {
         "/v1/operators/me/photos",
         "/v1/operators/me/projects/{projectId}/photos",
         "/v1/operators/me/projects/{projectId}/photos/{photoId}",
+        "/v1/operators/me/projects/{projectId}/stats",
         "/v1/operators/me/profile-picture/upload-url",
         "/v1/operators/me/profile-picture",
         "/v1/photos/{photoId}/complete",

@@ -137,6 +137,7 @@ impl Modify for Truthful {
         handlers::revoke_consent,
         handlers::my_photos,
         handlers::not_me,
+        crate::api::stats::project_stats,
         webhook::storage_events,
         ops::healthz,
         ops::readyz,

@@ -1,12 +1,14 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use media_core::domain::{JobPayload, Operator, Photographer, Project};
+use media_core::domain::{
+    JobPayload, JobStatus, Operator, PhotoStatus, Photographer, Project, ProjectStats, SelfieStatus,
+};
 use media_core::error::Result;
 use media_core::ids::{OperatorId, PhotographerId, ProjectId, UserId};
 use media_core::ports::DirectoryRepo;
 
-use super::rows::{get, id};
+use super::rows::{get, id, opt_time, us};
 use super::{SqlStore, db_error};
 
 impl SqlStore {
@@ -45,6 +47,61 @@ impl SqlStore {
             .iter()
             .map(|r| id(r, "id"))
             .collect()
+    }
+}
+
+/// A project's counts (SPEC §3.13c), each a subquery led by the project.
+const STATS: &str = "SELECT \
+       (SELECT COUNT(*) FROM faces WHERE project_id = $1) AS faces, \
+       (SELECT COUNT(*) FROM project_members WHERE project_id = $1) AS members, \
+       (SELECT COUNT(*) FROM project_members m WHERE m.project_id = $1 AND EXISTS \
+          (SELECT 1 FROM selfies s WHERE s.user_id = m.user_id AND s.status = $2)) AS approved, \
+       (SELECT COUNT(DISTINCT user_id) FROM matches WHERE project_id = $1) AS matched, \
+       (SELECT COUNT(*) FROM matches WHERE project_id = $1) AS matches, \
+       (SELECT COUNT(*) FROM match_suppressions WHERE project_id = $1) AS suppressed, \
+       (SELECT run_at FROM jobs WHERE project_id = $1 AND status = $3 AND run_at <= $4 \
+          ORDER BY run_at LIMIT 1) AS oldest";
+
+/// A project's photos by status, through `photos_listing` (led by the project).
+const PHOTOS_BY_STATUS: &str =
+    "SELECT status, COUNT(*) AS n FROM photos WHERE project_id = $1 GROUP BY status";
+
+fn stats_query(
+    sql: &str,
+    project: ProjectId,
+    now: OffsetDateTime,
+) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+    sqlx::query(sql)
+        .bind(project.to_string())
+        .bind(SelfieStatus::Approved.as_str())
+        .bind(JobStatus::Queued.as_str())
+        .bind(us(now))
+}
+
+impl SqlStore {
+    /// The plans Postgres picks for the two statements of `project_stats`,
+    /// as `EXPLAIN` prints them (tests check that no table is scanned whole).
+    #[cfg(feature = "testing")]
+    pub async fn explain_stats(&self, project: ProjectId, now: OffsetDateTime) -> Result<String> {
+        let counts = format!("EXPLAIN {STATS}");
+        let mut lines = Vec::new();
+        for row in stats_query(&counts, project, now)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?
+        {
+            lines.push(get::<String>(&row, "QUERY PLAN")?);
+        }
+        let by_status = format!("EXPLAIN {PHOTOS_BY_STATUS}");
+        for row in sqlx::query(&by_status)
+            .bind(project.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?
+        {
+            lines.push(get::<String>(&row, "QUERY PLAN")?);
+        }
+        Ok(lines.join("\n"))
     }
 }
 
@@ -207,5 +264,43 @@ impl DirectoryRepo for SqlStore {
             None,
         )
         .await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(project = %project))]
+    async fn project_stats(&self, project: ProjectId, now: OffsetDateTime) -> Result<ProjectStats> {
+        // One round trip of per-project counts, each through an index led by
+        // the project (faces' key, project_members' key, matches_project_user,
+        // match_suppressions_project, jobs_project_due; approved selfies by
+        // selfies_user per member), then the photos by status through
+        // photos_listing.
+        let row = stats_query(STATS, project, now)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)?;
+        let count = |col: &str| -> Result<u64> { Ok(get::<i64>(&row, col)?.max(0) as u64) };
+        let by_status = sqlx::query(PHOTOS_BY_STATUS)
+            .bind(project.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?
+            .iter()
+            .map(|r| {
+                let code: String = get(r, "status")?;
+                let status = PhotoStatus::parse(&code).ok_or_else(|| {
+                    media_core::Error::permanent(format!("unknown photo status {code:?}"))
+                })?;
+                Ok((status, get::<i64>(r, "n")?.max(0) as u64))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut stats = ProjectStats::default();
+        stats.photos_by_status = by_status;
+        stats.faces = count("faces")?;
+        stats.members = count("members")?;
+        stats.members_with_approved_selfie = count("approved")?;
+        stats.members_matched = count("matched")?;
+        stats.matches = count("matches")?;
+        stats.suppressed_matches = count("suppressed")?;
+        stats.oldest_due_job = opt_time(&row, "oldest")?;
+        Ok(stats)
     }
 }

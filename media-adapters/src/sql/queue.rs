@@ -46,8 +46,8 @@ impl SqlStore {
     ) -> Result<()> {
         for payload in jobs {
             sqlx::query(
-                "INSERT INTO jobs (id, kind, payload, status, attempts, max_attempts, run_at, dedup_key, created_at, updated_at) \
-                 VALUES ($1, $2, $3, 'queued', 0, $4, $5, $6, $7, $7) ON CONFLICT DO NOTHING",
+                "INSERT INTO jobs (id, kind, payload, status, attempts, max_attempts, run_at, dedup_key, created_at, updated_at, project_id) \
+                 VALUES ($1, $2, $3, 'queued', 0, $4, $5, $6, $7, $7, $8) ON CONFLICT DO NOTHING",
             )
             .bind(JobId::new().to_string())
             .bind(payload.kind().as_str())
@@ -56,6 +56,7 @@ impl SqlStore {
             .bind(us(payload.due_at(now)))
             .bind(payload.dedup_key())
             .bind(us(now))
+            .bind(payload.project_id().map(|p| p.to_string()))
             .execute(&mut *conn)
             .await
             .map_err(db_error)?;

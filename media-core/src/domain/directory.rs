@@ -51,3 +51,37 @@ pub struct Consent {
     /// When it was granted (the latest grant).
     pub granted_at: OffsetDateTime,
 }
+
+/// What an operator sees of one of their projects (SPEC §3.13c), counted
+/// in one round trip by the database.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct ProjectStats {
+    /// Photos in each status that has any.
+    pub photos_by_status: Vec<(super::PhotoStatus, u64)>,
+    /// Faces detected in the project's photos.
+    pub faces: u64,
+    /// Members of the project.
+    pub members: u64,
+    /// Members whose selfie is approved.
+    pub members_with_approved_selfie: u64,
+    /// Members matched to at least one photo.
+    pub members_matched: u64,
+    /// (member, photo) matches.
+    pub matches: u64,
+    /// Matches members removed with "not me".
+    pub suppressed_matches: u64,
+    /// When the project's longest-waiting due job became due; `None` when
+    /// none of its jobs is waiting.
+    pub oldest_due_job: Option<OffsetDateTime>,
+    /// The instant the figures are of (what "due" was judged against).
+    pub as_of: Option<OffsetDateTime>,
+}
+
+impl ProjectStats {
+    /// How long the longest-waiting due job has waited, as of [`ProjectStats::as_of`].
+    pub fn oldest_due_job_age(&self) -> Option<std::time::Duration> {
+        let (at, now) = (self.oldest_due_job?, self.as_of?);
+        Some((now - at).try_into().unwrap_or_default())
+    }
+}

@@ -138,6 +138,18 @@ impl JobPayload {
         }
     }
 
+    /// The project the job works for, recorded with it so a project's
+    /// queue can be read through an index (SPEC §3.13c); `None` for a
+    /// selfie's jobs and purges, which belong to a user or to no one project.
+    pub fn project_id(&self) -> Option<ProjectId> {
+        match self {
+            Self::GenerateThumbnail { project_id, .. }
+            | Self::GenerateWatermark { project_id, .. } => *project_id,
+            Self::ClusterFaces { project_id } => Some(*project_id),
+            Self::ProcessSelfie { .. } | Self::PurgeObjects { .. } => None,
+        }
+    }
+
     /// At most one *queued* job exists per dedup key: a burst of photos,
     /// approvals and joins in a project coalesces into one pending
     /// `cluster_faces`.

@@ -15,7 +15,7 @@ pub mod selfie;
 pub mod transition;
 pub(crate) mod wire;
 
-pub use directory::{Consent, ConsentPurpose, Operator, Photographer, Project};
+pub use directory::{Consent, ConsentPurpose, Operator, Photographer, Project, ProjectStats};
 pub use face::{
     DetectedFace, EMBEDDING_DIM, FaceBox, FaceMatch, MatchedPhoto, MemberMatches, MemberSelfie,
     PhotoFace,

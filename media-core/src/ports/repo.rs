@@ -21,7 +21,7 @@ use crate::domain::PhotoStatus;
 use crate::domain::{
     Consent, ConsentPurpose, FaceMatch, FailureReason, JobPayload, MatchedPhoto, MemberMatches,
     MemberSelfie, Operator, Photo, PhotoFace, PhotoListing, PhotoMetadata, Photographer, Project,
-    Selfie,
+    ProjectStats, Selfie,
 };
 
 /// What [`PhotoRepo::create_photo_if_assigned`] did.
@@ -75,6 +75,11 @@ pub trait DirectoryRepo: Send + Sync {
     async fn operator_exists(&self, id: OperatorId) -> Result<bool>;
     /// Whether the photographer exists.
     async fn photographer_exists(&self, id: PhotographerId) -> Result<bool>;
+    /// The project's figures (SPEC §3.13c), each an indexed count of the
+    /// project's rows, never a scan of a whole table; the oldest job is the
+    /// project's `queued` job due longest at `now` (jobs record their
+    /// project, [`JobPayload::project_id`]).
+    async fn project_stats(&self, project: ProjectId, now: OffsetDateTime) -> Result<ProjectStats>;
 }
 
 /// Photos: rows, statuses, listings.

@@ -11,6 +11,7 @@ mod my_photos;
 mod photos;
 mod reconcile;
 mod selfies;
+mod stats;
 mod uploads;
 mod views;
 mod worker;

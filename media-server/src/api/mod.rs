@@ -5,6 +5,7 @@ pub mod extract;
 pub mod handlers;
 pub mod ops;
 pub mod problem;
+pub mod stats;
 pub mod webhook;
 
 use std::sync::Arc;
@@ -104,6 +105,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/operators/me/projects/{projectId}/photos/{photoId}",
             axum::routing::delete(handlers::operator_delete),
+        )
+        .route(
+            "/v1/operators/me/projects/{projectId}/stats",
+            get(stats::project_stats),
         )
         .route(
             "/v1/operators/me/profile-picture/upload-url",

@@ -9,6 +9,7 @@ mod photo_jobs;
 mod reconcile;
 mod selfie_jobs;
 mod selfies;
+mod stats;
 mod uploads;
 mod worker;
 
