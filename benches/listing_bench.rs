@@ -62,6 +62,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             faces_done: false,
             original_etag: None,
             thumbhash: None,
+            duplicate_of: None,
         };
         db.create_photo_if_assigned(&p).await?;
         db.mark_photo_uploaded(p.id, None, &[], now).await?;

@@ -36,6 +36,11 @@ pub enum ConflictKind {
     UploadMissing,
     /// A unique row already exists with other values (`conflict`).
     AlreadyExists,
+    /// The project already holds a photo with these bytes (`duplicate`).
+    Duplicate {
+        /// That photo.
+        photo_id: crate::ids::PhotoId,
+    },
 }
 
 impl ConflictKind {
@@ -44,6 +49,7 @@ impl ConflictKind {
         match self {
             Self::UploadMissing => "upload_missing",
             Self::AlreadyExists => "conflict",
+            Self::Duplicate { .. } => "duplicate",
         }
     }
 }

@@ -182,6 +182,7 @@ mod tests {
             faces_done: true,
             original_etag: None,
             thumbhash: None,
+            duplicate_of: None,
         }
     }
 

@@ -60,6 +60,27 @@ pub fn jpeg(width: u16, height: u16, fill: Fill) -> Vec<u8> {
     jpeg_of(&fill.rgb(width, height), width, height, 90, None)
 }
 
+/// `jpeg` with a comment segment (COM) no other call writes: the same
+/// pixels, other bytes — what two photos of one scene are to duplicate
+/// detection (SPEC §4). Decoders skip comments.
+pub fn distinct(jpeg: &[u8]) -> Vec<u8> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let text = format!(
+        "{}:{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let len = u16::try_from(text.len() + 2).unwrap_or(u16::MAX);
+    let mut out = Vec::with_capacity(jpeg.len() + text.len() + 4);
+    out.extend_from_slice(&jpeg[..2.min(jpeg.len())]); // SOI
+    out.extend_from_slice(&[0xFF, 0xFE]);
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(text.as_bytes());
+    out.extend_from_slice(&jpeg[2.min(jpeg.len())..]);
+    out
+}
+
 /// A greyscale JPEG of one level.
 pub fn grey_jpeg(width: u16, height: u16, level: u8) -> Vec<u8> {
     let mut out = Vec::new();

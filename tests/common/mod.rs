@@ -267,7 +267,24 @@ impl TestApp {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("jobs did not finish");
+        let left = |status| async move {
+            let jobs = db.list(Some(status), 1000).await.unwrap_or_default();
+            jobs.iter()
+                .map(|j| {
+                    format!(
+                        "{} attempt {} due {}",
+                        j.payload.kind().as_str(),
+                        j.attempts,
+                        j.run_at
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        panic!(
+            "jobs did not finish: running {:?}, queued {:?}",
+            left(JobStatus::Running).await,
+            left(JobStatus::Queued).await
+        );
     }
 
     /// Runs due jobs in this task until none is left (for `start_api_only`).

@@ -6,6 +6,7 @@
 //! places that differ (row locks, notifications) branch on [`Backend`].
 
 mod consents;
+mod content;
 mod dead_letters;
 mod directory;
 mod faces;

@@ -173,6 +173,36 @@ impl PhotoRepo for SqlStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
+    async fn record_content(
+        &self,
+        id: PhotoId,
+        project: ProjectId,
+        sha256: &str,
+    ) -> Result<Option<PhotoId>> {
+        self.record_content_hash(id, project, sha256).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn photo_with_content(
+        &self,
+        project: ProjectId,
+        sha256: &str,
+    ) -> Result<Option<PhotoId>> {
+        self.holder_of(project, sha256, None).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
+    async fn fail_as_duplicate(
+        &self,
+        id: PhotoId,
+        of: PhotoId,
+        jobs: &[JobPayload],
+        now: OffsetDateTime,
+    ) -> Result<bool> {
+        self.fail_duplicate(id, of, jobs, now).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn reset_photo(
         &self,
         id: PhotoId,

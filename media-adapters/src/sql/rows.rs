@@ -84,7 +84,7 @@ pub fn bind_codes<'q, S: Copy + Into<&'static str>>(
 
 pub const PHOTO_COLUMNS: &str = "p.id, p.project_id, p.photographer_id, p.status, p.taken_at, p.width, p.height, \
      p.created_at, p.upload_expires_at, p.failure_reason, p.thumbnails_done, p.watermark_done, p.faces_done, \
-     p.original_etag, p.thumbhash";
+     p.original_etag, p.thumbhash, p.duplicate_of";
 
 pub fn photo(row: &AnyRow) -> Result<Photo> {
     let dim = |col| -> Result<Option<u32>> {
@@ -106,6 +106,9 @@ pub fn photo(row: &AnyRow) -> Result<Photo> {
         faces_done: flag(row, "faces_done")?,
         original_etag: get(row, "original_etag")?,
         thumbhash: get(row, "thumbhash")?,
+        duplicate_of: get::<Option<String>>(row, "duplicate_of")?
+            .and_then(|s| s.parse::<Uuid>().ok())
+            .map(media_core::ids::PhotoId::from),
     })
 }
 

@@ -85,11 +85,13 @@ pub fn identity_embedding(i: usize) -> Vec<f32> {
 /// half the image's shorter side, at most 200 px, so small images make
 /// small faces.
 pub fn identity_jpeg(identity: u8, width: u16, height: u16) -> Vec<u8> {
-    jpeg(
+    // Distinct bytes each call: two uploads of one identity are two photos,
+    // not a duplicate (tests of duplicates reuse one call's bytes).
+    media_core::testing::distinct(&jpeg(
         width,
         height,
         Fill::Solid([identity.saturating_mul(10), 90, 160]),
-    )
+    ))
 }
 
 fn face_json(side: f32, score: f32, embedding: &[f32]) -> Value {

@@ -12,6 +12,7 @@ use media_core::listing::{Cursor, PhotoQuery, PhotoScope, listing_order};
 use media_core::ports::PhotoCreation;
 use media_core::timestamps::{from_micros, truncate_to_micros};
 
+mod content;
 mod directory;
 mod faces;
 mod listings;
@@ -44,6 +45,7 @@ pub fn new_photo(w: &World, taken_at: Option<OffsetDateTime>, created_at: Offset
         faces_done: false,
         original_etag: None,
         thumbhash: None,
+        duplicate_of: None,
     }
 }
 

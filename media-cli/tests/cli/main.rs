@@ -215,6 +215,7 @@ pub async fn photo_with_objects(
         faces_done: false,
         original_etag: None,
         thumbhash: None,
+        duplicate_of: None,
     };
     // Only an assigned photographer's photo can exist.
     db.assign(project, photographer).await.unwrap();

@@ -99,6 +99,8 @@ wire_enum! {
         /// The original was replaced after its upload completed (another PUT
         /// to the same URL): its derivatives would mix two images.
         UploadChanged = "upload_changed",
+        /// The same bytes as another photo of the project (`duplicateOf`).
+        Duplicate = "duplicate",
     }
 }
 
@@ -137,12 +139,21 @@ pub struct Photo {
     /// The ThumbHash of its 400 px thumbnail (a ~25-byte blurred
     /// placeholder); `None` until the thumbnails job ran.
     pub thumbhash: Option<Vec<u8>>,
+    /// The photo of the project with the same bytes, when this one failed
+    /// as [`FailureReason::Duplicate`].
+    pub duplicate_of: Option<PhotoId>,
 }
 
 impl Photo {
     /// Whether the original object is known to be in the store.
     pub fn original_uploaded(&self) -> bool {
         self.status.original_uploaded()
+    }
+
+    /// Whether the original is still kept: uploaded, and not purged as
+    /// another photo's duplicate.
+    pub fn original_kept(&self) -> bool {
+        self.original_uploaded() && self.failure_reason != Some(FailureReason::Duplicate)
     }
 }
 

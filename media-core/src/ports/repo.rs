@@ -111,6 +111,29 @@ pub trait PhotoRepo: Send + Sync {
     async fn record_watermark(&self, id: PhotoId) -> Result<bool>;
     /// [`PhotoStatus::FAILED`] with the reason.
     async fn fail_photo(&self, id: PhotoId, reason: FailureReason) -> Result<()>;
+    /// Records the original's SHA-256 (hex) for the photo, unless another
+    /// photo of the project holds it: then that photo, and nothing changed.
+    /// Two photos recording the same bytes at once: one wins, the other is
+    /// `Unavailable` and its job's retry finds the winner.
+    async fn record_content(
+        &self,
+        id: PhotoId,
+        project: ProjectId,
+        sha256: &str,
+    ) -> Result<Option<PhotoId>>;
+    /// The project's photo whose original has this SHA-256 (hex), if any.
+    async fn photo_with_content(&self, project: ProjectId, sha256: &str)
+    -> Result<Option<PhotoId>>;
+    /// [`PhotoStatus::FAILED`] as [`FailureReason::Duplicate`] of `of`,
+    /// enqueuing `jobs` (the purge of its objects) in the same transaction.
+    /// False when the photo was not in a status that may fail.
+    async fn fail_as_duplicate(
+        &self,
+        id: PhotoId,
+        of: PhotoId,
+        jobs: &[JobPayload],
+        now: OffsetDateTime,
+    ) -> Result<bool>;
     /// Clears the given done-flags and enqueues `jobs`, for `reprocess`; with
     /// thumbnails or watermark cleared, [`PhotoStatus::REPROCESSED`] too.
     async fn reset_photo(

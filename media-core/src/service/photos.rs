@@ -134,11 +134,12 @@ impl Media {
             height: p.height,
             thumbnail_url: url(PhotoObject::Thumb400, p.thumbnails_done)?,
             preview_url: url(PhotoObject::Thumb800, p.thumbnails_done)?,
-            full_url: url(PhotoObject::Original, p.original_uploaded())?,
+            full_url: url(PhotoObject::Original, p.original_kept())?,
             watermarked_url: url(PhotoObject::Watermarked, p.watermark_done)?,
             created_at: p.created_at,
             thumbhash: p.thumbhash.as_deref().map(super::views::base64),
             failure_reason: p.failure_reason,
+            duplicate_of: p.duplicate_of,
             project_name: with_project.then_some(row.project_name),
             photographer_name: Some(row.photographer_name),
         })

@@ -21,6 +21,9 @@ pub struct UploadRequest {
     pub content_type: Option<String>,
     /// `contentLength`, validated by the use case (at most `MAX_UPLOAD_BYTES`).
     pub content_length: Option<u64>,
+    /// `contentSha256` (photos only): the bytes' SHA-256 as 64 hex digits;
+    /// when the project already holds them, no URL is issued.
+    pub content_sha256: Option<String>,
 }
 
 /// A presigned upload: where to PUT, and the id to follow it by.
@@ -124,6 +127,29 @@ impl Media {
         };
         self.admit(principal, &access).await?;
         let constraints = self.upload_constraints(req)?;
+        if let Some(declared) = &req.content_sha256 {
+            let sha256 = parse_sha256(declared)?;
+            // Asked only when declared: assignment first, so a duplicate
+            // never tells a stranger what a project holds.
+            let photographer = principal.as_photographer();
+            policy::photographer_project(
+                self.ports
+                    .directory
+                    .is_assigned(project, photographer)
+                    .await?,
+            )?;
+            if let Some(photo_id) = self
+                .ports
+                .photos
+                .photo_with_content(project, &sha256)
+                .await?
+            {
+                return Err(Error::Conflict {
+                    kind: ConflictKind::Duplicate { photo_id },
+                    detail: format!("the project already holds these bytes as photo {photo_id}"),
+                });
+            }
+        }
         let now = self.now();
         let photo = Photo {
             id: PhotoId::new(),
@@ -141,6 +167,7 @@ impl Media {
             faces_done: false,
             original_etag: None,
             thumbhash: None,
+            duplicate_of: None,
         };
         let key = keys::photo(project, photo.id, PhotoObject::Original);
         let upload_url = self
@@ -362,5 +389,16 @@ impl Media {
                 .await?;
         }
         Ok(moved)
+    }
+}
+
+/// A declared SHA-256: 64 hex digits, either case; lowercase from here on.
+fn parse_sha256(raw: &str) -> Result<String> {
+    if raw.len() == 64 && raw.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(raw.to_ascii_lowercase())
+    } else {
+        Err(Error::invalid(
+            "contentSha256 must be 64 hexadecimal digits",
+        ))
     }
 }

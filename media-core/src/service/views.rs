@@ -41,6 +41,8 @@ pub struct PhotoView {
     pub thumbhash: Option<String>,
     /// Why it failed, when it did.
     pub failure_reason: Option<FailureReason>,
+    /// With [`FailureReason::Duplicate`]: the project's photo with the same bytes.
+    pub duplicate_of: Option<PhotoId>,
     /// Its project's name (operator listings only).
     pub project_name: Option<String>,
     /// Its photographer's name (operator listings only).

@@ -65,6 +65,7 @@ impl From<UploadBody> for UploadRequest {
         Self {
             content_type: b.content_type,
             content_length: b.content_length,
+            content_sha256: None,
         }
     }
 }
@@ -83,6 +84,10 @@ pub struct PhotoUploadBody {
     #[schema(minimum = 1)]
     #[serde(default, deserialize_with = "whole_number")]
     pub content_length: Option<u64>,
+    /// The file's SHA-256 as 64 hex digits: when the project already holds
+    /// these bytes, the answer is 409 `duplicate` with that `photoId`, and no URL.
+    #[schema(pattern = "^[0-9a-fA-F]{64}$")]
+    pub content_sha256: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -152,6 +157,8 @@ pub struct Photo {
     /// render it as a blurred placeholder while the thumbnail loads. Null until the thumbnails exist.
     #[schema(example = "1QcSHQRnh493V4dIh4eXh1h4kJUI")]
     pub thumbhash: Option<String>,
+    /// With `failureReason: "duplicate"`: the project's photo with the same bytes.
+    pub duplicate_of: Option<Uuid>,
     pub failure_reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project_name: Option<String>,
@@ -175,6 +182,7 @@ impl Photo {
             watermarked_url: v.watermarked_url,
             created_at: v.created_at,
             thumbhash: v.thumbhash,
+            duplicate_of: v.duplicate_of.map(|p| p.as_uuid()),
             failure_reason: v.failure_reason.map(|r| r.as_str().to_owned()),
             project_name: v.project_name,
             photographer_name: if with_photographer {

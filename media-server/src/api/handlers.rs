@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use media_core::domain::ConsentPurpose;
 use media_core::ids::{PhotoId, ProjectId, SelfieId};
 use media_core::listing::{Page, PageRequest};
-use media_core::service::{OperatorFilter, PhotoView};
+use media_core::service::{OperatorFilter, PhotoView, UploadRequest};
 
 use super::AppState;
 use super::dto::*;
@@ -83,19 +83,20 @@ async fn photo_upload(
     let project = b
         .project_id
         .ok_or_else(|| Problem::invalid("projectId is required"))?;
-    let req = UploadBody {
+    let req = UploadRequest {
         content_type: b.content_type,
         content_length: b.content_length,
+        content_sha256: b.content_sha256,
     };
     let t = s
         .media
-        .photo_upload_url(p, ProjectId::from(project), &req.into())
+        .photo_upload_url(p, ProjectId::from(project), &req)
         .await?;
     Ok((StatusCode::CREATED, Json(t.into())))
 }
 
 #[utoipa::path(post, path = "/v1/photos/upload-url", tag = "photos", request_body = PhotoUploadBody,
-    responses((status = 201, body = PhotoTicket), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
+    responses((status = 201, body = PhotoTicket), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem, description = "`duplicate`: the project holds a photo with `contentSha256`, named by `photoId`")),
     security(("media" = [])))]
 pub async fn photo_upload_url_app(
     State(s): State<AppState>,
@@ -106,7 +107,7 @@ pub async fn photo_upload_url_app(
 }
 
 #[utoipa::path(post, path = "/v1/photographers/me/photos/upload-url", tag = "photos", request_body = PhotoUploadBody,
-    responses((status = 201, body = PhotoTicket), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
+    responses((status = 201, body = PhotoTicket), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem, description = "`duplicate`: the project holds a photo with `contentSha256`, named by `photoId`")),
     security(("backoffice" = [])))]
 pub async fn photo_upload_url_backoffice(
     State(s): State<AppState>,

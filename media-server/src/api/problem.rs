@@ -18,9 +18,12 @@ pub struct Problem {
     pub status: u16,
     /// Stable machine-readable code: unauthorized, forbidden, consent_required,
     /// not_found, invalid_request, upload_too_large, unsupported_type,
-    /// upload_missing, conflict, unavailable, internal.
+    /// upload_missing, conflict, duplicate, unavailable, internal.
     pub code: &'static str,
     pub detail: String,
+    /// With `duplicate`: the project's photo that holds the same bytes.
+    #[serde(rename = "photoId", skip_serializing_if = "Option::is_none")]
+    pub photo_id: Option<uuid::Uuid>,
 }
 
 impl Problem {
@@ -31,6 +34,7 @@ impl Problem {
             status: status.as_u16(),
             code,
             detail: detail.into(),
+            photo_id: None,
         }
     }
 
@@ -78,7 +82,11 @@ impl From<Error> for Problem {
                 Self::new(StatusCode::BAD_REQUEST, kind.code(), detail)
             }
             Error::Conflict { kind, detail } => {
-                Self::new(StatusCode::CONFLICT, kind.code(), detail)
+                let mut p = Self::new(StatusCode::CONFLICT, kind.code(), detail);
+                if let media_core::ConflictKind::Duplicate { photo_id } = kind {
+                    p.photo_id = Some(photo_id.as_uuid());
+                }
+                p
             }
             Error::Unavailable(detail) => {
                 tracing::warn!(%detail, "dependency unavailable");

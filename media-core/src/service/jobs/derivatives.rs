@@ -42,7 +42,15 @@ impl Media {
         photo: &Photo,
         request: RenderRequest,
     ) -> Result<Option<imaging::Rendered>> {
-        let rendered = match self.original(photo).await? {
+        let original = match self.original(photo).await? {
+            // The thumbnails job, first to read a new original, tells duplicates.
+            Ok(bytes) if request.thumbnails => match self.unless_duplicate(photo, bytes).await? {
+                Some(bytes) => Ok(bytes),
+                None => return Ok(None),
+            },
+            other => other,
+        };
+        let rendered = match original {
             Ok(bytes) => {
                 let limits = self.limits();
                 // The header says what the decode will hold; wait for that
@@ -105,9 +113,13 @@ impl Media {
     }
 
     /// Objects written for a photo deleted meanwhile would be orphans: purge again.
+    /// Also when it failed as a duplicate meanwhile: its folder must be empty.
     async fn purge_if_gone(&self, photo: &Photo, still_there: bool) -> Result<()> {
-        if !still_there && self.ports.photos.photo(photo.id).await?.is_none() {
-            self.purge_folder(photo.project_id, photo.id).await?;
+        if !still_there {
+            let now = self.ports.photos.photo(photo.id).await?;
+            if now.is_none() || Self::is_duplicate(now.as_ref()) {
+                self.purge_folder(photo.project_id, photo.id).await?;
+            }
         }
         Ok(())
     }

@@ -2,6 +2,7 @@
 
 mod cluster;
 mod derivatives;
+mod duplicates;
 mod pinned;
 mod purge;
 mod selfie;
@@ -14,6 +15,8 @@ use super::Media;
 use crate::domain::{FailureReason, Job, JobPayload, PhotoStatus, SelfieStatus};
 use crate::error::{Error, Result};
 
+#[cfg(test)]
+pub(crate) use duplicates::sha256_hex;
 #[cfg(test)]
 pub(crate) use selfie::judge_selfie;
 

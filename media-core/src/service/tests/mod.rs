@@ -42,6 +42,14 @@ impl MockPorts {
         self
     }
 
+    /// The thumbnails job's originals are no other photo's bytes.
+    pub(super) fn unique_bytes(&mut self) -> &mut Self {
+        self.photos
+            .expect_record_content()
+            .returning(|_, _, _| Ok(None));
+        self
+    }
+
     pub(super) fn assigned(&mut self, assigned: bool) -> &mut Self {
         self.directory
             .expect_is_assigned()
@@ -77,6 +85,7 @@ pub(super) fn photo_of(p: &Principal, project: ProjectId, status: PhotoStatus) -
         faces_done: status == PhotoStatus::Ready,
         original_etag: None,
         thumbhash: None,
+        duplicate_of: None,
     }
 }
 
@@ -146,6 +155,7 @@ pub(super) fn upload(ct: Option<&str>, len: Option<u64>) -> UploadRequest {
     UploadRequest {
         content_type: ct.map(str::to_owned),
         content_length: len,
+        content_sha256: None,
     }
 }
 

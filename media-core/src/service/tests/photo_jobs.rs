@@ -8,6 +8,7 @@ async fn thumbnails_are_written_and_faces_detected_once() {
     let photo = photo_of(&p, ProjectId::new(), PhotoStatus::Processing);
     let (id, project) = (photo.id, photo.project_id);
     let mut m = Mocks::new();
+    m.unique_bytes();
     m.photos.expect_photo().return_const(Ok(Some(photo)));
     m.storage
         .expect_head()
@@ -72,6 +73,7 @@ async fn a_corrupt_original_fails_the_photo_without_retry() {
         (Vec::new(), FailureReason::EmptyFile),
     ] {
         let mut m = Mocks::new();
+        m.unique_bytes();
         m.photos
             .expect_photo()
             .return_const(Ok(Some(photo.clone())));
@@ -101,6 +103,7 @@ async fn a_photo_deleted_during_processing_is_purged_again() {
     let photo = photo_of(&p, ProjectId::new(), PhotoStatus::Processing);
     let (id, project) = (photo.id, photo.project_id);
     let mut m = Mocks::new();
+    m.unique_bytes();
     let mut seq = mockall::Sequence::new();
     m.photos
         .expect_photo()
@@ -350,4 +353,46 @@ async fn a_retry_that_finds_its_photo_gone_purges_what_an_earlier_attempt_wrote(
             .returning(|_, _| Ok(()));
         assert_eq!(m.media().handle(&payload).await.unwrap(), JobOutcome::Done);
     }
+}
+
+#[tokio::test]
+async fn a_second_photo_with_the_same_bytes_fails_as_a_duplicate_before_rendering_or_retina() {
+    let p = photographer(Audience::Media);
+    let photo = photo_of(&p, ProjectId::new(), PhotoStatus::Processing);
+    let (id, project) = (photo.id, photo.project_id);
+    let first = PhotoId::new();
+    let mut m = Mocks::new();
+    m.photos.expect_photo().return_const(Ok(Some(photo)));
+    m.storage
+        .expect_get()
+        .returning(|_, _, _| Ok(Fetched::Bytes(tiny_jpeg())));
+    let sha = crate::service::jobs::sha256_hex(&tiny_jpeg());
+    m.photos
+        .expect_record_content()
+        .withf(move |i, pr, h| *i == id && *pr == project && h == sha)
+        .times(1)
+        .returning(move |_, _, _| Ok(Some(first)));
+    m.photos
+        .expect_fail_as_duplicate()
+        .withf(move |i, of, jobs, now| {
+            *i == id
+                && *of == first
+                && *now == NOW
+                && jobs
+                    == [JobPayload::purge(vec![PurgeTarget::Photo {
+                        project_id: project,
+                        photo_id: id,
+                    }])]
+        })
+        .times(1)
+        .returning(|_, _, _, _| Ok(true));
+    m.storage.expect_put().never();
+    m.photos.expect_record_thumbnails().never();
+    m.embedder.expect_detect_faces().never();
+    let out = m
+        .media()
+        .handle(&JobPayload::thumbnails(project, id))
+        .await
+        .unwrap();
+    assert_eq!(out, JobOutcome::Done);
 }
