@@ -36,16 +36,7 @@ async fn faces_are_numbered_in_order_and_matches_keep_the_closest(store: &impl S
         .grant_consent(user, ConsentPurpose::BiometricProcessing, t)
         .await
         .unwrap();
-    let s = new_selfie(user, t);
-    store.create_selfie(&s).await.unwrap();
-    store
-        .mark_selfie_uploaded(s.id, None, &[], t)
-        .await
-        .unwrap();
-    store
-        .approve_selfie(s.id, &unit(0), &[], &[], t)
-        .await
-        .unwrap();
+    let s = approved_selfie(store, user, &unit(0), t).await;
     let m = |photo: PhotoId, distance| FaceMatch {
         user_id: user,
         project_id: w.project,
@@ -56,7 +47,7 @@ async fn faces_are_numbered_in_order_and_matches_keep_the_closest(store: &impl S
         store,
         w.project,
         user,
-        s.id,
+        s,
         &[m(photos[0].id, 0.3), m(photos[1].id, 0.4)],
         4,
     )
@@ -65,16 +56,16 @@ async fn faces_are_numbered_in_order_and_matches_keep_the_closest(store: &impl S
         store,
         w.project,
         user,
-        s.id,
+        s,
         &[m(photos[0].id, 0.1), m(photos[1].id, 0.45)],
         6,
     )
     .await;
-    assert_eq!(progress(store, w.project, user).await, Some((s.id, 6)));
-    record(store, w.project, user, s.id, &[], 5).await;
+    assert_eq!(progress(store, w.project, user).await, Some((s, 6)));
+    record(store, w.project, user, s, &[], 5).await;
     assert_eq!(
         progress(store, w.project, user).await,
-        Some((s.id, 6)),
+        Some((s, 6)),
         "an overlapping older run never moves progress back"
     );
     let got = store.matched_photos(w.project, user).await.unwrap();

@@ -64,6 +64,26 @@ pub fn new_selfie(user: UserId, created_at: OffsetDateTime) -> Selfie {
     }
 }
 
+/// A selfie of `user` issued at `t`, uploaded and approved with `embedding`.
+pub async fn approved_selfie(
+    store: &impl Store,
+    user: UserId,
+    embedding: &[f32],
+    t: OffsetDateTime,
+) -> SelfieId {
+    let s = new_selfie(user, t);
+    store.create_selfie(&s).await.unwrap();
+    store
+        .mark_selfie_uploaded(s.id, None, &[], t)
+        .await
+        .unwrap();
+    store
+        .approve_selfie(s.id, embedding, &[], &[], t)
+        .await
+        .unwrap();
+    s.id
+}
+
 /// Records one member's matches the way `cluster_faces` does.
 pub async fn record(
     store: &impl Store,

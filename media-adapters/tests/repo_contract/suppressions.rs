@@ -21,16 +21,7 @@ async fn matched_member(
         .grant_consent(user, ConsentPurpose::BiometricProcessing, t)
         .await
         .unwrap();
-    let s = new_selfie(user, t);
-    store.create_selfie(&s).await.unwrap();
-    store
-        .mark_selfie_uploaded(s.id, None, &[], t)
-        .await
-        .unwrap();
-    store
-        .approve_selfie(s.id, &unit(0), &[], &[], t)
-        .await
-        .unwrap();
+    let s = approved_selfie(store, user, &unit(0), t).await;
     let matches: Vec<_> = photos
         .iter()
         .map(|p| FaceMatch {
@@ -40,8 +31,8 @@ async fn matched_member(
             distance: 0.2,
         })
         .collect();
-    record(store, w.project, user, s.id, &matches, 2).await;
-    (user, s.id, photos)
+    record(store, w.project, user, s, &matches, 2).await;
+    (user, s, photos)
 }
 
 fn matched(user: UserId, project: ProjectId, photo: PhotoId) -> FaceMatch {
@@ -105,21 +96,12 @@ async fn a_suppressed_photo_is_never_matched_again(store: &impl Store) {
     .await;
     assert_eq!(listed(store, w.project, user).await, vec![kept]);
     // Nor for a new selfie.
-    let retake = new_selfie(user, t + Duration::from_secs(1));
-    store.create_selfie(&retake).await.unwrap();
-    store
-        .mark_selfie_uploaded(retake.id, None, &[], t)
-        .await
-        .unwrap();
-    store
-        .approve_selfie(retake.id, &unit(0), &[], &[], t)
-        .await
-        .unwrap();
+    let retake = approved_selfie(store, user, &unit(0), t + Duration::from_secs(1)).await;
     record(
         store,
         w.project,
         user,
-        retake.id,
+        retake,
         &[
             matched(user, w.project, gone),
             matched(user, w.project, kept),
@@ -162,21 +144,12 @@ async fn erasure_and_photo_deletion_take_the_suppressions(store: &impl Store) {
         .grant_consent(user, ConsentPurpose::BiometricProcessing, t)
         .await
         .unwrap();
-    let s = new_selfie(user, t + Duration::from_secs(1));
-    store.create_selfie(&s).await.unwrap();
-    store
-        .mark_selfie_uploaded(s.id, None, &[], t)
-        .await
-        .unwrap();
-    store
-        .approve_selfie(s.id, &unit(0), &[], &[], t)
-        .await
-        .unwrap();
+    let s = approved_selfie(store, user, &unit(0), t + Duration::from_secs(1)).await;
     record(
         store,
         w.project,
         user,
-        s.id,
+        s,
         &[
             matched(user, w.project, first),
             matched(user, w.project, second),
@@ -202,7 +175,7 @@ async fn erasure_and_photo_deletion_take_the_suppressions(store: &impl Store) {
         store,
         w.project,
         user,
-        s.id,
+        s,
         &[matched(user, w.project, second)],
         10,
     )

@@ -1,4 +1,5 @@
-//! Decoding to 8-bit sRGB-ish RGB, once, at the smallest sufficient scale.
+//! Decoding to 8-bit sRGB, once, at the smallest sufficient scale: an
+//! embedded ICC profile is converted (`colour`) before anything is resized.
 
 use std::io::Cursor;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -17,19 +18,28 @@ pub fn decode(
 ) -> Result<RgbImage, ImageError> {
     // Decoders are third-party code fed hostile bytes: a panic there must end
     // this image, not the worker.
-    catch_unwind(AssertUnwindSafe(|| match info.format {
-        Format::Jpeg => decode_jpeg(bytes, need),
-        Format::Png => decode_png(bytes, limits),
-        Format::Webp => decode_other(bytes, info.format, limits),
+    catch_unwind(AssertUnwindSafe(|| {
+        let (mut img, icc) = match info.format {
+            Format::Jpeg => decode_jpeg(bytes, need),
+            Format::Png => decode_png(bytes, limits),
+            Format::Webp => decode_other(bytes, info.format, limits),
+        }?;
+        if let Some(icc) = icc {
+            super::colour::to_srgb(&mut img, &icc)?;
+        }
+        Ok(img)
     }))
     .unwrap_or_else(|_| Err(ImageError::Corrupt("decoder panicked".into())))
 }
+
+/// Pixels, and the ICC profile they are in when one is embedded.
+type Decoded = Result<(RgbImage, Option<Vec<u8>>), ImageError>;
 
 fn corrupt(e: impl std::fmt::Display) -> ImageError {
     ImageError::Corrupt(e.to_string())
 }
 
-fn decode_jpeg(bytes: &[u8], need: (u32, u32)) -> Result<RgbImage, ImageError> {
+fn decode_jpeg(bytes: &[u8], need: (u32, u32)) -> Decoded {
     let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
     let clamp = |v: u32| v.clamp(1, u32::from(u16::MAX)) as u16;
     let (w, h) = decoder
@@ -37,6 +47,13 @@ fn decode_jpeg(bytes: &[u8], need: (u32, u32)) -> Result<RgbImage, ImageError> {
         .map_err(corrupt)?;
     let pixels = decoder.decode().map_err(corrupt)?;
     let info = decoder.info().ok_or_else(|| corrupt("no frame header"))?;
+    // RGB profiles only: a CMYK file's profile would need a CMYK transform
+    // (not done: such files keep the naive conversion below), a grey one
+    // has nothing to shift.
+    let icc = match info.pixel_format {
+        jpeg_decoder::PixelFormat::RGB24 => decoder.icc_profile(),
+        _ => None,
+    };
     let (w, h) = (u32::from(w), u32::from(h));
     let n = w as usize * h as usize;
     let data = match info.pixel_format {
@@ -60,7 +77,7 @@ fn decode_jpeg(bytes: &[u8], need: (u32, u32)) -> Result<RgbImage, ImageError> {
     if data.len() < n * 3 {
         return Err(corrupt("short pixel data"));
     }
-    RgbImage::new(w, h, data)
+    Ok((RgbImage::new(w, h, data)?, icc))
 }
 
 /// Transparent areas become white (SPEC: never black).
@@ -73,8 +90,9 @@ fn over_white(c: u8, a: u8) -> u8 {
 /// low bit depths expanded by the decoder as it goes), then compacted to
 /// RGB in the same buffer: at most 4 bytes per pixel at any time — a
 /// 100 MP 16-bit RGBA PNG took 8 bytes per pixel plus two copies before.
-/// Text and colour-profile chunks are skipped, not inflated.
-fn decode_png(bytes: &[u8], limits: Limits) -> Result<RgbImage, ImageError> {
+/// Text chunks are skipped, not inflated; the colour profile (iCCP, a few
+/// KB) is kept for the conversion to sRGB.
+fn decode_png(bytes: &[u8], limits: Limits) -> Decoded {
     let mut decoder = png::Decoder::new_with_limits(
         Cursor::new(bytes),
         png::Limits {
@@ -83,8 +101,8 @@ fn decode_png(bytes: &[u8], limits: Limits) -> Result<RgbImage, ImageError> {
     );
     decoder.set_transformations(png::Transformations::normalize_to_color8());
     decoder.set_ignore_text_chunk(true);
-    decoder.set_ignore_iccp_chunk(true);
     let mut reader = decoder.read_info().map_err(corrupt)?;
+    let icc = reader.info().icc_profile.as_ref().map(|p| p.to_vec());
     let size = reader
         .output_buffer_size()
         .ok_or_else(|| corrupt("image too large for this machine"))?;
@@ -122,21 +140,24 @@ fn decode_png(bytes: &[u8], limits: Limits) -> Result<RgbImage, ImageError> {
         _ => return Err(corrupt("unsupported PNG colour type")),
     }
     buf.truncate(n * 3);
-    RgbImage::new(w, h, buf)
+    Ok((RgbImage::new(w, h, buf)?, icc))
 }
 
-fn decode_other(bytes: &[u8], format: Format, limits: Limits) -> Result<RgbImage, ImageError> {
+fn decode_other(bytes: &[u8], format: Format, limits: Limits) -> Decoded {
+    use image::ImageDecoder as _;
     let fmt = if format == Format::Png {
         image::ImageFormat::Png
     } else {
         image::ImageFormat::WebP
     };
-    let mut reader = image::ImageReader::with_format(Cursor::new(bytes), fmt);
+    let reader = image::ImageReader::with_format(Cursor::new(bytes), fmt);
     let mut l = image::Limits::default();
     // 16-bit RGBA is the widest layout: 8 bytes per pixel.
     l.max_alloc = Some(limits.max_pixels.saturating_mul(8));
-    reader.limits(l);
-    let img = reader.decode().map_err(corrupt)?;
+    let mut decoder = reader.into_decoder().map_err(corrupt)?;
+    decoder.set_limits(l).map_err(corrupt)?;
+    let icc = decoder.icc_profile().ok().flatten();
+    let img = image::DynamicImage::from_decoder(decoder).map_err(corrupt)?;
     let (w, h) = (img.width(), img.height());
     let data = if img.color().has_alpha() {
         // Transparent areas become white (SPEC: never black).
@@ -152,5 +173,5 @@ fn decode_other(bytes: &[u8], format: Format, limits: Limits) -> Result<RgbImage
     } else {
         img.into_rgb8().into_raw()
     };
-    RgbImage::new(w, h, data)
+    Ok((RgbImage::new(w, h, data)?, icc))
 }

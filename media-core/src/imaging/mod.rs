@@ -7,6 +7,7 @@
 //! the small result, and encodes without any metadata. Dimensions are read
 //! from the header and checked against the limits before a pixel is decoded.
 
+mod colour;
 mod decode;
 mod ops;
 mod placeholder;

@@ -1,5 +1,6 @@
 //! The image pipeline's tests, one file per concern; the fixtures here.
 
+mod colour;
 mod formats;
 mod limits;
 mod metadata;
