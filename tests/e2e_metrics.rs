@@ -13,9 +13,22 @@ use media_server::server::Role as ServerRole;
 /// The tests of this file run one at a time: they read one recorder.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+/// The server's pool-wait layer, as `media-server` installs it at startup.
+fn with_pool_waits() {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        tracing_subscriber::registry()
+            .with(media_server::telemetry::pool_waits())
+            .init();
+    });
+}
+
 /// Every family an operator's dashboard reads moves for one photo.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_photo_moves_requests_jobs_steps_face_calls_objects_pool_and_process_figures() {
+    with_pool_waits();
     let _turn = ONE_AT_A_TIME.lock().await;
     for postgres in backends() {
         let Some(app) = TestApp::start(postgres).await else {
@@ -92,6 +105,8 @@ async fn one_photo_moves_requests_jobs_steps_face_calls_objects_pool_and_process
         let in_use = value(&after, r#"media_db_pool_connections{state="in_use"}"#).unwrap();
         let idle = value(&after, r#"media_db_pool_connections{state="idle"}"#).unwrap();
         assert!(in_use + idle >= 1.0, "{in_use} + {idle}");
+        let waits = delta("media_db_pool_acquire_wait_seconds_count");
+        assert!(waits >= 5.0, "every query's wait for a connection: {waits}");
 
         assert!(value(&after, "process_resident_memory_bytes").unwrap() > 1e6);
         assert!(value(&after, "process_cpu_seconds_total").unwrap() > 0.0);
@@ -108,6 +123,7 @@ async fn one_photo_moves_requests_jobs_steps_face_calls_objects_pool_and_process
 /// and the gauges fall back to zero when it ran.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_waiting_job_shows_its_age_until_it_runs() {
+    with_pool_waits();
     let _turn = ONE_AT_A_TIME.lock().await;
     let app = TestApp::start_api_only(false).await.unwrap();
     let w = app.world().await;
@@ -146,6 +162,7 @@ async fn a_waiting_job_shows_its_age_until_it_runs() {
 /// worker (which has no API) serves them too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_on_their_own_address_are_not_public_and_workers_serve_them() {
+    with_pool_waits();
     let _turn = ONE_AT_A_TIME.lock().await;
     let own = [("MEDIA_METRICS_ADDR", "127.0.0.1:0")];
     let app = TestApp::start_with(false, &own).await.unwrap();
@@ -179,6 +196,7 @@ async fn metrics_on_their_own_address_are_not_public_and_workers_serve_them() {
 /// exposes (a renamed metric breaks this test, not a dashboard at night).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_and_alert_rules_read_only_series_that_exist() {
+    with_pool_waits();
     let _turn = ONE_AT_A_TIME.lock().await;
     let app = TestApp::start(false).await.unwrap();
     let w = app.world().await;

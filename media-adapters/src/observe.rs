@@ -18,6 +18,15 @@ pub const POOL_MAX: &str = "media_db_pool_max_connections";
 /// Counter: queries that waited for a pooled connection past the acquire
 /// timeout and failed (sqlx 0.8 exposes no count of waits that succeed).
 pub const POOL_TIMEOUTS: &str = "media_db_pool_acquire_timeouts_total";
+/// Histogram: how long each query waited for a pooled connection. sqlx 0.8
+/// reports it only as a trace event (target [`POOL_ACQUIRE_TARGET`], field
+/// [`POOL_ACQUIRE_FIELD`]); a tracing layer of the server's feeds
+/// [`pool_acquired`] with it.
+pub const POOL_ACQUIRE_WAIT: &str = "media_db_pool_acquire_wait_seconds";
+/// The target of sqlx's per-acquire event.
+pub const POOL_ACQUIRE_TARGET: &str = "sqlx::pool::acquire";
+/// Its field holding the wait in seconds (sqlx's spelling).
+pub const POOL_ACQUIRE_FIELD: &str = "aquired_after_secs";
 
 /// Describes every metric above to the installed recorder.
 pub fn describe() {
@@ -44,6 +53,11 @@ pub fn describe() {
         POOL_TIMEOUTS,
         "Queries that found no free pooled connection within the acquire timeout."
     );
+    metrics::describe_histogram!(
+        POOL_ACQUIRE_WAIT,
+        metrics::Unit::Seconds,
+        "Time queries waited for a pooled database connection."
+    );
     // Exposed at 0 from the start: an alert on its increase needs the series.
     metrics::counter!(POOL_TIMEOUTS).increment(0);
 }
@@ -55,6 +69,11 @@ pub(crate) fn face_call(outcome: &'static str, took: Duration) {
 pub(crate) fn object_written(bytes: usize) {
     metrics::counter!(OBJECTS_WRITTEN).increment(1);
     metrics::counter!(BYTES_WRITTEN).increment(bytes as u64);
+}
+
+/// Records one acquire's wait (from sqlx's event).
+pub fn pool_acquired(secs: f64) {
+    metrics::histogram!(POOL_ACQUIRE_WAIT).record(secs);
 }
 
 pub(crate) fn pool_timed_out() {

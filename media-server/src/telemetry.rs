@@ -71,7 +71,9 @@ pub fn init(config: &TelemetryConfig) -> Telemetry {
     } else {
         tracing_subscriber::fmt::layer().boxed()
     };
-    let registry = tracing_subscriber::registry().with(logs.with_filter(filter));
+    let registry = tracing_subscriber::registry()
+        .with(logs.with_filter(filter))
+        .with(pool_waits());
 
     #[cfg(feature = "otel")]
     if let Some(endpoint) = &config.otlp_traces_endpoint {
@@ -99,6 +101,40 @@ pub fn init(config: &TelemetryConfig) -> Telemetry {
     Telemetry {
         #[cfg(feature = "otel")]
         provider: None,
+    }
+}
+
+/// The pool-wait histogram from sqlx's per-acquire trace events
+/// (`media_adapters::observe::POOL_ACQUIRE_WAIT`). `Targets` decides per
+/// call site, once: every other trace call site stays disabled.
+pub fn pool_waits<S>() -> impl Layer<S>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    PoolWaits.with_filter(tracing_subscriber::filter::Targets::new().with_target(
+        media_adapters::observe::POOL_ACQUIRE_TARGET,
+        tracing::Level::TRACE,
+    ))
+}
+
+struct PoolWaits;
+
+impl<S: tracing::Subscriber> Layer<S> for PoolWaits {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        struct Wait(Option<f64>);
+        impl tracing::field::Visit for Wait {
+            fn record_f64(&mut self, field: &tracing::field::Field, value: f64) {
+                if field.name() == media_adapters::observe::POOL_ACQUIRE_FIELD {
+                    self.0 = Some(value);
+                }
+            }
+            fn record_debug(&mut self, _: &tracing::field::Field, _: &dyn std::fmt::Debug) {}
+        }
+        let mut wait = Wait(None);
+        event.record(&mut wait);
+        if let Some(secs) = wait.0 {
+            media_adapters::observe::pool_acquired(secs);
+        }
     }
 }
 

@@ -133,6 +133,10 @@ impl SqlStore {
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(5))
                 .test_before_acquire(false)
+                // Every acquire's wait as a trace event: the only way sqlx 0.8
+                // tells it (`observe::POOL_ACQUIRE_WAIT`, read by a tracing
+                // layer in the server; disabled, and free, without one).
+                .acquire_time_level(log::LevelFilter::Trace)
                 // A statement prepared on a pooled connection while a
                 // project was small kept its generic plan after 151,000
                 // inserts into it: the listing fell from 393 to 16.6 req/s
@@ -153,6 +157,7 @@ impl SqlStore {
             Backend::Sqlite => AnyPoolOptions::new()
                 .max_connections(1)
                 .min_connections(1)
+                .acquire_time_level(log::LevelFilter::Trace)
                 .idle_timeout(None)
                 .max_lifetime(None)
                 .acquire_timeout(Duration::from_secs(30))
