@@ -13,16 +13,7 @@ use media_core::service::ReprocessStep;
 
 /// (status, failureReason) of a photo, as its photographer lists it.
 async fn photo_state(app: &TestApp, w: &World, id: &str) -> (String, Option<String>) {
-    let token = app.token(w.photographer, Audience::Backoffice, Role::Photographer);
-    let listed: Vec<Value> = app
-        .get(
-            &format!("/v1/photographers/me/projects/{}/photos", w.project),
-            &token,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let listed = app.listed_photos(w).await;
     let p = listed.iter().find(|p| p["id"] == id).unwrap();
     (
         p["status"].as_str().unwrap().to_owned(),

@@ -34,16 +34,7 @@ async fn the_same_bytes_again_fail_as_a_duplicate_of_the_first_with_nothing_kept
         let second = app.upload_photo(&w, bytes.clone()).await;
         assert_eq!(app.wait_photo(second).await, "failed");
         app.wait_idle().await;
-        let token = app.token(w.photographer, Audience::Backoffice, Role::Photographer);
-        let listed: Vec<Value> = app
-            .get(
-                &format!("/v1/photographers/me/projects/{}/photos", w.project),
-                &token,
-            )
-            .await
-            .json()
-            .await
-            .unwrap();
+        let listed = app.listed_photos(&w).await;
         let dup = listed
             .iter()
             .find(|p| p["id"] == second.to_string())

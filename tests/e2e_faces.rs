@@ -306,12 +306,8 @@ async fn not_me_keeps_a_photo_out_through_reprocess_and_retake_until_revocation(
         let db = &app.running().assembled.database;
         assert!(!db.users_with_biometrics().await.unwrap().contains(&user));
         let grant = app
-            .http
-            .put(app.url("/v1/me/consents/biometric_processing"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
+            .put("/v1/me/consents/biometric_processing", &token)
+            .await;
         assert_eq!(grant.status(), 200);
         app.upload_selfie(&token, identity_jpeg(7, 400, 400)).await;
         app.wait_idle().await;

@@ -49,12 +49,8 @@ async fn a_retake_right_after_an_erasure_or_a_revocation_survives_it() {
                     .await;
                 assert_eq!(r.status(), 204);
                 let r = app
-                    .http
-                    .put(app.url("/v1/me/consents/biometric_processing"))
-                    .bearer_auth(&token)
-                    .send()
-                    .await
-                    .unwrap();
+                    .put("/v1/me/consents/biometric_processing", &token)
+                    .await;
                 assert_eq!(r.status(), 200);
             } else {
                 assert_eq!(app.delete("/v1/selfie", &token).await.status(), 204);

@@ -173,6 +173,22 @@ impl TestApp {
             .unwrap()
     }
 
+    pub async fn put(&self, path: &str, token: &str) -> reqwest::Response {
+        self.http
+            .put(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The project's photos as its photographer lists them (SPEC §3.4).
+    pub async fn listed_photos(&self, w: &World) -> Vec<Value> {
+        let token = self.token(w.photographer, Audience::Backoffice, Role::Photographer);
+        let path = format!("/v1/photographers/me/projects/{}/photos", w.project);
+        self.get(&path, &token).await.json().await.unwrap()
+    }
+
     /// Upload URL → PUT → complete; returns the photo id.
     pub async fn upload_photo(&self, w: &World, bytes: Vec<u8>) -> Uuid {
         let token = self.token(w.photographer, Audience::Backoffice, Role::Photographer);
