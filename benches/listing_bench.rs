@@ -76,9 +76,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 // A real hash's size: the listing carries it base64.
                 thumbhash: Some(vec![0x5a; 25]),
             },
+            &[],
+            now,
         )
         .await?;
-        db.record_watermark(p.id).await?;
+        db.record_watermark(p.id, &[], now).await?;
     }
 
     let jwt = JwtConfig {

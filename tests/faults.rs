@@ -125,7 +125,7 @@ async fn a_worker_that_dies_mid_job_loses_its_lease_to_another() {
             "taken over once"
         );
         // The dead worker's late word changes nothing.
-        db.complete(ghost.id, "ghost", OffsetDateTime::now_utc())
+        db.complete(ghost.id, "ghost", &[], OffsetDateTime::now_utc())
             .await
             .unwrap();
         db.fail(

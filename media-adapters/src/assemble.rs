@@ -16,6 +16,7 @@ use crate::jwt::JwtAuthenticator;
 use crate::retina::{NoRetina, RetinaClient};
 use crate::s3::S3Storage;
 use crate::sql::SqlStore;
+use crate::webhooks::WebhookSender;
 
 /// The service and the adapters behind it.
 pub struct Assembled {
@@ -94,7 +95,12 @@ pub async fn assemble(config: &Config, serves_store: bool) -> Result<Assembled, 
         JwtAuthenticator::new(config.jwt_with_dev_secret()?)
             .map_err(|e| ConfigError(format!("JWT configuration: {e}")))?,
     );
-    let ports = Arc::new(database.clone()).ports(storage.clone(), Arc::new(SystemClock), embedder);
+    let mut ports =
+        Arc::new(database.clone()).ports(storage.clone(), Arc::new(SystemClock), embedder);
+    if let Some(events) = &config.events {
+        ports.events =
+            Arc::new(WebhookSender::new(events.clone()).map_err(|e| ConfigError(e.to_string()))?);
+    }
     let media = Media::new(ports, config.settings.clone());
     Ok(Assembled {
         media,

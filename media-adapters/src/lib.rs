@@ -32,3 +32,4 @@ mod secret_file;
 pub mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod webhooks;

@@ -11,6 +11,9 @@ pub const FACE_SERVICE: &str = "media_face_service_request_duration_seconds";
 pub const OBJECTS_WRITTEN: &str = "media_storage_objects_written_total";
 /// Counter: bytes of those objects.
 pub const BYTES_WRITTEN: &str = "media_storage_written_bytes_total";
+/// Counter: event deliveries to the platform's webhook, by `type` and
+/// `outcome` (`ok`, `failed` — no answer or a non-2xx status; retried).
+pub const EVENT_DELIVERIES: &str = "media_event_deliveries_total";
 /// Gauge: pooled database connections by `state` (`in_use`, `idle`).
 pub const POOL_CONNECTIONS: &str = "media_db_pool_connections";
 /// Gauge: the pool's ceiling (`DATABASE_MAX_CONNECTIONS`).
@@ -44,6 +47,10 @@ pub fn describe() {
         metrics::Unit::Bytes,
         "Bytes written to the store."
     );
+    metrics::describe_counter!(
+        EVENT_DELIVERIES,
+        "Event deliveries to the platform's webhook, by type and outcome."
+    );
     metrics::describe_gauge!(
         POOL_CONNECTIONS,
         "Pooled database connections, in use and idle."
@@ -69,6 +76,11 @@ pub(crate) fn face_call(outcome: &'static str, took: Duration) {
 pub(crate) fn object_written(bytes: usize) {
     metrics::counter!(OBJECTS_WRITTEN).increment(1);
     metrics::counter!(BYTES_WRITTEN).increment(bytes as u64);
+}
+
+pub(crate) fn event_delivered(kind: &'static str, ok: bool) {
+    let outcome = if ok { "ok" } else { "failed" };
+    metrics::counter!(EVENT_DELIVERIES, "type" => kind, "outcome" => outcome).increment(1);
 }
 
 /// Records one acquire's wait (from sqlx's event).

@@ -79,12 +79,15 @@ async fn an_expired_lease_is_claimed_again(store: &impl Store) {
             .await
             .unwrap()
     );
-    store.complete(first.id, "dead-worker", t0).await.unwrap();
+    store
+        .complete(first.id, "dead-worker", &[], t0)
+        .await
+        .unwrap();
     assert_eq!(
         store.get(first.id).await.unwrap().unwrap().status,
         JobStatus::Running
     );
-    store.complete(again.id, "other", t0).await.unwrap();
+    store.complete(again.id, "other", &[], t0).await.unwrap();
     assert_eq!(
         store.get(first.id).await.unwrap().unwrap().status,
         JobStatus::Done
@@ -228,7 +231,7 @@ async fn pending_cluster_jobs_are_coalesced_per_project(store: &impl Store) {
         if j.payload == cluster {
             break j;
         }
-        store.complete(j.id, "w", t).await.unwrap();
+        store.complete(j.id, "w", &[], t).await.unwrap();
     };
     let queued_clusters = || async {
         store

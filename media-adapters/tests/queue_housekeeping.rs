@@ -57,7 +57,7 @@ async fn finished_jobs_are_pruned_and_the_depth_counts_only_active_ones(store: &
         .unwrap();
     for _ in 0..3 {
         let j = store.claim("w", t, lease).await.unwrap().unwrap();
-        store.complete(j.id, "w", t).await.unwrap();
+        store.complete(j.id, "w", &[], t).await.unwrap();
     }
     store.enqueue(&[purge()], t).await.unwrap();
     let j = store.claim("w", t, lease).await.unwrap().unwrap();
@@ -126,7 +126,7 @@ async fn the_oldest_due_job_is_the_queued_one_due_longest(store: &impl Store) {
     );
     store.enqueue(&[later], early).await.unwrap();
     assert_eq!(store.oldest_due(t).await.unwrap(), Some(waited));
-    store.complete(running.id, "w", t).await.unwrap();
+    store.complete(running.id, "w", &[], t).await.unwrap();
     assert_eq!(store.oldest_due(t).await.unwrap(), Some(waited));
 }
 

@@ -93,3 +93,12 @@ typed_id!(
     /// A durable background job.
     JobId
 );
+typed_id!(
+    /// An event to the platform (SPEC §9): its `webhook-id`, the same on
+    /// every delivery attempt so receivers can drop repeats.
+    EventId
+);
+typed_id!(
+    /// A ZIP of a user's matched photos in one project (SPEC §3.13b).
+    ArchiveId
+);

@@ -49,6 +49,7 @@ pub mod settings;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod timestamps;
+pub mod zip;
 
 pub use error::{ConflictKind, Error, InvalidKind, Result};
 pub use settings::Settings;

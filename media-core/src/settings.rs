@@ -35,6 +35,12 @@ pub struct Settings {
     /// Megabytes that the image decodes of one process may hold at once
     /// (`MEDIA_DECODE_MEMORY_MB`); a render waits for its share.
     pub decode_memory_mb: u32,
+    /// At most one `matches.added` per (user, project) per this window
+    /// (`MATCH_NOTIFY_DEBOUNCE_SECONDS`, 60 s); sent at its end.
+    pub match_notify_debounce: Duration,
+    /// The first retry of a failed event delivery waits about this long,
+    /// each next one six times longer (`EVENTS_RETRY_BASE_MS`, 10 s).
+    pub event_retry_base: Duration,
 }
 
 impl Default for Settings {
@@ -54,6 +60,13 @@ impl Default for Settings {
             // One 100 MP PNG (400 MB decoded) at a time, or a dozen 24 MP
             // JPEGs at their usual 1/2 scale: the process stays under 1 GiB.
             decode_memory_mb: 512,
+            // A burst of 2,000 photos takes minutes: one message per member
+            // per minute is what a person reads, not one per photo.
+            match_notify_debounce: Duration::from_secs(60),
+            // 10 s, 1 min, 6 min, 36 min with 5 attempts: a receiver down
+            // for about 40 min (a deploy, a restart) loses nothing; longer,
+            // the dead deliveries wait for `media-cli jobs retry --dead`.
+            event_retry_base: Duration::from_secs(10),
         }
     }
 }

@@ -79,5 +79,19 @@ pub(super) fn limits(get: Lookup<'_>) -> Result<Settings, ConfigError> {
                 "a number of hours up to 87600 (ten years)",
             )?,
         ),
+        match_notify_debounce: Duration::from_secs(parse(
+            get,
+            "MATCH_NOTIFY_DEBOUNCE_SECONDS",
+            d.match_notify_debounce.as_secs(),
+            |v| *v <= 86_400,
+            "a number of seconds up to 86400 (a day)",
+        )?),
+        event_retry_base: Duration::from_millis(parse(
+            get,
+            "EVENTS_RETRY_BASE_MS",
+            u64::try_from(d.event_retry_base.as_millis()).unwrap_or(u64::MAX),
+            |v| (10..=3_600_000).contains(v),
+            "a number of milliseconds from 10 to 3600000 (an hour)",
+        )?),
     })
 }

@@ -14,6 +14,7 @@ use media_core::Settings;
 use crate::jwt::JwtConfig;
 use crate::retina::RetinaConfig;
 use crate::s3::S3Config;
+use crate::webhooks::WebhookConfig;
 
 /// One line naming the variable and the problem.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -72,6 +73,8 @@ pub struct Config {
     pub storage: StorageConfig,
     /// The face service; `None` when `RETINA_URL` is unset (face work waits).
     pub retina: Option<RetinaConfig>,
+    /// The platform's webhook; `None` when `EVENTS_WEBHOOK_URL` is unset.
+    pub events: Option<WebhookConfig>,
     /// Token verification.
     pub jwt: JwtConfig,
     /// True when no JWT key was configured: development mode, with the
@@ -113,6 +116,7 @@ impl std::fmt::Debug for Config {
             .field("database_url", &redact_password(&self.database_url))
             .field("storage", &self.storage)
             .field("retina", &self.retina)
+            .field("events", &self.events)
             .field("jwt", &self.jwt)
             .field("jwt_dev_secret", &self.jwt_dev_secret)
             .field("worker_concurrency", &self.worker_concurrency)
@@ -215,6 +219,7 @@ impl Config {
             addr,
             storage: storage(get, &data_dir)?,
             retina: retina(get)?,
+            events: events::events(get)?,
             jwt_dev_secret: jwt.is_empty(),
             jwt,
             worker_concurrency: parse(
@@ -365,6 +370,7 @@ fn dev_secret(data_dir: &Path) -> Result<String, ConfigError> {
     })
 }
 
+mod events;
 mod limits;
 
 #[cfg(test)]

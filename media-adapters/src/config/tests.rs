@@ -123,3 +123,57 @@ fn debug_redacts_the_database_password_and_the_webhook_secret() {
         "the rest of the URL helps: {shown}"
     );
 }
+
+#[test]
+fn events_need_both_url_and_secret_and_the_secret_never_shows() {
+    let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    assert!(config(&[]).unwrap().events.is_none(), "off by default");
+    for (vars, names) in [
+        (
+            vec![("EVENTS_WEBHOOK_URL", "https://platform.example/hooks")],
+            "EVENTS_WEBHOOK_SECRET",
+        ),
+        (
+            vec![("EVENTS_WEBHOOK_SECRET", secret)],
+            "EVENTS_WEBHOOK_URL",
+        ),
+        (
+            vec![
+                ("EVENTS_WEBHOOK_URL", "ftp://platform.example"),
+                ("EVENTS_WEBHOOK_SECRET", secret),
+            ],
+            "EVENTS_WEBHOOK_URL",
+        ),
+        (
+            vec![
+                ("EVENTS_WEBHOOK_URL", "https://platform.example/hooks"),
+                ("EVENTS_WEBHOOK_SECRET", "plain-text-secret-0123456789"),
+            ],
+            "EVENTS_WEBHOOK_SECRET",
+        ),
+        (
+            vec![("MATCH_NOTIFY_DEBOUNCE_SECONDS", "-1")],
+            "MATCH_NOTIFY_DEBOUNCE_SECONDS",
+        ),
+        (vec![("EVENTS_RETRY_BASE_MS", "0")], "EVENTS_RETRY_BASE_MS"),
+    ] {
+        let e = config(&vars).unwrap_err().0;
+        assert!(e.contains(names), "{vars:?}: {e}");
+        assert!(
+            !e.contains("plain-text-secret"),
+            "the value is not echoed: {e}"
+        );
+    }
+    let c = config(&[
+        ("EVENTS_WEBHOOK_URL", "https://platform.example/hooks"),
+        ("EVENTS_WEBHOOK_SECRET", secret),
+        ("MATCH_NOTIFY_DEBOUNCE_SECONDS", "30"),
+    ])
+    .unwrap();
+    assert_eq!(
+        c.events.as_ref().unwrap().url,
+        "https://platform.example/hooks"
+    );
+    assert_eq!(c.settings.match_notify_debounce, Duration::from_secs(30));
+    assert!(!format!("{c:?}").contains("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
+}

@@ -9,6 +9,7 @@ use media_core::error::Result;
 use media_core::ids::{PhotoId, ProjectId, UserId};
 use media_core::ports::FaceRepo;
 
+use super::photos::placeholders;
 use super::rows::{embedding_bytes, embedding_of, flag, get, id, opt_time, us};
 use super::{Backend, SqlStore, db_error};
 
@@ -153,6 +154,9 @@ impl FaceRepo for SqlStore {
         project: ProjectId,
         through_seq: i64,
         found: &[MemberMatches],
+        announce: bool,
+        jobs: &[JobPayload],
+        now: OffsetDateTime,
     ) -> Result<()> {
         if found.is_empty() {
             return Ok(());
@@ -180,9 +184,11 @@ impl FaceRepo for SqlStore {
                 continue;
             }
             for m in &member.matches {
+                // A closer face for a known pair changes the distance only:
+                // the pair's announcement is owed (or made) once.
                 sqlx::query(
-                    "INSERT INTO matches (user_id, photo_id, project_id, distance) \
-                     SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM photos WHERE id = $2) \
+                    "INSERT INTO matches (user_id, photo_id, project_id, distance, announce_pending) \
+                     SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM photos WHERE id = $2) \
                      AND NOT EXISTS (SELECT 1 FROM match_suppressions WHERE user_id = $1 AND photo_id = $2) \
                      ON CONFLICT (user_id, photo_id) DO UPDATE SET distance = excluded.distance \
                      WHERE excluded.distance < matches.distance",
@@ -191,6 +197,7 @@ impl FaceRepo for SqlStore {
                 .bind(m.photo_id.to_string())
                 .bind(project.to_string())
                 .bind(f64::from(m.distance))
+                .bind(i64::from(announce))
                 .execute(&mut *tx)
                 .await
                 .map_err(db_error)?;
@@ -212,8 +219,60 @@ impl FaceRepo for SqlStore {
             .await
             .map_err(db_error)?;
         }
+        self.insert_jobs(&mut tx, jobs, now).await?;
         tx.commit().await.map_err(db_error)?;
+        self.jobs_committed(jobs);
         Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user))]
+    async fn unannounced_matches(&self, project: ProjectId, user: UserId) -> Result<Vec<PhotoId>> {
+        let rows = sqlx::query(
+            "SELECT photo_id FROM matches WHERE project_id = $1 AND user_id = $2 AND announce_pending = 1 \
+             ORDER BY photo_id",
+        )
+        .bind(project.to_string())
+        .bind(user.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(|r| id(r, "photo_id")).collect()
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user, photos = photos.len()))]
+    async fn announce_matches(
+        &self,
+        project: ProjectId,
+        user: UserId,
+        photos: &[PhotoId],
+        jobs: &[JobPayload],
+        now: OffsetDateTime,
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let mut marked = 0u64;
+        // One statement per 500 photos: well under either backend's bind limit.
+        for chunk in photos.chunks(500) {
+            let sql = format!(
+                "UPDATE matches SET announce_pending = 0 WHERE project_id = $1 AND user_id = $2 \
+                 AND announce_pending = 1 AND photo_id IN ({})",
+                placeholders(3, chunk.len())
+            );
+            let mut q = sqlx::query(&sql)
+                .bind(project.to_string())
+                .bind(user.to_string());
+            for p in chunk {
+                q = q.bind(p.to_string());
+            }
+            marked += q.execute(&mut *tx).await.map_err(db_error)?.rows_affected();
+        }
+        if marked != photos.len() as u64 {
+            // Dropping `tx` rolls back: the caller reads again.
+            return Ok(false);
+        }
+        self.insert_jobs(&mut tx, jobs, now).await?;
+        tx.commit().await.map_err(db_error)?;
+        self.jobs_committed(jobs);
+        Ok(true)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(user = %user, photo = %photo))]

@@ -26,7 +26,7 @@ use sqlx::{AnyPool, Executor};
 
 use media_core::Error;
 use media_core::error::Result;
-use media_core::ports::{Clock, FaceEmbedder, Storage};
+use media_core::ports::{Clock, FaceEmbedder, NoEvents, Storage};
 use media_core::service::Ports;
 
 use crate::config::{ConfigError, StartupError};
@@ -208,6 +208,7 @@ impl SqlStore {
             storage,
             clock,
             embedder,
+            events: Arc::new(NoEvents),
         }
     }
 

@@ -39,6 +39,51 @@ impl SqlStore {
         let rows = q.fetch_all(&self.pool).await.map_err(db_error)?;
         rows.iter().map(rows::photo).collect()
     }
+
+    /// Sets a derivative's flag (`flag`, guarded by its transition), then,
+    /// in the same transaction, makes the photo [`PhotoStatus::BECAME_READY`]
+    /// when both flags are set, enqueuing `on_ready` only if that moved it.
+    /// Two derivative jobs finishing at once: on Postgres the second's flag
+    /// update waits for the first's row lock, so exactly one sees both
+    /// flags; SQLite runs one writer at a time.
+    async fn record_derivative<'q>(
+        &self,
+        id: PhotoId,
+        flag: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+        on_ready: &[JobPayload],
+        now: OffsetDateTime,
+    ) -> Result<bool> {
+        let t = PhotoStatus::BECAME_READY;
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let recorded = flag
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?
+            .rows_affected()
+            == 1;
+        let mut ready = false;
+        if recorded {
+            let sql = format!(
+                "UPDATE photos SET status = $2 WHERE id = $1 AND thumbnails_done = 1 AND watermark_done = 1 AND {}",
+                status_in("status", 3, t.from)
+            );
+            let q = sqlx::query(&sql).bind(id.to_string()).bind(t.to.as_str());
+            ready = bind_codes(q, t.from)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?
+                .rows_affected()
+                == 1;
+            if ready {
+                self.insert_jobs(&mut tx, on_ready, now).await?;
+            }
+        }
+        tx.commit().await.map_err(db_error)?;
+        if ready {
+            self.jobs_committed(on_ready);
+        }
+        Ok(recorded)
+    }
 }
 
 #[async_trait]
@@ -111,16 +156,18 @@ impl PhotoRepo for SqlStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
-    async fn record_thumbnails(&self, id: PhotoId, meta: &PhotoMetadata) -> Result<bool> {
+    async fn record_thumbnails(
+        &self,
+        id: PhotoId,
+        meta: &PhotoMetadata,
+        on_ready: &[JobPayload],
+        now: OffsetDateTime,
+    ) -> Result<bool> {
         let t = PhotoStatus::DERIVATIVE_RECORDED;
-        // One statement: the other flag is read and the status decided in the
-        // same row update, so two derivative jobs finishing at once cannot
-        // both miss `ready`. `$6` is the status once both flags are set.
         let sql = format!(
             "UPDATE photos SET thumbnails_done = 1, width = $2, height = $3, taken_at = $4, taken_key = $5, \
-             thumbhash = $7, status = CASE WHEN watermark_done = 1 THEN $6 ELSE status END \
-             WHERE id = $1 AND {}",
-            status_in("status", 8, t.from)
+             thumbhash = $6 WHERE id = $1 AND {}",
+            status_in("status", 7, t.from)
         );
         let q = sqlx::query(&sql)
             .bind(id.to_string())
@@ -128,34 +175,36 @@ impl PhotoRepo for SqlStore {
             .bind(i64::from(meta.height))
             .bind(meta.taken_at.map(us))
             .bind(taken_key(meta.taken_at))
-            .bind(t.to.as_str())
             .bind(meta.thumbhash.clone());
-        let done = bind_codes(q, t.from)
-            .execute(&self.pool)
+        self.record_derivative(id, bind_codes(q, t.from), on_ready, now)
             .await
-            .map_err(db_error)?;
-        Ok(done.rows_affected() == 1)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
-    async fn record_watermark(&self, id: PhotoId) -> Result<bool> {
+    async fn record_watermark(
+        &self,
+        id: PhotoId,
+        on_ready: &[JobPayload],
+        now: OffsetDateTime,
+    ) -> Result<bool> {
         let t = PhotoStatus::DERIVATIVE_RECORDED;
         let sql = format!(
-            "UPDATE photos SET watermark_done = 1, \
-             status = CASE WHEN thumbnails_done = 1 THEN $2 ELSE status END \
-             WHERE id = $1 AND {}",
-            status_in("status", 3, t.from)
+            "UPDATE photos SET watermark_done = 1 WHERE id = $1 AND {}",
+            status_in("status", 2, t.from)
         );
-        let q = sqlx::query(&sql).bind(id.to_string()).bind(t.to.as_str());
-        let done = bind_codes(q, t.from)
-            .execute(&self.pool)
+        let q = sqlx::query(&sql).bind(id.to_string());
+        self.record_derivative(id, bind_codes(q, t.from), on_ready, now)
             .await
-            .map_err(db_error)?;
-        Ok(done.rows_affected() == 1)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
-    async fn fail_photo(&self, id: PhotoId, reason: FailureReason) -> Result<()> {
+    async fn fail_photo(
+        &self,
+        id: PhotoId,
+        reason: FailureReason,
+        jobs: &[JobPayload],
+        now: OffsetDateTime,
+    ) -> Result<bool> {
         let t = PhotoStatus::FAILED;
         let sql = format!(
             "UPDATE photos SET status = $2, failure_reason = $3 WHERE id = $1 AND {}",
@@ -165,11 +214,8 @@ impl PhotoRepo for SqlStore {
             .bind(id.to_string())
             .bind(t.to.as_str())
             .bind(reason.as_str());
-        bind_codes(q, t.from)
-            .execute(&self.pool)
+        self.change_then_enqueue(bind_codes(q, t.from), jobs, now)
             .await
-            .map_err(db_error)?;
-        Ok(())
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]

@@ -220,17 +220,21 @@ impl JobQueue for SqlStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
-    async fn complete(&self, id: JobId, worker: &str, now: OffsetDateTime) -> Result<()> {
-        sqlx::query(
+    async fn complete(
+        &self,
+        id: JobId,
+        worker: &str,
+        then: &[JobPayload],
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let q = sqlx::query(
             "UPDATE jobs SET status = 'done', locked_by = NULL, lease_until = NULL, updated_at = $3 \
              WHERE id = $1 AND locked_by = $2 AND status = 'running'",
         )
         .bind(id.to_string())
-        .bind(worker)
-        .bind(us(now))
-        .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
+        .bind(worker.to_owned())
+        .bind(us(now));
+        self.change_then_enqueue(q, then, now).await?;
         Ok(())
     }
 

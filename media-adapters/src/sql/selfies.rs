@@ -35,8 +35,9 @@ impl SqlStore {
         t: Transition<SelfieStatus>,
         rejection: Option<RejectionReason>,
         failure: Option<FailureReason>,
+        jobs: &[JobPayload],
         now: OffsetDateTime,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let sql = format!(
             "UPDATE selfies SET status = $2, rejection_reason = $3, failure_reason = $4, processed_at = $5 \
              WHERE id = $1 AND {}",
@@ -48,11 +49,8 @@ impl SqlStore {
             .bind(rejection.map(RejectionReason::as_str))
             .bind(failure.map(FailureReason::as_str))
             .bind(us(now));
-        bind_codes(q, t.from)
-            .execute(&self.pool)
+        self.change_then_enqueue(bind_codes(q, t.from), jobs, now)
             .await
-            .map_err(db_error)?;
-        Ok(())
     }
 }
 
@@ -232,9 +230,10 @@ impl SelfieRepo for SqlStore {
         &self,
         id: SelfieId,
         reason: RejectionReason,
+        jobs: &[JobPayload],
         now: OffsetDateTime,
-    ) -> Result<()> {
-        self.finish_selfie(id, SelfieStatus::REJECTED, Some(reason), None, now)
+    ) -> Result<bool> {
+        self.finish_selfie(id, SelfieStatus::REJECTED, Some(reason), None, jobs, now)
             .await
     }
 
@@ -243,9 +242,10 @@ impl SelfieRepo for SqlStore {
         &self,
         id: SelfieId,
         reason: FailureReason,
+        jobs: &[JobPayload],
         now: OffsetDateTime,
-    ) -> Result<()> {
-        self.finish_selfie(id, SelfieStatus::FAILED, None, Some(reason), now)
+    ) -> Result<bool> {
+        self.finish_selfie(id, SelfieStatus::FAILED, None, Some(reason), jobs, now)
             .await
     }
 

@@ -8,9 +8,11 @@
 //!   backend for each generic suite.
 //! - [`World`]: an operator, a project, an assigned photographer, members.
 //! - [`FakeRetina`]: a face service on 127.0.0.1 speaking SPEC §7.
+//! - [`FakeReceiver`]: the platform's webhook receiver (SPEC §9).
 //! - [`images`]: generated JPEG/PNG/WebP fixtures (`media_core::testing`).
 
 pub mod databases;
+mod receiver;
 mod retina;
 mod world;
 
@@ -18,6 +20,7 @@ pub use databases::{
     DATABASE_VAR, REQUIRE_VAR, fresh_postgres_url, postgres_store, seed_ready_photos, sqlite_store,
 };
 pub use media_core::testing as images;
+pub use receiver::{Delivery, FakeReceiver, RECEIVER_SECRET, ReceiverMode};
 pub use retina::{FakeRetina, RetinaCall, RetinaMode, identity_embedding, identity_jpeg};
 pub use world::{World, member_of};
 

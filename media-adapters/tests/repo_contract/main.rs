@@ -12,6 +12,7 @@ use media_core::listing::{Cursor, PhotoQuery, PhotoScope, listing_order};
 use media_core::ports::PhotoCreation;
 use media_core::timestamps::{from_micros, truncate_to_micros};
 
+mod announcements;
 mod content;
 mod directory;
 mod faces;
@@ -99,7 +100,7 @@ pub async fn record(
         matches: matches.to_vec(),
     };
     store
-        .record_matches(project, through_seq, &[found])
+        .record_matches(project, through_seq, &[found], false, &[], now())
         .await
         .unwrap();
 }

@@ -54,14 +54,43 @@ async fn photos_round_trip_and_move_through_their_statuses_once(store: &impl Sto
         taken_at: taken,
         thumbhash: Some(vec![0x2c, 0x07, 0x0a, 0xff, 0x00, 0x80]),
     };
-    assert!(store.record_thumbnails(p.id, &meta).await.unwrap());
+    let on_ready = [JobPayload::deliver(Event::photo_ready(&p, t))];
+    let deliveries = || async {
+        store
+            .list(Some(JobStatus::Queued), 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|j| j.payload.kind() == JobKind::DeliverEvent)
+            .count()
+    };
+    assert!(
+        store
+            .record_thumbnails(p.id, &meta, &on_ready, t)
+            .await
+            .unwrap()
+    );
     assert_eq!(
         store.photo(p.id).await.unwrap().unwrap().status,
         PhotoStatus::Processing
     );
-    assert!(store.record_watermark(p.id).await.unwrap());
+    assert_eq!(deliveries().await, 0, "not ready yet: nothing announced");
+    assert!(store.record_watermark(p.id, &on_ready, t).await.unwrap());
     let ready = store.photo(p.id).await.unwrap().unwrap();
     assert_eq!(ready.status, PhotoStatus::Ready);
+    assert_eq!(deliveries().await, 1, "announced with the move to ready");
+    assert!(
+        store
+            .record_thumbnails(p.id, &meta, &on_ready, t)
+            .await
+            .unwrap(),
+        "a rerender of a ready photo records"
+    );
+    assert_eq!(
+        deliveries().await,
+        1,
+        "but it was ready already: no second event"
+    );
     assert_eq!(
         (ready.width, ready.height, ready.taken_at, ready.thumbhash),
         (Some(6000), Some(4000), taken, meta.thumbhash),
@@ -87,10 +116,27 @@ async fn photos_round_trip_and_move_through_their_statuses_once(store: &impl Sto
         (PhotoStatus::Processing, false, true)
     );
 
-    store
-        .fail_photo(p.id, FailureReason::UnreadableImage)
-        .await
-        .unwrap();
+    let on_fail = [JobPayload::deliver(Event::photo_failed(
+        &p,
+        FailureReason::UnreadableImage,
+        None,
+        t,
+    ))];
+    assert!(
+        store
+            .fail_photo(p.id, FailureReason::UnreadableImage, &on_fail, t)
+            .await
+            .unwrap()
+    );
+    assert_eq!(deliveries().await, 2, "the failure's event with it");
+    assert!(
+        !store
+            .fail_photo(p.id, FailureReason::UnreadableImage, &on_fail, t)
+            .await
+            .unwrap(),
+        "failed once"
+    );
+    assert_eq!(deliveries().await, 2, "and announced once");
     let failed = store.photo(p.id).await.unwrap().unwrap();
     assert_eq!(
         (failed.status, failed.failure_reason),
@@ -98,7 +144,7 @@ async fn photos_round_trip_and_move_through_their_statuses_once(store: &impl Sto
     );
     assert_eq!(store.failed_photos().await.unwrap(), vec![p.id]);
     assert!(
-        !store.record_watermark(p.id).await.unwrap(),
+        !store.record_watermark(p.id, &[], t).await.unwrap(),
         "a failed photo stays failed"
     );
 }
@@ -239,11 +285,13 @@ async fn apply(
         PhotoEvent::UploadArrived => {
             Some(store.mark_photo_uploaded(id, None, &[], t).await.unwrap())
         }
-        PhotoEvent::ThumbnailsRecorded => Some(store.record_thumbnails(id, &meta).await.unwrap()),
-        PhotoEvent::WatermarkRecorded => Some(store.record_watermark(id).await.unwrap()),
+        PhotoEvent::ThumbnailsRecorded => {
+            Some(store.record_thumbnails(id, &meta, &[], t).await.unwrap())
+        }
+        PhotoEvent::WatermarkRecorded => Some(store.record_watermark(id, &[], t).await.unwrap()),
         PhotoEvent::Failed => {
             store
-                .fail_photo(id, FailureReason::UnreadableImage)
+                .fail_photo(id, FailureReason::UnreadableImage, &[], t)
                 .await
                 .unwrap();
             None

@@ -146,7 +146,7 @@ async fn selfies_consents_approval_and_erasure(store: &impl Store) {
     let third = new_selfie(user, t + Duration::from_secs(1));
     store.create_selfie(&third).await.unwrap();
     store
-        .reject_selfie(third.id, RejectionReason::MultipleFaces, t)
+        .reject_selfie(third.id, RejectionReason::MultipleFaces, &[], t)
         .await
         .unwrap();
     let got = store.selfie(third.id).await.unwrap().unwrap();
@@ -158,7 +158,7 @@ async fn selfies_consents_approval_and_erasure(store: &impl Store) {
     let fourth = new_selfie(user, t + Duration::from_secs(2));
     store.create_selfie(&fourth).await.unwrap();
     store
-        .fail_selfie(fourth.id, FailureReason::RetinaUnavailable, t)
+        .fail_selfie(fourth.id, FailureReason::RetinaUnavailable, &[], t)
         .await
         .unwrap();
     assert_eq!(

@@ -3,6 +3,7 @@ use time::OffsetDateTime;
 
 use super::wire::wire_enum;
 
+use super::event::{ErasureNotice, Event};
 use crate::ids::{JobId, PhotoId, ProjectId, SelfieId, UserId};
 
 wire_enum! {
@@ -19,6 +20,10 @@ wire_enum! {
         ClusterFaces = "cluster_faces",
         /// Deleting objects of erased or deleted rows.
         PurgeObjects = "purge_objects",
+        /// One event POSTed to the platform's webhook (SPEC §9).
+        DeliverEvent = "deliver_event",
+        /// The debounced `matches.added` of one member in one project.
+        NotifyMatches = "notify_matches",
     }
 }
 
@@ -123,6 +128,28 @@ pub enum JobPayload {
         /// was still valid at a deletion has expired (SPEC §3.11).
         #[serde(default, skip_serializing_if = "Option::is_none", with = "unix_micros")]
         not_before: Option<OffsetDateTime>,
+        /// For an erasure's purge (with events on): the `erasure.completed`
+        /// written when the purge completes.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        erasure: Option<ErasureNotice>,
+    },
+    /// POSTs one event to `EVENTS_WEBHOOK_URL`; retried with the events'
+    /// backoff, the same `webhook-id` on every attempt.
+    DeliverEvent {
+        /// What to send.
+        event: Event,
+    },
+    /// After the debounce window: one `matches.added` with every photo
+    /// matched to the user in the project and not announced yet. At most one
+    /// is queued per (project, user).
+    NotifyMatches {
+        /// Where.
+        project_id: ProjectId,
+        /// Who.
+        user_id: UserId,
+        /// The end of the debounce window.
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "unix_micros")]
+        not_before: Option<OffsetDateTime>,
     },
 }
 
@@ -135,6 +162,8 @@ impl JobPayload {
             Self::GenerateWatermark { .. } => JobKind::GenerateWatermark,
             Self::ClusterFaces { .. } => JobKind::ClusterFaces,
             Self::PurgeObjects { .. } => JobKind::PurgeObjects,
+            Self::DeliverEvent { .. } => JobKind::DeliverEvent,
+            Self::NotifyMatches { .. } => JobKind::NotifyMatches,
         }
     }
 
@@ -145,8 +174,12 @@ impl JobPayload {
         match self {
             Self::GenerateThumbnail { project_id, .. }
             | Self::GenerateWatermark { project_id, .. } => *project_id,
-            Self::ClusterFaces { project_id } => Some(*project_id),
-            Self::ProcessSelfie { .. } | Self::PurgeObjects { .. } => None,
+            Self::ClusterFaces { project_id } | Self::NotifyMatches { project_id, .. } => {
+                Some(*project_id)
+            }
+            Self::ProcessSelfie { .. } | Self::PurgeObjects { .. } | Self::DeliverEvent { .. } => {
+                None
+            }
         }
     }
 
@@ -156,6 +189,12 @@ impl JobPayload {
     pub fn dedup_key(&self) -> Option<String> {
         match self {
             Self::ClusterFaces { project_id } => Some(format!("cluster_faces:{project_id}")),
+            // The debounce: matches found while one notice waits join it.
+            Self::NotifyMatches {
+                project_id,
+                user_id,
+                ..
+            } => Some(format!("notify_matches:{project_id}:{user_id}")),
             _ => None,
         }
     }
@@ -165,7 +204,23 @@ impl JobPayload {
         Self::PurgeObjects {
             targets,
             not_before: None,
+            erasure: None,
         }
+    }
+
+    /// An erasure's purge of `targets`, due now, announcing `notice` once
+    /// it completes (when events are on).
+    pub fn erasure_purge(targets: Vec<PurgeTarget>, notice: Option<ErasureNotice>) -> Self {
+        Self::PurgeObjects {
+            targets,
+            not_before: None,
+            erasure: notice,
+        }
+    }
+
+    /// The delivery of `event`.
+    pub fn deliver(event: Event) -> Self {
+        Self::DeliverEvent { event }
     }
 
     /// A purge of `targets` due at `at`: what an upload URL still valid
@@ -174,6 +229,7 @@ impl JobPayload {
         Self::PurgeObjects {
             targets,
             not_before: Some(at),
+            erasure: None,
         }
     }
 
@@ -181,6 +237,10 @@ impl JobPayload {
     pub fn due_at(&self, now: OffsetDateTime) -> OffsetDateTime {
         match self {
             Self::PurgeObjects {
+                not_before: Some(at),
+                ..
+            }
+            | Self::NotifyMatches {
                 not_before: Some(at),
                 ..
             } => now.max(*at),

@@ -1,7 +1,11 @@
 //! Domain types: what the service talks about, free of any I/O.
 
+/// Archives of a user's photos ("take my photos home").
+pub mod archive;
 /// The directory of operators, photographers, projects and consents.
 pub mod directory;
+/// Events to the platform (webhooks).
+pub mod event;
 /// Faces, embeddings and matches.
 pub mod face;
 /// Background jobs: payloads, kinds, statuses.
@@ -15,7 +19,9 @@ pub mod selfie;
 pub mod transition;
 pub(crate) mod wire;
 
+pub use archive::{Archive, ArchiveContents, ArchiveStatus};
 pub use directory::{Consent, ConsentPurpose, Operator, Photographer, Project, ProjectStats};
+pub use event::{ErasureCause, ErasureNotice, Event, EventData};
 pub use face::{
     DetectedFace, EMBEDDING_DIM, FaceBox, FaceMatch, MatchedPhoto, MemberMatches, MemberSelfie,
     PhotoFace,

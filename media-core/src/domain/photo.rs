@@ -38,6 +38,12 @@ impl PhotoStatus {
         from: &[Self::Processing, Self::Ready],
         to: Self::Ready,
     };
+    /// The second derivative was recorded: the photo is `ready` now, for the
+    /// first time since it was (re)processed — `photo.ready` is sent.
+    pub const BECAME_READY: Transition<PhotoStatus> = Transition {
+        from: &[Self::Processing],
+        to: Self::Ready,
+    };
     /// Processing ended for good (bad image, too large, the job died).
     pub const FAILED: Transition<PhotoStatus> = Transition {
         from: &[Self::Processing, Self::Ready],

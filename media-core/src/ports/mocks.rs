@@ -6,8 +6,8 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 use super::{
-    MockClock, MockConsentRepo, MockDeadLetters, MockDirectoryRepo, MockFaceEmbedder, MockFaceRepo,
-    MockJobQueue, MockPhotoRepo, MockSelfieRepo, MockStorage,
+    MockClock, MockConsentRepo, MockDeadLetters, MockDirectoryRepo, MockEventSink,
+    MockFaceEmbedder, MockFaceRepo, MockJobQueue, MockPhotoRepo, MockSelfieRepo, MockStorage,
 };
 use crate::service::{Media, Ports};
 use crate::settings::Settings;
@@ -54,6 +54,8 @@ pub struct MockPorts {
     pub storage: MockStorage,
     /// [`FaceEmbedder`](super::FaceEmbedder), configured.
     pub embedder: MockFaceEmbedder,
+    /// [`EventSink`](super::EventSink): `None` is [`NoEvents`](super::NoEvents) (events off).
+    pub events: Option<MockEventSink>,
 }
 
 impl MockPorts {
@@ -86,6 +88,7 @@ impl MockPorts {
             dead_letters: MockDeadLetters::new(),
             storage,
             embedder,
+            events: None,
         }
     }
 
@@ -105,6 +108,10 @@ impl MockPorts {
                 storage: Arc::new(self.storage),
                 clock: Arc::new(clock),
                 embedder: Arc::new(self.embedder),
+                events: match self.events {
+                    Some(sink) => Arc::new(sink),
+                    None => Arc::new(super::NoEvents),
+                },
             },
             Settings::default(),
         )

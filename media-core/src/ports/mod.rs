@@ -213,6 +213,7 @@
 mod auth;
 mod clock;
 mod embedder;
+mod events;
 #[cfg(any(test, feature = "mocks"))]
 mod mocks;
 mod queue;
@@ -222,6 +223,7 @@ mod storage;
 pub use auth::{AuthError, Authenticator};
 pub use clock::Clock;
 pub use embedder::FaceEmbedder;
+pub use events::{EventSink, NoEvents};
 pub use queue::{DeadLetters, JobQueue};
 pub use repo::{ConsentRepo, DirectoryRepo, FaceRepo, PhotoCreation, PhotoRepo, SelfieRepo};
 pub use storage::{Fetched, ImageContentType, ObjectInfo, Storage, UploadConstraints};
@@ -232,6 +234,8 @@ pub use auth::MockAuthenticator;
 pub use clock::MockClock;
 #[cfg(any(test, feature = "mocks"))]
 pub use embedder::MockFaceEmbedder;
+#[cfg(any(test, feature = "mocks"))]
+pub use events::MockEventSink;
 #[cfg(any(test, feature = "mocks"))]
 pub use mocks::MockPorts;
 #[cfg(any(test, feature = "mocks"))]

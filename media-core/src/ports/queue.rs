@@ -33,8 +33,16 @@ pub trait JobQueue: Send + Sync {
     async fn heartbeat(&self, id: JobId, worker: &str, lease_until: OffsetDateTime)
     -> Result<bool>;
 
-    /// Marks the job done, if it is still this worker's (a lost lease is a no-op).
-    async fn complete(&self, id: JobId, worker: &str, now: OffsetDateTime) -> Result<()>;
+    /// Marks the job done, if it is still this worker's (a lost lease is a
+    /// no-op), and enqueues `then` in the same transaction (only when it
+    /// was: the worker that holds the lease now writes them instead).
+    async fn complete(
+        &self,
+        id: JobId,
+        worker: &str,
+        then: &[JobPayload],
+        now: OffsetDateTime,
+    ) -> Result<()>;
 
     /// Records a failed attempt: queued again at `retry_at`, or dead when `None`.
     async fn fail(

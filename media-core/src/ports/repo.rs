@@ -106,11 +106,32 @@ pub trait PhotoRepo: Send + Sync {
     /// Thumbnails are in the store: [`PhotoStatus::DERIVATIVE_RECORDED`] (ready
     /// once the watermark is recorded too). False when the photo is gone
     /// (deleted meanwhile) or in a status the transition does not apply to.
-    async fn record_thumbnails(&self, id: PhotoId, meta: &PhotoMetadata) -> Result<bool>;
+    /// When this record makes the photo [`PhotoStatus::BECAME_READY`] (the
+    /// other derivative was there), `on_ready` is enqueued in the same
+    /// transaction — once per photo, however the two jobs interleave.
+    async fn record_thumbnails(
+        &self,
+        id: PhotoId,
+        meta: &PhotoMetadata,
+        on_ready: &[JobPayload],
+        now: OffsetDateTime,
+    ) -> Result<bool>;
     /// Like `record_thumbnails`, for the watermarked copy.
-    async fn record_watermark(&self, id: PhotoId) -> Result<bool>;
-    /// [`PhotoStatus::FAILED`] with the reason.
-    async fn fail_photo(&self, id: PhotoId, reason: FailureReason) -> Result<()>;
+    async fn record_watermark(
+        &self,
+        id: PhotoId,
+        on_ready: &[JobPayload],
+        now: OffsetDateTime,
+    ) -> Result<bool>;
+    /// [`PhotoStatus::FAILED`] with the reason, enqueuing `jobs` when it
+    /// applied. False when the photo was not in a status that may fail.
+    async fn fail_photo(
+        &self,
+        id: PhotoId,
+        reason: FailureReason,
+        jobs: &[JobPayload],
+        now: OffsetDateTime,
+    ) -> Result<bool>;
     /// Records the original's SHA-256 (hex) for the photo, unless another
     /// photo of the project holds it: then that photo, and nothing changed.
     /// Two photos recording the same bytes at once: one wins, the other is
@@ -214,20 +235,24 @@ pub trait SelfieRepo: Send + Sync {
         jobs: &[JobPayload],
         now: OffsetDateTime,
     ) -> Result<bool>;
-    /// [`SelfieStatus::REJECTED`](crate::domain::SelfieStatus::REJECTED) with the reason.
+    /// [`SelfieStatus::REJECTED`](crate::domain::SelfieStatus::REJECTED) with
+    /// the reason, enqueuing `jobs` when it applied (false when it did not).
     async fn reject_selfie(
         &self,
         id: SelfieId,
         reason: crate::domain::RejectionReason,
+        jobs: &[JobPayload],
         now: OffsetDateTime,
-    ) -> Result<()>;
-    /// [`SelfieStatus::FAILED`](crate::domain::SelfieStatus::FAILED) with the reason.
+    ) -> Result<bool>;
+    /// [`SelfieStatus::FAILED`](crate::domain::SelfieStatus::FAILED) with the
+    /// reason, enqueuing `jobs` when it applied (false when it did not).
     async fn fail_selfie(
         &self,
         id: SelfieId,
         reason: FailureReason,
+        jobs: &[JobPayload],
         now: OffsetDateTime,
-    ) -> Result<()>;
+    ) -> Result<bool>;
     /// Like [`PhotoRepo::pending_photo_uploads`], for selfies.
     async fn pending_selfie_uploads(
         &self,
@@ -303,12 +328,33 @@ pub trait FaceRepo: Send + Sync {
     /// to `through_seq` (never backwards), all in one transaction — skipping
     /// a member whose `selfie_id` is no longer their approved selfie, and
     /// never a (user, photo) the user suppressed ([`FaceRepo::suppress_match`]).
+    ///
+    /// A new (user, photo) match is owed a `matches.added` when `announce`
+    /// is set ([`FaceRepo::unannounced_matches`]); `jobs` (the members'
+    /// debounced notices) are enqueued in the same transaction.
     async fn record_matches(
         &self,
         project: ProjectId,
         through_seq: i64,
         found: &[MemberMatches],
+        announce: bool,
+        jobs: &[JobPayload],
+        now: OffsetDateTime,
     ) -> Result<()>;
+    /// The photos matched to the user in the project that no
+    /// `matches.added` announced yet.
+    async fn unannounced_matches(&self, project: ProjectId, user: UserId) -> Result<Vec<PhotoId>>;
+    /// Marks exactly these matches announced and enqueues `jobs` (the
+    /// event), in one transaction; false, and nothing changed, when one of
+    /// them is no longer unannounced (a concurrent notice, a "not me").
+    async fn announce_matches(
+        &self,
+        project: ProjectId,
+        user: UserId,
+        photos: &[PhotoId],
+        jobs: &[JobPayload],
+        now: OffsetDateTime,
+    ) -> Result<bool>;
     /// "Not me": removes the user's match of `photo` in `project` and keeps
     /// the pair suppressed, so no later matching (another selfie, a
     /// reprocess) brings it back, in one transaction ordered with

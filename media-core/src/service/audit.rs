@@ -212,7 +212,7 @@ impl Media {
                 ));
             }
             for user in &without_consent {
-                self.erase_biometrics(*user, None).await?;
+                self.erase_biometrics(*user, None, None).await?;
             }
             if !without_consent.is_empty() {
                 report.fixed.push(format!(

@@ -91,7 +91,10 @@ impl Media {
                         None => settle.push(job.id),
                     }
                 }
-                JobPayload::ClusterFaces { .. } | JobPayload::PurgeObjects { .. } => {
+                JobPayload::ClusterFaces { .. }
+                | JobPayload::PurgeObjects { .. }
+                | JobPayload::DeliverEvent { .. }
+                | JobPayload::NotifyMatches { .. } => {
                     retry.push(job.id);
                 }
             }

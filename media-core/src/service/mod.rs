@@ -30,8 +30,8 @@ use crate::error::Result;
 use crate::keys::StorageKey;
 use crate::policy::{self, Access};
 use crate::ports::{
-    Clock, ConsentRepo, DeadLetters, DirectoryRepo, FaceEmbedder, FaceRepo, JobQueue, PhotoRepo,
-    SelfieRepo, Storage,
+    Clock, ConsentRepo, DeadLetters, DirectoryRepo, EventSink, FaceEmbedder, FaceRepo, JobQueue,
+    PhotoRepo, SelfieRepo, Storage,
 };
 use crate::settings::DOWNLOAD_URL_TTL;
 use crate::timestamps::truncate_to_micros;
@@ -71,6 +71,8 @@ pub struct Ports {
     pub clock: Arc<dyn Clock>,
     /// The face service.
     pub embedder: Arc<dyn FaceEmbedder>,
+    /// The platform's webhook ([`NoEvents`](crate::ports::NoEvents) when off).
+    pub events: Arc<dyn EventSink>,
 }
 
 /// The media service: every use case, over the ports.

@@ -2,9 +2,11 @@
 
 use super::Media;
 use super::views::SelfieView;
-use crate::domain::{Consent, ConsentPurpose, JobPayload, Principal, PurgeTarget};
+use crate::domain::{
+    Consent, ConsentPurpose, ErasureCause, ErasureNotice, JobPayload, Principal, PurgeTarget,
+};
 use crate::error::{Error, Result};
-use crate::ids::UserId;
+use crate::ids::{EventId, UserId};
 use crate::keys;
 use crate::policy::Access;
 use crate::settings::UPLOAD_URL_TTL;
@@ -34,7 +36,8 @@ impl Media {
     #[tracing::instrument(level = "info", skip_all)]
     pub async fn delete_selfie(&self, principal: &Principal) -> Result<()> {
         self.admit(principal, &Access::SELFIE_SELF).await?;
-        self.erase_biometrics(principal.as_user(), None).await
+        self.erase_biometrics(principal.as_user(), None, Some(ErasureCause::SelfieDeleted))
+            .await
     }
 
     /// SPEC §3.12: active consents.
@@ -66,18 +69,25 @@ impl Media {
         purpose: ConsentPurpose,
     ) -> Result<()> {
         self.admit(principal, &Access::CONSENTS).await?;
-        self.erase_biometrics(principal.as_user(), Some(purpose))
-            .await
+        self.erase_biometrics(
+            principal.as_user(),
+            Some(purpose),
+            Some(ErasureCause::ConsentRevoked),
+        )
+        .await
     }
 
     /// SPEC §3.11: exactly what existed when the erasure was asked for goes —
     /// the selfies issued up to now (rows, and objects by their key
     /// timestamp, in one transaction with the durable purge), all
     /// embeddings, matches and progress — never a retake issued after it.
+    /// With a `cause` (a user's request, not the auditor's repair) and
+    /// events on, the purge announces `erasure.completed` when it is done.
     pub(crate) async fn erase_biometrics(
         &self,
         user: UserId,
         revoke: Option<ConsentPurpose>,
+        cause: Option<ErasureCause>,
     ) -> Result<()> {
         let now = self.now();
         let through_ms = keys::timestamp_ms(now);
@@ -87,8 +97,16 @@ impl Media {
         };
         // The second purge sweeps what a selfie URL issued before the
         // erasure (valid 600 s) may still write, once it has expired.
+        let notice = cause
+            .filter(|_| self.ports.events.is_configured())
+            .map(|cause| ErasureNotice {
+                event_id: EventId::new(),
+                user_id: user,
+                cause,
+                requested_at: now,
+            });
         let jobs = [
-            JobPayload::purge(vec![target.clone()]),
+            JobPayload::erasure_purge(vec![target.clone()], notice),
             JobPayload::purge_at(
                 vec![target],
                 now + UPLOAD_URL_TTL + self.settings.upload_grace,

@@ -300,10 +300,7 @@ impl Media {
             .await?;
         if moved && object.size > self.settings.max_upload_bytes {
             // Found larger than allowed after upload: fail it; the jobs will see `failed` and stop.
-            self.ports
-                .photos
-                .fail_photo(photo.id, FailureReason::TooLarge)
-                .await?;
+            self.photo_failed(photo, FailureReason::TooLarge).await?;
         }
         Ok(true)
     }
@@ -323,10 +320,7 @@ impl Media {
             .mark_selfie_uploaded(selfie.id, object.etag.clone(), &jobs, now)
             .await?;
         if moved && object.size > self.settings.max_upload_bytes {
-            self.ports
-                .selfies
-                .fail_selfie(selfie.id, FailureReason::TooLarge, now)
-                .await?;
+            self.selfie_failed(selfie, FailureReason::TooLarge).await?;
         }
         Ok(true)
     }

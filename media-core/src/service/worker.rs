@@ -95,7 +95,11 @@ impl Worker {
         let now = self.media.now();
         let outcome = match result {
             Ok(JobOutcome::Done) => {
-                queue.complete(job.id, &self.id, now).await?;
+                queue.complete(job.id, &self.id, &[], now).await?;
+                "done"
+            }
+            Ok(JobOutcome::Then(jobs)) => {
+                queue.complete(job.id, &self.id, &jobs, now).await?;
                 "done"
             }
             Ok(JobOutcome::Deferred(at)) => {
@@ -103,7 +107,7 @@ impl Worker {
                 "deferred"
             }
             Err(e) if e.is_retryable() && !job.is_last_attempt() => {
-                let retry_at = now + backoff(job.attempts, random_unit());
+                let retry_at = now + self.media.retry_delay(&job, random_unit());
                 tracing::warn!(job = %job.id, kind = job.payload.kind().as_str(), attempt = job.attempts, error = %e, "job failed; will retry");
                 queue
                     .fail(job.id, &self.id, &e.to_string(), Some(retry_at), now)

@@ -45,9 +45,16 @@ impl Media {
                     ),
                 })
                 .collect();
+            let now = self.now();
+            let matched = found
+                .iter()
+                .filter(|m| !m.matches.is_empty())
+                .map(|m| m.user_id);
+            let notices = self.match_notices(project, matched, now);
+            let announce = self.ports.events.is_configured();
             self.ports
                 .faces
-                .record_matches(project, last, &found)
+                .record_matches(project, last, &found, announce, &notices, now)
                 .await?;
             for m in &mut members {
                 m.through_seq = m.through_seq.max(last);

@@ -88,15 +88,11 @@ impl Media {
                 Ok(Some(r))
             }
             Err(reason) => {
+                tracing::info!(photo = %photo.id, reason = %reason, "photo failed");
                 self.photo_failed(photo, reason).await?;
                 Ok(None)
             }
         }
-    }
-
-    async fn photo_failed(&self, photo: &Photo, reason: FailureReason) -> Result<()> {
-        tracing::info!(photo = %photo.id, reason = %reason, "photo failed");
-        self.ports.photos.fail_photo(photo.id, reason).await
     }
 
     /// The photo is gone: what an earlier attempt of this job wrote after the
@@ -163,10 +159,12 @@ impl Media {
                     self.ports.storage.put(&key, bytes, "image/jpeg").await?;
                 }
             }
+            let now = self.now();
+            let on_ready = self.on_ready(&photo, now);
             let recorded = self
                 .ports
                 .photos
-                .record_thumbnails(id, &rendered.meta)
+                .record_thumbnails(id, &rendered.meta, &on_ready, now)
                 .await?;
             self.purge_if_gone(&photo, recorded).await?;
             if !recorded {
@@ -258,7 +256,13 @@ impl Media {
             let key = keys::photo(photo.project_id, id, PhotoObject::Watermarked);
             self.ports.storage.put(&key, bytes, "image/jpeg").await?;
         }
-        let recorded = self.ports.photos.record_watermark(id).await?;
+        let now = self.now();
+        let on_ready = self.on_ready(&photo, now);
+        let recorded = self
+            .ports
+            .photos
+            .record_watermark(id, &on_ready, now)
+            .await?;
         self.purge_if_gone(&photo, recorded).await?;
         Ok(JobOutcome::Done)
     }

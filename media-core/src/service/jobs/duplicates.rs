@@ -5,7 +5,7 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::domain::{FailureReason, JobPayload, Photo, PurgeTarget};
+use crate::domain::{Event, FailureReason, JobPayload, Photo, PurgeTarget};
 use crate::error::{Error, Result};
 use crate::ids::PhotoId;
 use crate::service::Media;
@@ -51,13 +51,20 @@ impl Media {
 
     async fn fail_as_duplicate(&self, photo: &Photo, first: PhotoId) -> Result<()> {
         tracing::info!(photo = %photo.id, %first, "photo failed: duplicate");
-        let purge = JobPayload::purge(vec![PurgeTarget::Photo {
+        let now = self.now();
+        let mut jobs = vec![JobPayload::purge(vec![PurgeTarget::Photo {
             project_id: photo.project_id,
             photo_id: photo.id,
-        }]);
+        }])];
+        jobs.extend(self.announce(Event::photo_failed(
+            photo,
+            FailureReason::Duplicate,
+            Some(first),
+            now,
+        )));
         self.ports
             .photos
-            .fail_as_duplicate(photo.id, first, &[purge], self.now())
+            .fail_as_duplicate(photo.id, first, &jobs, now)
             .await?;
         Ok(())
     }

@@ -3,6 +3,7 @@
 mod cluster;
 mod derivatives;
 mod duplicates;
+mod events;
 mod pinned;
 mod purge;
 mod selfie;
@@ -21,10 +22,13 @@ pub(crate) use duplicates::sha256_hex;
 pub(crate) use selfie::judge_selfie;
 
 /// How a handler ended, when it did not fail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobOutcome {
     /// Finished (including "nothing to do": the row is gone, or done already).
     Done,
+    /// Finished, and these jobs follow: they commit with the completion
+    /// (an erasure's `erasure.completed` once its purge is done).
+    Then(Vec<JobPayload>),
     /// Waiting for something that is not configured yet (Retina): give the job
     /// back without counting the attempt, due again at the given time.
     Deferred(OffsetDateTime),
@@ -53,7 +57,15 @@ impl Media {
                 project_id,
             } => self.generate_watermark(*photo_id, *project_id).await,
             JobPayload::ClusterFaces { project_id } => self.cluster_faces(*project_id).await,
-            JobPayload::PurgeObjects { targets, .. } => self.purge_objects(targets).await,
+            JobPayload::PurgeObjects {
+                targets, erasure, ..
+            } => self.purge_objects(targets, erasure.as_ref()).await,
+            JobPayload::DeliverEvent { event } => self.deliver_event(event).await,
+            JobPayload::NotifyMatches {
+                project_id,
+                user_id,
+                ..
+            } => self.notify_matches(*project_id, *user_id).await,
         }
     }
 
@@ -72,10 +84,7 @@ impl Media {
                     } else {
                         FailureReason::ProcessingFailed
                     };
-                    self.ports
-                        .selfies
-                        .fail_selfie(*selfie_id, reason, self.now())
-                        .await?;
+                    self.selfie_failed(&s, reason).await?;
                 }
             }
             JobPayload::GenerateThumbnail { photo_id, .. } => {
@@ -85,9 +94,7 @@ impl Media {
                     && !p.thumbnails_done
                     && PhotoStatus::FAILED.applies_to(p.status)
                 {
-                    self.ports
-                        .photos
-                        .fail_photo(*photo_id, FailureReason::ProcessingFailed)
+                    self.photo_failed(&p, FailureReason::ProcessingFailed)
                         .await?;
                 }
             }
@@ -96,13 +103,16 @@ impl Media {
                     && !p.watermark_done
                     && PhotoStatus::FAILED.applies_to(p.status)
                 {
-                    self.ports
-                        .photos
-                        .fail_photo(*photo_id, FailureReason::ProcessingFailed)
+                    self.photo_failed(&p, FailureReason::ProcessingFailed)
                         .await?;
                 }
             }
-            JobPayload::ClusterFaces { .. } | JobPayload::PurgeObjects { .. } => {}
+            JobPayload::DeliverEvent { event } => {
+                tracing::error!(event = %event.id, kind = event.kind(), "event not delivered; `media-cli jobs retry` sends it again");
+            }
+            JobPayload::ClusterFaces { .. }
+            | JobPayload::PurgeObjects { .. }
+            | JobPayload::NotifyMatches { .. } => {}
         }
         Ok(())
     }

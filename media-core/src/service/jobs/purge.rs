@@ -1,13 +1,18 @@
 //! `purge_objects`: deletes the objects of erased or deleted rows.
 
 use super::JobOutcome;
-use crate::domain::PurgeTarget;
+use crate::domain::{ErasureNotice, JobPayload, PurgeTarget};
 use crate::error::Result;
 use crate::keys::{self, PurgeScope};
 use crate::service::Media;
 
 impl Media {
-    pub(super) async fn purge_objects(&self, targets: &[PurgeTarget]) -> Result<JobOutcome> {
+    /// An erasure's purge announces `erasure.completed` with its completion.
+    pub(super) async fn purge_objects(
+        &self,
+        targets: &[PurgeTarget],
+        erasure: Option<&ErasureNotice>,
+    ) -> Result<JobOutcome> {
         for target in targets {
             match keys::purge_scope(target) {
                 PurgeScope::Prefix(prefix) => {
@@ -30,6 +35,14 @@ impl Media {
                 }
             }
         }
-        Ok(JobOutcome::Done)
+        let then: Vec<JobPayload> = erasure
+            .and_then(|notice| self.announce(notice.event(self.now())))
+            .into_iter()
+            .collect();
+        Ok(if then.is_empty() {
+            JobOutcome::Done
+        } else {
+            JobOutcome::Then(then)
+        })
     }
 }

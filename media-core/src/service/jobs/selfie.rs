@@ -3,8 +3,8 @@
 use super::JobOutcome;
 use super::pinned::Shown;
 use crate::domain::{
-    ConsentPurpose, DetectedFace, FailureReason, JobPayload, PurgeTarget, RejectionReason,
-    SelfieStatus, SelfieVerdict,
+    ConsentPurpose, DetectedFace, Event, FailureReason, JobPayload, PurgeTarget, RejectionReason,
+    Selfie, SelfieStatus, SelfieVerdict,
 };
 use crate::error::{Error, Result};
 use crate::ids::SelfieId;
@@ -58,22 +58,26 @@ impl Media {
         let etag = selfie.original_etag.as_deref();
         let url = match self.retina_url(&key, etag, now).await? {
             Shown::Url(url) => url,
-            Shown::Missing => return self.selfie_failed(id, FailureReason::UnreadableImage).await,
-            Shown::Refused(reason) => return self.selfie_failed(id, reason).await,
+            Shown::Missing => {
+                return self
+                    .selfie_ended(&selfie, FailureReason::UnreadableImage)
+                    .await;
+            }
+            Shown::Refused(reason) => return self.selfie_ended(&selfie, reason).await,
         };
         let faces = match self.ports.embedder.detect_faces(&url).await {
             Ok(faces) => faces,
             Err(Error::Permanent(_)) => {
-                self.ports
-                    .selfies
-                    .fail_selfie(id, FailureReason::RetinaRejected, now)
-                    .await?;
-                return Ok(JobOutcome::Done);
+                return self
+                    .selfie_ended(&selfie, FailureReason::RetinaRejected)
+                    .await;
             }
             Err(e) => return Err(e),
         };
         if !self.still_completed(&key, etag).await? {
-            return self.selfie_failed(id, FailureReason::UploadChanged).await;
+            return self
+                .selfie_ended(&selfie, FailureReason::UploadChanged)
+                .await;
         }
         match judge_selfie(faces, self.settings.selfie_min_score) {
             SelfieVerdict::Approved { embedding } => {
@@ -106,27 +110,32 @@ impl Media {
                             .collect(),
                     ));
                 }
+                jobs.extend(self.announce(Event::selfie_approved(&selfie, now)));
                 self.ports
                     .selfies
                     .approve_selfie(id, &embedding, &superseded, &jobs, now)
                     .await?;
             }
             SelfieVerdict::Rejected(reason) => {
-                self.ports.selfies.reject_selfie(id, reason, now).await?;
+                let jobs: Vec<_> = self
+                    .announce(Event::selfie_rejected(&selfie, reason, now))
+                    .into_iter()
+                    .collect();
+                self.ports
+                    .selfies
+                    .reject_selfie(id, reason, &jobs, now)
+                    .await?;
             }
             SelfieVerdict::Failed(reason) => {
-                self.ports.selfies.fail_selfie(id, reason, now).await?;
+                self.selfie_failed(&selfie, reason).await?;
             }
         }
         Ok(JobOutcome::Done)
     }
 
-    async fn selfie_failed(&self, id: SelfieId, reason: FailureReason) -> Result<JobOutcome> {
-        tracing::info!(selfie = %id, reason = %reason, "selfie failed");
-        self.ports
-            .selfies
-            .fail_selfie(id, reason, self.now())
-            .await?;
+    async fn selfie_ended(&self, selfie: &Selfie, reason: FailureReason) -> Result<JobOutcome> {
+        tracing::info!(selfie = %selfie.id, reason = %reason, "selfie failed");
+        self.selfie_failed(selfie, reason).await?;
         Ok(JobOutcome::Done)
     }
 }

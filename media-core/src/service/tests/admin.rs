@@ -201,9 +201,11 @@ async fn upkeep_buries_jobs_whose_last_lease_expired() {
     m.selfies.expect_selfie().return_const(Ok(Some(s)));
     m.selfies
         .expect_fail_selfie()
-        .withf(move |id, r, _| *id == sid && *r == FailureReason::RetinaUnavailable)
+        .withf(move |id, r, jobs, _| {
+            *id == sid && *r == FailureReason::RetinaUnavailable && jobs.is_empty()
+        })
         .times(1)
-        .returning(|_, _, _| Ok(()));
+        .returning(|_, _, _, _| Ok(true));
     m.photos
         .expect_pending_photo_uploads()
         .return_const(Ok(vec![]));

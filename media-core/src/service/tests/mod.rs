@@ -2,6 +2,7 @@
 //! module per service file, with the mocks and fixtures here, once.
 
 mod admin;
+mod events;
 mod job_admin;
 mod listings;
 mod photo_faces;

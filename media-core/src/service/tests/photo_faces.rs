@@ -50,9 +50,9 @@ async fn an_original_replaced_while_retina_reads_it_fails_the_photo() {
         m.faces.expect_store_faces().never();
         m.photos
             .expect_fail_photo()
-            .withf(move |i, r| *i == id && *r == FailureReason::UploadChanged)
+            .withf(move |i, r, _, _| *i == id && *r == FailureReason::UploadChanged)
             .times(1)
-            .returning(|_, _| Ok(()));
+            .returning(|_, _, _, _| Ok(true));
         let out = m
             .media()
             .handle(&JobPayload::thumbnails(ProjectId::new(), id))

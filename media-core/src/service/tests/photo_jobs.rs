@@ -25,9 +25,11 @@ async fn thumbnails_are_written_and_faces_detected_once() {
     });
     m.photos
         .expect_record_thumbnails()
-        .withf(move |i, meta| *i == id && (meta.width, meta.height) == (64, 48))
+        .withf(move |i, meta, on_ready, _| {
+            *i == id && (meta.width, meta.height) == (64, 48) && on_ready.is_empty()
+        })
         .times(1)
-        .returning(|_, _| Ok(true));
+        .returning(|_, _, _, _| Ok(true));
     m.embedder
         .expect_detect_faces()
         .withf(|url| url.contains("original.jpg"))
@@ -84,9 +86,9 @@ async fn a_corrupt_original_fails_the_photo_without_retry() {
         m.storage.expect_put().never();
         m.photos
             .expect_fail_photo()
-            .withf(move |i, r| *i == id && *r == reason)
+            .withf(move |i, r, jobs, _| *i == id && *r == reason && jobs.is_empty())
             .times(1)
-            .returning(|_, _| Ok(()));
+            .returning(|_, _, _, _| Ok(true));
         assert_eq!(
             m.media()
                 .handle(&JobPayload::thumbnails(ProjectId::new(), id))
@@ -122,7 +124,7 @@ async fn a_photo_deleted_during_processing_is_purged_again() {
     m.storage.expect_put().returning(|_, _, _| Ok(()));
     m.photos
         .expect_record_thumbnails()
-        .returning(|_, _| Ok(false));
+        .returning(|_, _, _, _| Ok(false));
     m.queue
         .expect_enqueue()
         .withf(move |jobs, _| jobs == [purge_of(project, id)])
@@ -164,7 +166,7 @@ async fn the_watermark_uses_the_projects_text() {
     m.photos
         .expect_record_watermark()
         .times(1)
-        .returning(|_| Ok(true));
+        .returning(|_, _, _| Ok(true));
     m.media()
         .handle(&JobPayload::watermark(ProjectId::new(), id))
         .await
@@ -216,7 +218,7 @@ async fn cluster_faces_compares_each_member_with_only_new_faces() {
         ]));
     m.faces
         .expect_record_matches()
-        .withf(move |p, through, found| {
+        .withf(move |p, through, found, announce, notices, _| {
             let photos = |u: UserId| -> Vec<PhotoId> {
                 let mut v: Vec<PhotoId> = found
                     .iter()
@@ -235,9 +237,12 @@ async fn cluster_faces_compares_each_member_with_only_new_faces() {
                 && photos(behind) == both
                 // face 7 was compared with this selfie already
                 && photos(current) == [near]
+                // events off: no match is owed a notice
+                && !*announce
+                && notices.is_empty()
         })
         .times(1)
-        .returning(|_, _, _| Ok(()));
+        .returning(|_, _, _, _, _, _| Ok(()));
     m.media()
         .handle(&JobPayload::ClusterFaces {
             project_id: project,

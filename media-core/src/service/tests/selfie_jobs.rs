@@ -113,9 +113,9 @@ async fn rejected_selfies_keep_their_reason() {
             .return_once(move |_| Ok(faces));
         m.selfies
             .expect_reject_selfie()
-            .withf(move |id, r, _| *id == sid && *r == reason)
+            .withf(move |id, r, jobs, _| *id == sid && *r == reason && jobs.is_empty())
             .times(1)
-            .returning(|_, _, _| Ok(()));
+            .returning(|_, _, _, _| Ok(true));
         m.media()
             .handle(&JobPayload::ProcessSelfie { selfie_id: sid })
             .await
@@ -165,9 +165,9 @@ async fn retina_errors_fail_or_retry_the_selfie() {
         .returning(|_| Err(Error::permanent("422 unusable image")));
     m.selfies
         .expect_fail_selfie()
-        .withf(move |id, r, _| *id == sid && *r == FailureReason::RetinaRejected)
+        .withf(move |id, r, _, _| *id == sid && *r == FailureReason::RetinaRejected)
         .times(1)
-        .returning(|_, _, _| Ok(()));
+        .returning(|_, _, _, _| Ok(true));
     m.media()
         .handle(&JobPayload::ProcessSelfie { selfie_id: sid })
         .await
@@ -209,9 +209,9 @@ async fn a_dead_selfie_job_ends_retina_unavailable() {
     m.selfies.expect_selfie().return_const(Ok(Some(s)));
     m.selfies
         .expect_fail_selfie()
-        .withf(move |id, r, _| *id == sid && *r == FailureReason::RetinaUnavailable)
+        .withf(move |id, r, _, _| *id == sid && *r == FailureReason::RetinaUnavailable)
         .times(1)
-        .returning(|_, _, _| Ok(()));
+        .returning(|_, _, _, _| Ok(true));
     let job = Job {
         id: JobId::new(),
         payload: JobPayload::ProcessSelfie { selfie_id: sid },
@@ -248,9 +248,9 @@ async fn a_selfie_replaced_while_retina_reads_it_fails_as_changed() {
     m.selfies.expect_approve_selfie().never();
     m.selfies
         .expect_fail_selfie()
-        .withf(move |id, r, _| *id == sid && *r == FailureReason::UploadChanged)
+        .withf(move |id, r, _, _| *id == sid && *r == FailureReason::UploadChanged)
         .times(1)
-        .returning(|_, _, _| Ok(()));
+        .returning(|_, _, _, _| Ok(true));
     let out = m
         .media()
         .handle(&JobPayload::ProcessSelfie { selfie_id: sid })

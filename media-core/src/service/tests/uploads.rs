@@ -273,9 +273,9 @@ async fn an_upload_found_too_large_fails_the_photo() {
         .returning(|_, _, _, _| Ok(true));
     m.photos
         .expect_fail_photo()
-        .withf(move |i, r| *i == id && *r == FailureReason::TooLarge)
+        .withf(move |i, r, _, _| *i == id && *r == FailureReason::TooLarge)
         .times(1)
-        .returning(|_, _| Ok(()));
+        .returning(|_, _, _, _| Ok(true));
     m.media().complete_photo(&p, id).await.unwrap();
 }
 

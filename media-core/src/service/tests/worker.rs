@@ -18,9 +18,9 @@ async fn the_worker_completes_retries_and_buries_jobs() {
     m.storage.expect_delete_prefix().returning(|_| Ok(0));
     m.queue
         .expect_complete()
-        .withf(move |i, w, _| *i == id && w == "w1")
+        .withf(move |i, w, then, _| *i == id && w == "w1" && then.is_empty())
         .times(1)
-        .returning(|_, _, _| Ok(()));
+        .returning(|_, _, _, _| Ok(()));
     let ev = Worker::new(m.media(), "w1", Duration::from_secs(30))
         .run_once()
         .await

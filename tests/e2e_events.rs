@@ -1,0 +1,311 @@
+//! Events to the platform end to end (SPEC §9): a receiver on 127.0.0.1
+//! checks every Standard Webhooks signature; each change is announced once;
+//! a burst of matches is one `matches.added` per member; a receiver that
+//! fails or is down for a while loses nothing, and the `webhook-id` of an
+//! event is the same on every attempt.
+
+mod common;
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use common::*;
+use media_adapters::testing::{Delivery, FakeReceiver, RECEIVER_SECRET, ReceiverMode};
+use media_core::domain::{Audience, JobKind, JobStatus, Role};
+use media_core::ports::DeadLetters;
+
+async fn start(pg: bool, receiver: &FakeReceiver, extra: &[(&str, &str)]) -> Option<TestApp> {
+    let mut vars = vec![
+        ("EVENTS_WEBHOOK_URL", receiver.url()),
+        ("EVENTS_WEBHOOK_SECRET", RECEIVER_SECRET),
+        ("EVENTS_RETRY_BASE_MS", "100"),
+    ];
+    vars.extend_from_slice(extra);
+    TestApp::start_with(pg, &vars).await
+}
+
+/// Waits up to 20 s for `done` to hold of the receiver.
+async fn until(receiver: &FakeReceiver, what: &str, done: impl Fn(&FakeReceiver) -> bool) {
+    for _ in 0..200 {
+        if done(receiver) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let got: Vec<_> = receiver
+        .deliveries()
+        .iter()
+        .map(|d| format!("{} {}", d.kind(), d.status))
+        .collect();
+    panic!("{what}: not received; got {got:?}");
+}
+
+fn data<'a>(d: &'a Delivery, field: &str) -> &'a Value {
+    &d.body["data"][field]
+}
+
+/// What every delivery must be, whatever its type.
+fn assert_well_formed(deliveries: &[Delivery]) {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    for d in deliveries {
+        assert!(d.signed, "signature of {}: {}", d.id, d.raw);
+        assert!((now - d.timestamp).abs() < 120, "timestamp {}", d.timestamp);
+        assert_eq!(
+            d.body.as_object().map(|o| o.len()),
+            Some(3),
+            "type, timestamp, data: {}",
+            d.raw
+        );
+        for secret in ["http", "X-Amz", "\"embedding\"", "uploadUrl"] {
+            assert!(!d.raw.contains(secret), "{secret} in an event: {}", d.raw);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_change_is_announced_once_and_a_burst_of_matches_is_one_event_per_member() {
+    for pg in backends() {
+        let receiver = FakeReceiver::start(ReceiverMode::Accept).await;
+        // The window outlasts the burst below (7 small photos, 2 workers).
+        let Some(app) = start(pg, &receiver, &[("MATCH_NOTIFY_DEBOUNCE_SECONDS", "4")]).await
+        else {
+            continue;
+        };
+        let w = app.world().await;
+        let (ann, bob) = (app.member(w.project).await, app.member(w.project).await);
+        let ann_token = app.token(ann, Audience::Media, Role::User);
+        let bob_token = app.token(bob, Audience::Media, Role::User);
+        let ann_selfie = app
+            .upload_selfie(&ann_token, identity_jpeg(7, 400, 400))
+            .await;
+        let bob_selfie = app
+            .upload_selfie(&bob_token, identity_jpeg(0, 400, 400))
+            .await;
+        app.wait_idle().await;
+
+        let mut photos = HashSet::new();
+        for _ in 0..6 {
+            photos.insert(app.upload_photo(&w, identity_jpeg(7, 640, 480)).await);
+        }
+        let broken = app.upload_photo(&w, b"not a jpeg at all".to_vec()).await;
+        for p in photos.iter().chain([&broken]) {
+            app.wait_photo(*p).await;
+        }
+        until(&receiver, "matches.added", |r| {
+            !r.accepted_of("matches.added").is_empty()
+        })
+        .await;
+
+        let ready = receiver.accepted_of("photo.ready");
+        let ready_photos: HashSet<_> = ready
+            .iter()
+            .map(|d| data(d, "photoId").as_str().unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(ready_photos, photos, "one photo.ready per photo");
+        assert_eq!(ready.len(), photos.len(), "and only one");
+        assert_eq!(data(&ready[0], "projectId"), &json!(w.project));
+        assert_eq!(data(&ready[0], "photographerId"), &json!(w.photographer));
+        assert_eq!(data(&ready[0], "failureReason"), &Value::Null);
+
+        let failed = receiver.accepted_of("photo.failed");
+        assert_eq!(failed.len(), 1);
+        assert_eq!(data(&failed[0], "photoId"), &json!(broken));
+        assert_eq!(data(&failed[0], "failureReason"), "unsupported_format");
+
+        let approved = receiver.accepted_of("selfie.approved");
+        assert_eq!(approved.len(), 1);
+        assert_eq!(data(&approved[0], "selfieId"), &json!(ann_selfie));
+        assert_eq!(data(&approved[0], "userId"), &json!(ann));
+        let rejected = receiver.accepted_of("selfie.rejected");
+        assert_eq!(rejected.len(), 1);
+        assert_eq!(data(&rejected[0], "selfieId"), &json!(bob_selfie));
+        assert_eq!(data(&rejected[0], "reason"), "no_face");
+
+        // The window is over once the event came: nothing more follows.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let added = receiver.accepted_of("matches.added");
+        assert_eq!(added.len(), 1, "one event for the burst: {added:?}");
+        assert_eq!(data(&added[0], "userId"), &json!(ann));
+        assert_eq!(data(&added[0], "projectId"), &json!(w.project));
+        assert_eq!(data(&added[0], "count"), 6);
+        let listed: HashSet<_> = data(&added[0], "photoIds")
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(listed, photos);
+
+        // Erasure: revocation, and a selfie deletion, each proven once done.
+        let r = app
+            .delete("/v1/me/consents/biometric_processing", &ann_token)
+            .await;
+        assert_eq!(r.status(), 204);
+        let r = app.delete("/v1/selfie", &bob_token).await;
+        assert_eq!(r.status(), 204);
+        until(&receiver, "erasure.completed", |r| {
+            r.accepted_of("erasure.completed").len() == 2
+        })
+        .await;
+        let erasures: HashMap<String, String> = receiver
+            .accepted_of("erasure.completed")
+            .iter()
+            .map(|d| {
+                (
+                    data(d, "userId").as_str().unwrap().to_owned(),
+                    data(d, "cause").as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(erasures[&ann.to_string()], "consent_revoked");
+        assert_eq!(erasures[&bob.to_string()], "selfie_deleted");
+
+        assert_well_formed(&receiver.deliveries());
+        assert!(
+            receiver.deliveries().iter().all(|d| d.status == 204),
+            "a receiver that takes everything gets each event once"
+        );
+        app.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receiver_that_fails_or_is_down_loses_nothing_and_sees_one_id_per_event() {
+    for pg in backends() {
+        let receiver = FakeReceiver::start(ReceiverMode::FailNext(2)).await;
+        let Some(app) = start(pg, &receiver, &[]).await else {
+            continue;
+        };
+        let w = app.world().await;
+        let first = app.upload_photo(&w, identity_jpeg(0, 320, 240)).await;
+        until(&receiver, "photo.ready after two 500s", |r| {
+            r.accepted_of("photo.ready").len() == 1
+        })
+        .await;
+        let attempts = receiver.deliveries();
+        assert_eq!(
+            attempts.iter().map(|d| d.status).collect::<Vec<_>>(),
+            [500, 500, 204]
+        );
+        assert!(
+            attempts.iter().all(|d| d.id == attempts[0].id),
+            "one webhook-id across retries"
+        );
+        assert_eq!(data(&attempts[2], "photoId"), &json!(first));
+
+        // Down for a while (2 s: the retries at 0.1 s and 0.6 s fail).
+        receiver.set_mode(ReceiverMode::Status(503));
+        let mut photos = HashSet::new();
+        for _ in 0..5 {
+            photos.insert(app.upload_photo(&w, identity_jpeg(0, 320, 240)).await);
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        receiver.set_mode(ReceiverMode::Accept);
+        until(&receiver, "every photo.ready after the outage", |r| {
+            r.accepted_of("photo.ready").len() == 6
+        })
+        .await;
+        let by_id: HashMap<String, Vec<u16>> =
+            receiver
+                .deliveries()
+                .into_iter()
+                .fold(HashMap::new(), |mut m, d| {
+                    m.entry(d.id).or_default().push(d.status);
+                    m
+                });
+        let announced: HashSet<_> = receiver
+            .accepted_of("photo.ready")
+            .iter()
+            .map(|d| data(d, "photoId").as_str().unwrap().parse().unwrap())
+            .collect();
+        assert!(photos.is_subset(&announced), "nothing lost");
+        for (id, statuses) in &by_id {
+            assert_eq!(
+                statuses.iter().filter(|s| **s == 204).count(),
+                1,
+                "{id}: accepted once, after its failures {statuses:?}"
+            );
+        }
+        assert!(
+            by_id.values().filter(|s| s.contains(&503)).count() >= 5,
+            "the outage was seen: {by_id:?}"
+        );
+        assert_well_formed(&receiver.deliveries());
+        app.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_dead_after_its_attempts_is_listed_and_retried_with_the_same_id() {
+    for pg in backends() {
+        let receiver = FakeReceiver::start(ReceiverMode::Status(503)).await;
+        let Some(app) = start(
+            pg,
+            &receiver,
+            &[("EVENTS_RETRY_BASE_MS", "10"), ("JOB_MAX_ATTEMPTS", "3")],
+        )
+        .await
+        else {
+            continue;
+        };
+        let w = app.world().await;
+        app.upload_photo(&w, identity_jpeg(0, 320, 240)).await;
+        let db = &app.running().assembled.database;
+        let mut dead = Vec::new();
+        for _ in 0..100 {
+            dead = db.list(Some(JobStatus::Dead), 10).await.unwrap();
+            if !dead.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(dead.len(), 1, "the delivery is dead after 3 attempts");
+        assert_eq!(dead[0].payload.kind(), JobKind::DeliverEvent);
+        assert!(
+            dead[0].last_error.as_deref().unwrap().contains("503"),
+            "{:?}",
+            dead[0].last_error
+        );
+        assert_eq!(receiver.deliveries().len(), 3);
+
+        receiver.set_mode(ReceiverMode::Accept);
+        assert_eq!(app.media().retry_jobs(&[dead[0].id]).await.unwrap(), 1);
+        until(&receiver, "the retried delivery", |r| {
+            r.accepted().len() == 1
+        })
+        .await;
+        let all = receiver.deliveries();
+        assert!(all.iter().all(|d| d.id == all[0].id), "the same webhook-id");
+        app.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_webhook_url_no_event_is_recorded() {
+    let Some(app) = TestApp::start(false).await else {
+        return;
+    };
+    let w = app.world().await;
+    let user = app.member(w.project).await;
+    let token = app.token(user, Audience::Media, Role::User);
+    app.upload_selfie(&token, identity_jpeg(7, 400, 400)).await;
+    app.wait_idle().await;
+    let p = app.upload_photo(&w, identity_jpeg(7, 640, 480)).await;
+    assert_eq!(app.wait_photo(p).await, "ready");
+    assert_eq!(app.delete("/v1/selfie", &token).await.status(), 204);
+    app.wait_idle().await;
+    let db = &app.running().assembled.database;
+    let kinds: HashSet<JobKind> = db
+        .list(None, 1000)
+        .await
+        .unwrap()
+        .iter()
+        .map(|j| j.payload.kind())
+        .collect();
+    assert!(kinds.contains(&JobKind::ClusterFaces), "{kinds:?}");
+    assert!(!kinds.contains(&JobKind::DeliverEvent), "{kinds:?}");
+    assert!(!kinds.contains(&JobKind::NotifyMatches), "{kinds:?}");
+    app.shutdown().await;
+}
