@@ -39,6 +39,9 @@ struct Fixture {
     p2: Uuid,
     own_selfie: String,
     other_selfie: String,
+    /// An archive of the user's, and one of another user's.
+    own_archive: Uuid,
+    other_archive: Uuid,
     /// Photos by the caller photographer in p1 (one per route that deletes).
     mine_to_complete: Uuid,
     mine_to_delete: Uuid,
@@ -110,6 +113,10 @@ fn rows(f: &Fixture) -> Vec<Row> {
                                                                                 "401/401 403/403 401/401 403/403 401/401 204/404"),
         same("POST", "/v1/operators/me/profile-picture/upload-url", json!({}),  "401/401 403/403 401/401 403/403 401/401 200/200"),
         same("GET", "/v1/operators/me/profile-picture", json!(null),            "401/401 403/403 401/401 403/403 401/401 200/200"),
+        row("POST", format!("/v1/me/projects/{p1}/archive"),
+            format!("/v1/me/projects/{p2}/archive"), json!(null),               "202/404 401/401 403/403 401/401 403/403 401/401"),
+        row("GET", format!("/v1/me/archives/{}", f.own_archive),
+            format!("/v1/me/archives/{}", f.other_archive), json!(null),       "200/404 401/401 403/403 401/401 403/403 401/401"),
         // These two change the user's state: last.
         same("DELETE", "/v1/selfie", json!(null),                               "204/204 401/401 403/403 401/401 403/403 401/401"),
         same("DELETE", "/v1/me/consents/biometric_processing", json!(null),     "204/204 401/401 403/403 401/401 403/403 401/401"),
@@ -183,6 +190,30 @@ async fn fixture(app: &TestApp) -> Fixture {
     .await
     .unwrap();
 
+    // An archive each for the user and another member (no workers: building).
+    let archive = |owner: UserId| async move {
+        let a = media_core::domain::Archive {
+            id: media_core::ids::ArchiveId::new(),
+            user_id: owner,
+            project_id: w.project,
+            status: media_core::domain::ArchiveStatus::Building,
+            photo_count: None,
+            bytes: None,
+            created_at: time::OffsetDateTime::now_utc(),
+            expires_at: None,
+        };
+        app.media()
+            .ports()
+            .archives
+            .start_archive(&a, &[], a.created_at)
+            .await
+            .unwrap()
+            .id
+            .as_uuid()
+    };
+    let own_archive = archive(user).await;
+    let other_archive = archive(other_user).await;
+
     // The operator's picture exists, so its GET answers 200.
     let token = app.token(w.operator, Audience::Backoffice, Role::Operator);
     let r = app
@@ -210,6 +241,8 @@ async fn fixture(app: &TestApp) -> Fixture {
         p2: p2.into(),
         own_selfie: upload_selfie(app, user).await,
         other_selfie: upload_selfie(app, other_user).await,
+        own_archive,
+        other_archive,
         mine_to_complete,
         mine_to_delete,
         mine_for_operator,
@@ -266,7 +299,7 @@ async fn every_route_role_audience_and_ownership_gets_its_exact_status() {
             wrong.len(),
             wrong.join("\n")
         );
-        assert_eq!(cells, 20 * 12);
+        assert_eq!(cells, 22 * 12);
         app.shutdown().await;
     }
 }

@@ -75,15 +75,29 @@ async fn every_change_is_announced_once_and_a_burst_of_matches_is_one_event_per_
         };
         let w = app.world().await;
         let (ann, bob) = (app.member(w.project).await, app.member(w.project).await);
+        let cy = app.member(w.project).await;
         let ann_token = app.token(ann, Audience::Media, Role::User);
         let bob_token = app.token(bob, Audience::Media, Role::User);
+        let cy_token = app.token(cy, Audience::Media, Role::User);
         let ann_selfie = app
             .upload_selfie(&ann_token, identity_jpeg(7, 400, 400))
+            .await;
+        // Cy is in the same photos (the fake face service sees identity 7).
+        app.upload_selfie(&cy_token, identity_jpeg(7, 400, 400))
             .await;
         let bob_selfie = app
             .upload_selfie(&bob_token, identity_jpeg(0, 400, 400))
             .await;
         app.wait_idle().await;
+        // Dee's selfie is refused by the face service (a 422): selfie.failed.
+        let dee = app.member(w.project).await;
+        let dee_token = app.token(dee, Audience::Media, Role::User);
+        app.retina.set_mode(RetinaMode::Status(422));
+        let dee_selfie = app
+            .upload_selfie(&dee_token, identity_jpeg(7, 400, 400))
+            .await;
+        app.wait_idle().await;
+        app.retina.set_mode(RetinaMode::Identity);
 
         let mut photos = HashSet::new();
         for _ in 0..6 {
@@ -94,7 +108,7 @@ async fn every_change_is_announced_once_and_a_burst_of_matches_is_one_event_per_
             app.wait_photo(*p).await;
         }
         until(&receiver, "matches.added", |r| {
-            !r.accepted_of("matches.added").is_empty()
+            r.accepted_of("matches.added").len() >= 2
         })
         .await;
 
@@ -115,28 +129,43 @@ async fn every_change_is_announced_once_and_a_burst_of_matches_is_one_event_per_
         assert_eq!(data(&failed[0], "failureReason"), "unsupported_format");
 
         let approved = receiver.accepted_of("selfie.approved");
-        assert_eq!(approved.len(), 1);
-        assert_eq!(data(&approved[0], "selfieId"), &json!(ann_selfie));
-        assert_eq!(data(&approved[0], "userId"), &json!(ann));
+        assert_eq!(approved.len(), 2);
+        let ann_approved = approved
+            .iter()
+            .find(|d| data(d, "userId") == &json!(ann))
+            .expect("Ann's approval");
+        assert_eq!(data(ann_approved, "selfieId"), &json!(ann_selfie));
         let rejected = receiver.accepted_of("selfie.rejected");
         assert_eq!(rejected.len(), 1);
         assert_eq!(data(&rejected[0], "selfieId"), &json!(bob_selfie));
         assert_eq!(data(&rejected[0], "reason"), "no_face");
+        let selfie_failed = receiver.accepted_of("selfie.failed");
+        assert_eq!(selfie_failed.len(), 1);
+        assert_eq!(data(&selfie_failed[0], "selfieId"), &json!(dee_selfie));
+        assert_eq!(data(&selfie_failed[0], "userId"), &json!(dee));
+        assert_eq!(data(&selfie_failed[0], "reason"), "retina_rejected");
 
         // The window is over once the event came: nothing more follows.
         tokio::time::sleep(Duration::from_secs(1)).await;
         let added = receiver.accepted_of("matches.added");
-        assert_eq!(added.len(), 1, "one event for the burst: {added:?}");
-        assert_eq!(data(&added[0], "userId"), &json!(ann));
-        assert_eq!(data(&added[0], "projectId"), &json!(w.project));
-        assert_eq!(data(&added[0], "count"), 6);
-        let listed: HashSet<_> = data(&added[0], "photoIds")
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap().parse().unwrap())
-            .collect();
-        assert_eq!(listed, photos);
+        assert_eq!(
+            added.len(),
+            2,
+            "one event per matched member for the burst: {added:?}"
+        );
+        let members: HashSet<_> = added.iter().map(|d| data(d, "userId").clone()).collect();
+        assert_eq!(members, HashSet::from([json!(ann), json!(cy)]), "not Bob");
+        for event in &added {
+            assert_eq!(data(event, "projectId"), &json!(w.project));
+            assert_eq!(data(event, "count"), 6);
+            let listed: HashSet<_> = data(event, "photoIds")
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap().parse().unwrap())
+                .collect();
+            assert_eq!(listed, photos);
+        }
 
         // Erasure: revocation, and a selfie deletion, each proven once done.
         let r = app
@@ -284,28 +313,30 @@ async fn a_delivery_dead_after_its_attempts_is_listed_and_retried_with_the_same_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_webhook_url_no_event_is_recorded() {
-    let Some(app) = TestApp::start(false).await else {
-        return;
-    };
-    let w = app.world().await;
-    let user = app.member(w.project).await;
-    let token = app.token(user, Audience::Media, Role::User);
-    app.upload_selfie(&token, identity_jpeg(7, 400, 400)).await;
-    app.wait_idle().await;
-    let p = app.upload_photo(&w, identity_jpeg(7, 640, 480)).await;
-    assert_eq!(app.wait_photo(p).await, "ready");
-    assert_eq!(app.delete("/v1/selfie", &token).await.status(), 204);
-    app.wait_idle().await;
-    let db = &app.running().assembled.database;
-    let kinds: HashSet<JobKind> = db
-        .list(None, 1000)
-        .await
-        .unwrap()
-        .iter()
-        .map(|j| j.payload.kind())
-        .collect();
-    assert!(kinds.contains(&JobKind::ClusterFaces), "{kinds:?}");
-    assert!(!kinds.contains(&JobKind::DeliverEvent), "{kinds:?}");
-    assert!(!kinds.contains(&JobKind::NotifyMatches), "{kinds:?}");
-    app.shutdown().await;
+    for pg in backends() {
+        let Some(app) = TestApp::start(pg).await else {
+            continue;
+        };
+        let w = app.world().await;
+        let user = app.member(w.project).await;
+        let token = app.token(user, Audience::Media, Role::User);
+        app.upload_selfie(&token, identity_jpeg(7, 400, 400)).await;
+        app.wait_idle().await;
+        let p = app.upload_photo(&w, identity_jpeg(7, 640, 480)).await;
+        assert_eq!(app.wait_photo(p).await, "ready");
+        assert_eq!(app.delete("/v1/selfie", &token).await.status(), 204);
+        app.wait_idle().await;
+        let db = &app.running().assembled.database;
+        let kinds: HashSet<JobKind> = db
+            .list(None, 1000)
+            .await
+            .unwrap()
+            .iter()
+            .map(|j| j.payload.kind())
+            .collect();
+        assert!(kinds.contains(&JobKind::ClusterFaces), "{kinds:?}");
+        assert!(!kinds.contains(&JobKind::DeliverEvent), "{kinds:?}");
+        assert!(!kinds.contains(&JobKind::NotifyMatches), "{kinds:?}");
+        app.shutdown().await;
+    }
 }

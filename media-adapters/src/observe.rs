@@ -7,7 +7,7 @@ use std::time::Duration;
 /// Histogram: one face-service call, by `outcome` (`ok`, `unavailable`
 /// — no answer, 429 or 5xx —, `refused` — another 4xx —, `bad_answer`).
 pub const FACE_SERVICE: &str = "media_face_service_request_duration_seconds";
-/// Counter: objects this process wrote to the store (derivatives).
+/// Counter: objects this process wrote to the store (derivatives, archives).
 pub const OBJECTS_WRITTEN: &str = "media_storage_objects_written_total";
 /// Counter: bytes of those objects.
 pub const BYTES_WRITTEN: &str = "media_storage_written_bytes_total";
@@ -75,6 +75,11 @@ pub(crate) fn face_call(outcome: &'static str, took: Duration) {
 
 pub(crate) fn object_written(bytes: usize) {
     metrics::counter!(OBJECTS_WRITTEN).increment(1);
+    bytes_written(bytes);
+}
+
+/// Bytes of a multipart upload's part (its object counts once, when complete).
+pub(crate) fn bytes_written(bytes: usize) {
     metrics::counter!(BYTES_WRITTEN).increment(bytes as u64);
 }
 

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use crate::domain::PurgeTarget;
-use crate::ids::{OperatorId, PhotoId, ProjectId, UserId};
+use crate::ids::{ArchiveId, OperatorId, PhotoId, ProjectId, UserId};
 
 /// A full object key. Only this module can make one from parts.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -113,6 +113,16 @@ pub fn photo_folder(project: ProjectId, photo: PhotoId) -> KeyPrefix {
 /// `operators/{operator}/profile.jpg`: the operator's picture (SPEC §3.9).
 pub fn operator_profile(operator: OperatorId) -> StorageKey {
     StorageKey(format!("operators/{operator}/profile.jpg"))
+}
+
+/// `archives/{user}/{archive}.zip`: a user's ZIP of their photos (SPEC §3.13b).
+pub fn archive(user: UserId, archive: ArchiveId) -> StorageKey {
+    StorageKey(format!("archives/{user}/{archive}.zip"))
+}
+
+/// `archives/{user}/`: every archive of a user.
+pub fn archives_of(user: UserId) -> KeyPrefix {
+    KeyPrefix(format!("archives/{user}/"))
 }
 
 /// `photos/`: every photo's folder.
@@ -240,6 +250,11 @@ pub fn purge_scope(target: &PurgeTarget) -> PurgeScope {
             timestamp_ms,
         } => PurgeScope::Key(selfie(user_id, timestamp_ms)),
         PurgeTarget::AllSelfiesOf { user_id } => PurgeScope::Prefix(selfies_of(user_id)),
+        PurgeTarget::Archive {
+            user_id,
+            archive_id,
+        } => PurgeScope::Key(archive(user_id, archive_id)),
+        PurgeTarget::ArchivesOf { user_id } => PurgeScope::Prefix(archives_of(user_id)),
         PurgeTarget::SelfiesOf {
             user_id,
             through_ms,

@@ -44,6 +44,8 @@ impl Access {
     pub const CONSENTS: Access = Access::new(MEDIA, Role::User, false);
     /// `GET /v1/me/photos`: a consenting user.
     pub const MY_PHOTOS: Access = Access::new(MEDIA, Role::User, true);
+    /// `GET /v1/me/archives/{id}`: any user (only their own archives exist for them).
+    pub const ARCHIVES: Access = Access::new(MEDIA, Role::User, false);
     /// Photo upload URLs from the app.
     pub const PHOTO_UPLOAD_APP: Access = Access::new(MEDIA, Role::Photographer, false);
     /// Photo upload URLs from the back office.
@@ -143,7 +145,8 @@ mod tests {
     use time::OffsetDateTime;
     use uuid::Uuid;
 
-    const ALL_ACCESS: [Access; 10] = [
+    const ALL_ACCESS: [Access; 11] = [
+        Access::ARCHIVES,
         Access::SELFIE_UPLOAD,
         Access::SELFIE_COMPLETE,
         Access::SELFIE_SELF,

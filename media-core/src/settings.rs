@@ -41,6 +41,9 @@ pub struct Settings {
     /// The first retry of a failed event delivery waits about this long,
     /// each next one six times longer (`EVENTS_RETRY_BASE_MS`, 10 s).
     pub event_retry_base: Duration,
+    /// A built (or failed) archive is purged this long after
+    /// (`ARCHIVE_TTL_HOURS`, 24 h).
+    pub archive_ttl: Duration,
 }
 
 impl Default for Settings {
@@ -67,6 +70,8 @@ impl Default for Settings {
             // for about 40 min (a deploy, a restart) loses nothing; longer,
             // the dead deliveries wait for `media-cli jobs retry --dead`.
             event_retry_base: Duration::from_secs(10),
+            // A day to download it on the way home, then the copies go.
+            archive_ttl: Duration::from_secs(24 * 3600),
         }
     }
 }

@@ -3,9 +3,10 @@
 //! so entries are stored as they are (SPEC §3.13b).
 //!
 //! Each entry is added whole (its CRC-32 and size known up front, so no data
-//! descriptors are needed) and its bytes go to a buffer the caller drains
-//! part by part into a multipart upload: what the writer holds is the
-//! undrained bytes plus ~60 bytes of central-directory record per entry.
+//! descriptors are needed) and its bytes are cut into parts of a fixed size
+//! the caller takes and uploads (a multipart upload): what the writer holds
+//! is the completed parts not taken yet, the part being filled (grown
+//! exactly, not doubled) and ~60 bytes of central-directory record per entry.
 //! ZIP64 records are written when an offset, a size or the entry count
 //! passes what classic ZIP can say (4 GiB, 65,535 entries), so archives of
 //! any size open in current unzip tools.
@@ -28,18 +29,14 @@ struct CentralEntry {
 
 /// A ZIP being written; see the module docs.
 pub struct ZipWriter {
-    out: Vec<u8>,
+    part_size: usize,
+    current: Vec<u8>,
+    parts: Vec<Vec<u8>>,
     written: u64,
     entries: Vec<CentralEntry>,
     /// ZIP64 past this offset/size (classic ZIP's 4 GiB; smaller in tests
     /// so the ZIP64 records are exercised without gigabytes).
     limit: u64,
-}
-
-impl Default for ZipWriter {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 fn put16(out: &mut Vec<u8>, v: u16) {
@@ -65,23 +62,26 @@ fn dos_datetime(t: time::OffsetDateTime) -> (u16, u16) {
 }
 
 impl ZipWriter {
-    /// An empty archive.
-    pub fn new() -> Self {
-        Self::with_zip64_limit(U32_MAX)
+    /// An empty archive cut into parts of `part_size` bytes (the last
+    /// one shorter).
+    pub fn new(part_size: usize) -> Self {
+        Self::with_zip64_limit(part_size, U32_MAX)
     }
 
     /// As [`ZipWriter::new`], switching to ZIP64 fields at `limit` bytes.
     #[doc(hidden)]
-    pub fn with_zip64_limit(limit: u64) -> Self {
+    pub fn with_zip64_limit(part_size: usize, limit: u64) -> Self {
         Self {
-            out: Vec::new(),
+            part_size: part_size.max(1),
+            current: Vec::new(),
+            parts: Vec::new(),
             written: 0,
             entries: Vec::new(),
             limit: limit.min(U32_MAX),
         }
     }
 
-    /// Bytes written so far, drained or not (the next entry's offset).
+    /// Bytes written so far, taken or not (the next entry's offset).
     pub fn len(&self) -> u64 {
         self.written
     }
@@ -96,21 +96,23 @@ impl ZipWriter {
         self.entries.len()
     }
 
-    /// The bytes not drained yet.
-    pub fn pending(&self) -> usize {
-        self.out.len()
+    /// The completed parts not taken yet, in order (each `part_size` long).
+    pub fn take_parts(&mut self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut self.parts)
     }
 
-    /// Takes the first `n` pending bytes (all of them when fewer).
-    pub fn drain(&mut self, n: usize) -> Vec<u8> {
-        let n = n.min(self.out.len());
-        let rest = self.out.split_off(n);
-        std::mem::replace(&mut self.out, rest)
-    }
-
-    fn emit(&mut self, bytes: &[u8]) {
-        self.out.extend_from_slice(bytes);
+    fn emit(&mut self, mut bytes: &[u8]) {
         self.written += bytes.len() as u64;
+        while !bytes.is_empty() {
+            let take = (self.part_size - self.current.len()).min(bytes.len());
+            // Exact growth: a doubling Vec would hold up to twice a part.
+            self.current.reserve_exact(take);
+            self.current.extend_from_slice(&bytes[..take]);
+            bytes = &bytes[take..];
+            if self.current.len() == self.part_size {
+                self.parts.push(std::mem::take(&mut self.current));
+            }
+        }
     }
 
     /// Adds one stored file named `name` (forward slashes for folders),
@@ -152,9 +154,9 @@ impl ZipWriter {
         });
     }
 
-    /// Writes the central directory and the end records; what is pending
-    /// afterwards is the archive's tail.
-    pub fn finish(&mut self) {
+    /// Writes the central directory and the end records; returns the parts
+    /// not taken yet (the last one shorter) and the archive's whole size.
+    pub fn finish(mut self) -> (Vec<Vec<u8>>, u64) {
         let limit = self.limit;
         let cd_start = self.written;
         let mut cd = Vec::new();
@@ -234,7 +236,11 @@ impl ZipWriter {
         put32(&mut end, clamp32(cd_start, limit));
         put16(&mut end, 0);
         self.emit(&end);
-        self.entries.clear();
+        let mut parts = std::mem::take(&mut self.parts);
+        if !self.current.is_empty() {
+            parts.push(std::mem::take(&mut self.current));
+        }
+        (parts, self.written)
     }
 }
 
@@ -248,19 +254,22 @@ mod tests {
         time::macros::datetime!(2026-05-01 18:30:12 UTC)
     }
 
-    /// The whole archive, drained in parts of `part` bytes as the job does.
+    /// The whole archive, taken in parts of `part` bytes as the job does.
     fn written(files: &[(&str, Vec<u8>)], limit: u64, part: usize) -> Vec<u8> {
-        let mut z = ZipWriter::with_zip64_limit(limit);
+        let mut z = ZipWriter::with_zip64_limit(part, limit);
         let mut out = Vec::new();
         for (name, data) in files {
             z.add(name, data, at());
-            while z.pending() >= part {
-                out.extend(z.drain(part));
+            for p in z.take_parts() {
+                assert_eq!(p.len(), part, "every part but the last is whole");
+                out.extend(p);
             }
         }
-        z.finish();
-        out.extend(z.drain(usize::MAX));
-        assert_eq!(out.len() as u64, z.len());
+        let (tail, len) = z.finish();
+        for p in tail {
+            out.extend(p);
+        }
+        assert_eq!(out.len() as u64, len);
         out
     }
 

@@ -137,6 +137,8 @@ impl Modify for Truthful {
         handlers::revoke_consent,
         handlers::my_photos,
         handlers::not_me,
+        crate::api::archives::request_archive,
+        crate::api::archives::archive_status,
         crate::api::stats::project_stats,
         webhook::storage_events,
         ops::healthz,
@@ -157,7 +159,10 @@ impl Modify for Truthful {
         dto::Status,
         dto::Selfie,
         dto::ConsentDto,
-        dto::MyPhotoDto
+        dto::MyPhotoDto,
+        crate::api::archives::ArchiveDto,
+        crate::api::archives::ArchiveStarted,
+        crate::api::archives::ArchiveState
     )),
     modifiers(&Security, &Truthful)
 )]

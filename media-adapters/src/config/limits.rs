@@ -79,6 +79,15 @@ pub(super) fn limits(get: Lookup<'_>) -> Result<Settings, ConfigError> {
                 "a number of hours up to 87600 (ten years)",
             )?,
         ),
+        archive_ttl: Duration::from_secs(
+            3600 * parse(
+                get,
+                "ARCHIVE_TTL_HOURS",
+                d.archive_ttl.as_secs() / 3600,
+                |v| *v <= 8_760,
+                "a number of hours up to 8760 (a year)",
+            )?,
+        ),
         match_notify_debounce: Duration::from_secs(parse(
             get,
             "MATCH_NOTIFY_DEBOUNCE_SECONDS",

@@ -1,6 +1,7 @@
 //! R2 or any S3-compatible store, through aws-sdk-s3 (path-style addressing).
 //! Presigned URLs come from [`presign::Presigner`], byte-identical to the SDK's.
 
+mod multipart;
 pub mod presign;
 
 use std::time::Duration;
@@ -356,6 +357,32 @@ impl Storage for S3Storage {
             }
         }
         Ok(out)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(key = %key))]
+    async fn begin_upload(&self, key: &StorageKey, content_type: &'static str) -> Result<String> {
+        self.create_multipart(key, content_type).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(key = %key, part = number))]
+    async fn upload_part(
+        &self,
+        key: &StorageKey,
+        upload: &str,
+        number: u32,
+        body: Vec<u8>,
+    ) -> Result<String> {
+        self.put_part(key, upload, number, body).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(key = %key, parts = parts.len()))]
+    async fn finish_upload(&self, key: &StorageKey, upload: &str, parts: &[String]) -> Result<()> {
+        self.complete_multipart(key, upload, parts).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(key = %key))]
+    async fn abort_upload(&self, key: &StorageKey, upload: &str) -> Result<()> {
+        self.abort_multipart(key, upload).await
     }
 
     #[tracing::instrument(level = "debug", skip_all)]

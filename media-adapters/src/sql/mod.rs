@@ -5,6 +5,7 @@
 //! queries use `$n` placeholders (which SQLite accepts too), and the few
 //! places that differ (row locks, notifications) branch on [`Backend`].
 
+mod archives;
 mod consents;
 mod content;
 mod dead_letters;
@@ -203,6 +204,7 @@ impl SqlStore {
             selfies: self.clone(),
             consents: self.clone(),
             faces: self.clone(),
+            archives: self.clone(),
             queue: self.clone(),
             dead_letters: self.clone(),
             storage,

@@ -212,6 +212,8 @@ impl SelfieRepo for SqlStore {
         for sql in [
             "DELETE FROM matches WHERE user_id = $1",
             "DELETE FROM match_progress WHERE user_id = $1",
+            // Archives hold matched photos: derived from the matches too.
+            "DELETE FROM archives WHERE user_id = $1",
         ] {
             sqlx::query(sql)
                 .bind(&user)
@@ -346,6 +348,8 @@ impl SelfieRepo for SqlStore {
             "DELETE FROM matches WHERE user_id = $1",
             "DELETE FROM match_suppressions WHERE user_id = $1",
             "DELETE FROM match_progress WHERE user_id = $1",
+            // Archives hold matched photos: derived from the matches too.
+            "DELETE FROM archives WHERE user_id = $1",
         ] {
             sqlx::query(sql)
                 .bind(&user)

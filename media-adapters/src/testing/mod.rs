@@ -25,7 +25,7 @@ pub use retina::{FakeRetina, RetinaCall, RetinaMode, identity_embedding, identit
 pub use world::{World, member_of};
 
 use media_core::ports::{
-    ConsentRepo, DeadLetters, DirectoryRepo, FaceRepo, JobQueue, PhotoRepo, SelfieRepo,
+    ArchiveRepo, ConsentRepo, DeadLetters, DirectoryRepo, FaceRepo, JobQueue, PhotoRepo, SelfieRepo,
 };
 
 /// Every database port at once: what a contract suite is generic over.
@@ -35,6 +35,7 @@ pub trait Store:
     + SelfieRepo
     + ConsentRepo
     + FaceRepo
+    + ArchiveRepo
     + JobQueue
     + DeadLetters
     + Clone
@@ -48,6 +49,7 @@ impl<T> Store for T where
         + SelfieRepo
         + ConsentRepo
         + FaceRepo
+        + ArchiveRepo
         + JobQueue
         + DeadLetters
         + Clone

@@ -13,6 +13,7 @@ use media_core::ports::PhotoCreation;
 use media_core::timestamps::{from_micros, truncate_to_micros};
 
 mod announcements;
+mod archives;
 mod content;
 mod directory;
 mod faces;

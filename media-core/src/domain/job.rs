@@ -4,7 +4,7 @@ use time::OffsetDateTime;
 use super::wire::wire_enum;
 
 use super::event::{ErasureNotice, Event};
-use crate::ids::{JobId, PhotoId, ProjectId, SelfieId, UserId};
+use crate::ids::{ArchiveId, JobId, PhotoId, ProjectId, SelfieId, UserId};
 
 wire_enum! {
     /// What a job does (SPEC §5); the `kind` column and `media-cli jobs`.
@@ -24,6 +24,8 @@ wire_enum! {
         DeliverEvent = "deliver_event",
         /// The debounced `matches.added` of one member in one project.
         NotifyMatches = "notify_matches",
+        /// A user's ZIP of their photos in one project.
+        BuildArchive = "build_archive",
     }
 }
 
@@ -65,6 +67,18 @@ pub enum PurgeTarget {
     /// purges queued before `SelfiesOf` existed still run; no longer enqueued.
     AllSelfiesOf {
         /// Whose selfies.
+        user_id: UserId,
+    },
+    /// One archive's ZIP.
+    Archive {
+        /// Whose.
+        user_id: UserId,
+        /// Which.
+        archive_id: ArchiveId,
+    },
+    /// Every archive of a user (`archives/{userId}/`): an erasure's.
+    ArchivesOf {
+        /// Whose.
         user_id: UserId,
     },
     /// The user's selfie objects whose key timestamp (the upload URL's issue,
@@ -151,6 +165,11 @@ pub enum JobPayload {
         #[serde(default, skip_serializing_if = "Option::is_none", with = "unix_micros")]
         not_before: Option<OffsetDateTime>,
     },
+    /// Streams the archive's ZIP into the store (SPEC §3.13b).
+    BuildArchive {
+        /// Which.
+        archive_id: ArchiveId,
+    },
 }
 
 impl JobPayload {
@@ -164,6 +183,7 @@ impl JobPayload {
             Self::PurgeObjects { .. } => JobKind::PurgeObjects,
             Self::DeliverEvent { .. } => JobKind::DeliverEvent,
             Self::NotifyMatches { .. } => JobKind::NotifyMatches,
+            Self::BuildArchive { .. } => JobKind::BuildArchive,
         }
     }
 
@@ -177,9 +197,10 @@ impl JobPayload {
             Self::ClusterFaces { project_id } | Self::NotifyMatches { project_id, .. } => {
                 Some(*project_id)
             }
-            Self::ProcessSelfie { .. } | Self::PurgeObjects { .. } | Self::DeliverEvent { .. } => {
-                None
-            }
+            Self::ProcessSelfie { .. }
+            | Self::PurgeObjects { .. }
+            | Self::DeliverEvent { .. }
+            | Self::BuildArchive { .. } => None,
         }
     }
 

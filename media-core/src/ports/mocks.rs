@@ -6,7 +6,7 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 use super::{
-    MockClock, MockConsentRepo, MockDeadLetters, MockDirectoryRepo, MockEventSink,
+    MockArchiveRepo, MockClock, MockConsentRepo, MockDeadLetters, MockDirectoryRepo, MockEventSink,
     MockFaceEmbedder, MockFaceRepo, MockJobQueue, MockPhotoRepo, MockSelfieRepo, MockStorage,
 };
 use crate::service::{Media, Ports};
@@ -46,6 +46,8 @@ pub struct MockPorts {
     pub consents: MockConsentRepo,
     /// [`FaceRepo`](super::FaceRepo).
     pub faces: MockFaceRepo,
+    /// [`ArchiveRepo`](super::ArchiveRepo).
+    pub archives: MockArchiveRepo,
     /// [`JobQueue`](super::JobQueue).
     pub queue: MockJobQueue,
     /// [`DeadLetters`](super::DeadLetters).
@@ -84,6 +86,7 @@ impl MockPorts {
             selfies: MockSelfieRepo::new(),
             consents: MockConsentRepo::new(),
             faces: MockFaceRepo::new(),
+            archives: MockArchiveRepo::new(),
             queue: MockJobQueue::new(),
             dead_letters: MockDeadLetters::new(),
             storage,
@@ -103,6 +106,7 @@ impl MockPorts {
                 selfies: Arc::new(self.selfies),
                 consents: Arc::new(self.consents),
                 faces: Arc::new(self.faces),
+                archives: Arc::new(self.archives),
                 queue: Arc::new(self.queue),
                 dead_letters: Arc::new(self.dead_letters),
                 storage: Arc::new(self.storage),

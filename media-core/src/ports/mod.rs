@@ -210,6 +210,7 @@
 //! # }
 //! ```
 
+mod archives;
 mod auth;
 mod clock;
 mod embedder;
@@ -220,6 +221,7 @@ mod queue;
 mod repo;
 mod storage;
 
+pub use archives::ArchiveRepo;
 pub use auth::{AuthError, Authenticator};
 pub use clock::Clock;
 pub use embedder::FaceEmbedder;
@@ -228,6 +230,8 @@ pub use queue::{DeadLetters, JobQueue};
 pub use repo::{ConsentRepo, DirectoryRepo, FaceRepo, PhotoCreation, PhotoRepo, SelfieRepo};
 pub use storage::{Fetched, ImageContentType, ObjectInfo, Storage, UploadConstraints};
 
+#[cfg(any(test, feature = "mocks"))]
+pub use archives::MockArchiveRepo;
 #[cfg(any(test, feature = "mocks"))]
 pub use auth::MockAuthenticator;
 #[cfg(any(test, feature = "mocks"))]

@@ -269,7 +269,7 @@ pub trait SelfieRepo: Send + Sync {
     async fn revive_selfie(&self, id: SelfieId) -> Result<bool>;
 
     /// Deletes the user's selfie rows issued up to `through_ms` (their key
-    /// timestamp), every embedding, match, suppression and matching progress of the user
+    /// timestamp), every embedding, match, suppression, archive and matching progress of the user
     /// (and revokes the consent when `revoke` is set), enqueuing `jobs`, in
     /// one transaction. A selfie issued after `through_ms` is untouched.
     async fn erase_biometrics(

@@ -97,6 +97,24 @@ pub trait Storage: Send + Sync {
     async fn delete_prefix(&self, prefix: &KeyPrefix) -> Result<u64>;
     /// Every object under `prefix`, all pages of the listing.
     async fn list_prefix(&self, prefix: &KeyPrefix) -> Result<Vec<ObjectInfo>>;
+    /// Starts a multipart upload of `key` (written by a job, never by the
+    /// API, SPEC §1.1); returns its upload id.
+    async fn begin_upload(&self, key: &StorageKey, content_type: &'static str) -> Result<String>;
+    /// Uploads part `number` (from 1) of `upload`; every part but the last
+    /// must be at least 5 MiB (S3's rule). Returns the part's ETag.
+    async fn upload_part(
+        &self,
+        key: &StorageKey,
+        upload: &str,
+        number: u32,
+        body: Vec<u8>,
+    ) -> Result<String>;
+    /// Completes `upload` from its parts' ETags, in order: the object
+    /// appears whole, or not at all.
+    async fn finish_upload(&self, key: &StorageKey, upload: &str, parts: &[String]) -> Result<()>;
+    /// Abandons `upload` and its parts (S3's `NoSuchUpload` counts as done;
+    /// best effort: stores also expire abandoned uploads by lifecycle rule).
+    async fn abort_upload(&self, key: &StorageKey, upload: &str) -> Result<()>;
     /// Whether the store answers (readiness).
     async fn ping(&self) -> Result<()>;
 }

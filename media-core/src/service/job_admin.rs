@@ -91,6 +91,8 @@ impl Media {
                         None => settle.push(job.id),
                     }
                 }
+                // Its archive failed with it: the member asks again.
+                JobPayload::BuildArchive { .. } => settle.push(job.id),
                 JobPayload::ClusterFaces { .. }
                 | JobPayload::PurgeObjects { .. }
                 | JobPayload::DeliverEvent { .. }

@@ -3,6 +3,7 @@
 //! holds the ports.
 
 mod admin;
+mod archives;
 mod audit;
 mod health;
 mod job_admin;
@@ -30,8 +31,8 @@ use crate::error::Result;
 use crate::keys::StorageKey;
 use crate::policy::{self, Access};
 use crate::ports::{
-    Clock, ConsentRepo, DeadLetters, DirectoryRepo, EventSink, FaceEmbedder, FaceRepo, JobQueue,
-    PhotoRepo, SelfieRepo, Storage,
+    ArchiveRepo, Clock, ConsentRepo, DeadLetters, DirectoryRepo, EventSink, FaceEmbedder, FaceRepo,
+    JobQueue, PhotoRepo, SelfieRepo, Storage,
 };
 use crate::settings::DOWNLOAD_URL_TTL;
 use crate::timestamps::truncate_to_micros;
@@ -43,7 +44,7 @@ pub use job_admin::{ReprocessOutcome, ReprocessProgress};
 pub use jobs::JobOutcome;
 pub use photos::OperatorFilter;
 pub use uploads::{UploadRequest, UploadTicket};
-pub use views::{MyPhoto, PhotoView, ProfilePictureUpload, SelfieView};
+pub use views::{ArchiveView, MyPhoto, PhotoView, ProfilePictureUpload, SelfieView};
 pub use worker::{Worker, WorkerEvent, backoff};
 
 /// The ports the service runs on. The repositories and the queue must share
@@ -61,6 +62,8 @@ pub struct Ports {
     pub consents: Arc<dyn ConsentRepo>,
     /// Faces, matches and matching progress.
     pub faces: Arc<dyn FaceRepo>,
+    /// Archives of users' photos.
+    pub archives: Arc<dyn ArchiveRepo>,
     /// The job queue workers claim from.
     pub queue: Arc<dyn JobQueue>,
     /// Reading and reviving jobs (CLI, metrics).

@@ -105,8 +105,9 @@ impl Media {
                 cause,
                 requested_at: now,
             });
+        let archives = PurgeTarget::ArchivesOf { user_id: user };
         let jobs = [
-            JobPayload::erasure_purge(vec![target.clone()], notice),
+            JobPayload::erasure_purge(vec![target.clone(), archives], notice),
             JobPayload::purge_at(
                 vec![target],
                 now + UPLOAD_URL_TTL + self.settings.upload_grace,

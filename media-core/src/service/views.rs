@@ -2,8 +2,8 @@
 
 use time::OffsetDateTime;
 
-use crate::domain::{FailureReason, PhotoStatus, RejectionReason, SelfieStatus};
-use crate::ids::{PhotoId, PhotographerId, ProjectId, SelfieId};
+use crate::domain::{ArchiveStatus, FailureReason, PhotoStatus, RejectionReason, SelfieStatus};
+use crate::ids::{ArchiveId, PhotoId, PhotographerId, ProjectId, SelfieId};
 
 /// The photo object of SPEC §4. URLs of objects that do not exist yet are
 /// `None`; every URL is a presigned GET valid 900 s from the request. Fields
@@ -100,4 +100,24 @@ pub struct MyPhoto {
 pub(crate) fn base64(bytes: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// An archive as its owner sees it (SPEC §3.13b).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ArchiveView {
+    /// The archive.
+    pub archive_id: ArchiveId,
+    /// Its project.
+    pub project_id: ProjectId,
+    /// `building`, `ready` or `failed`.
+    pub status: ArchiveStatus,
+    /// Photos in it, once ready.
+    pub photo_count: Option<u32>,
+    /// Its size, once ready.
+    pub bytes: Option<u64>,
+    /// A presigned GET (900 s) of the ZIP once ready, else `None`.
+    pub url: Option<String>,
+    /// When it is purged (set once built or failed).
+    pub expires_at: Option<OffsetDateTime>,
 }

@@ -187,7 +187,7 @@ impl Worker {
 
 impl Media {
     /// Periodic upkeep: dead-letters jobs whose lease expired on their last
-    /// attempt, and reconciles uploads. Returns the jobs it declared dead.
+    /// attempt, reconciles uploads, purges expired archives, prunes jobs. Returns the jobs it declared dead.
     #[tracing::instrument(level = "info", skip_all)]
     pub async fn maintenance(&self) -> Result<u32> {
         let dead = self.ports.queue.reap_expired(self.now()).await?;
@@ -199,6 +199,7 @@ impl Media {
             .await?;
         }
         self.reconcile_uploads().await?;
+        self.expire_archives().await?;
         self.prune_jobs(false).await?;
         self.count_queue().await?;
         Ok(dead.len() as u32)

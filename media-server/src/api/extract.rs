@@ -42,6 +42,7 @@ route_access! {
     SelfieSelf => SELFIE_SELF,
     Consents => CONSENTS,
     MyPhotos => MY_PHOTOS,
+    Archives => ARCHIVES,
     PhotoUploadApp => PHOTO_UPLOAD_APP,
     PhotoUploadBackoffice => PHOTO_UPLOAD_BACKOFFICE,
     PhotoComplete => PHOTO_COMPLETE,

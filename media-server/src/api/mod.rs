@@ -1,5 +1,6 @@
 //! The HTTP API: routes, extractors, problem bodies.
 
+pub mod archives;
 pub mod dto;
 pub mod extract;
 pub mod handlers;
@@ -130,7 +131,12 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/me/projects/{projectId}/photos/{photoId}",
             axum::routing::delete(handlers::not_me),
-        );
+        )
+        .route(
+            "/v1/me/projects/{projectId}/archive",
+            post(archives::request_archive),
+        )
+        .route("/v1/me/archives/{archiveId}", get(archives::archive_status));
     // With no secret configured the webhook route does not exist (SPEC §3.10).
     let v1 = if state.webhook_secret.is_some() {
         v1.route("/v1/storage/events", post(webhook::storage_events))

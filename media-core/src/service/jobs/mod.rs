@@ -1,5 +1,6 @@
 //! The job handlers of SPEC §5: dispatch here, one file per job.
 
+mod archive;
 mod cluster;
 mod derivatives;
 mod duplicates;
@@ -66,6 +67,7 @@ impl Media {
                 user_id,
                 ..
             } => self.notify_matches(*project_id, *user_id).await,
+            JobPayload::BuildArchive { archive_id } => self.build_archive(*archive_id).await,
         }
     }
 
@@ -109,6 +111,13 @@ impl Media {
             }
             JobPayload::DeliverEvent { event } => {
                 tracing::error!(event = %event.id, kind = event.kind(), "event not delivered; `media-cli jobs retry` sends it again");
+            }
+            JobPayload::BuildArchive { archive_id } => {
+                let expires_at = self.now() + self.settings.archive_ttl;
+                self.ports
+                    .archives
+                    .fail_archive(*archive_id, expires_at)
+                    .await?;
             }
             JobPayload::ClusterFaces { .. }
             | JobPayload::PurgeObjects { .. }

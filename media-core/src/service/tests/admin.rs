@@ -213,6 +213,10 @@ async fn upkeep_buries_jobs_whose_last_lease_expired() {
         .expect_pending_selfie_uploads()
         .return_const(Ok(vec![]));
     // Finished jobs past the retention (a week by default) go, dead ones stay.
+    m.archives
+        .expect_expired_archives()
+        .times(1)
+        .returning(|_, _| Ok(vec![]));
     m.dead_letters
         .expect_prune()
         .withf(|statuses, before, _| {

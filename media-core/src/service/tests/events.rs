@@ -140,6 +140,7 @@ async fn an_erasure_purge_announces_its_completion_with_the_id_chosen_at_the_req
             Ok(())
         });
     m.storage.expect_list_prefix().returning(|_| Ok(vec![]));
+    m.storage.expect_delete_prefix().returning(|_| Ok(0));
     let media = m.media();
     media
         .revoke_consent(&u, ConsentPurpose::BiometricProcessing)

@@ -2,6 +2,7 @@
 //! module per service file, with the mocks and fixtures here, once.
 
 mod admin;
+mod archives;
 mod events;
 mod job_admin;
 mod listings;

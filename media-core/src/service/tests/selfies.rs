@@ -40,7 +40,11 @@ async fn selfie_status_and_erasure() {
                 && *through_ms == keys::timestamp_ms(NOW)
                 && jobs
                     == [
-                        JobPayload::purge(vec![target.clone()]),
+                        // Archives hold matched photos: they go with the erasure.
+                        JobPayload::purge(vec![
+                            target.clone(),
+                            PurgeTarget::ArchivesOf { user_id: uid },
+                        ]),
                         // The sweep once every URL issued before (600 s) and the grace (300 s) are over.
                         JobPayload::purge_at(vec![target.clone()], NOW + Duration::from_secs(900)),
                     ]

@@ -1,0 +1,260 @@
+//! The memory of `build_archive` (SPEC §3.13b): a member matched to N
+//! photos, each watermarked copy `--kb` KiB, archived by the real job on
+//! SQLite, with the S3-compatible store in a *child process* (this program
+//! run with `--serve-store DIR`) so the store's buffers are not counted.
+//!
+//!     cargo bench --bench archive -- [--photos 1000] [--kb 600]
+//!
+//! A counting allocator gives the peak heap live during the build, above
+//! what was live when it started, and `/proc/self/status` the resident set
+//! before it and its peak during it (VmHWM, reset first); the bound to check is one 8 MiB part plus
+//! about twice the largest copy (the copy read, and its bytes in the part),
+//! plus ~100 bytes per photo (its listing row and central-directory record),
+//! whatever N. The last line is JSON.
+
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use common::{arg, arg_or};
+use media_adapters::assemble::assemble;
+use media_adapters::config::Config;
+use media_adapters::devstore::DevStore;
+use media_adapters::testing::World;
+use media_core::domain::{Archive, ArchiveStatus, JobPayload, Photo, PhotoMetadata, PhotoStatus};
+use media_core::ids::{ArchiveId, PhotoId, UserId};
+use media_core::keys::{self, PhotoObject};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The system allocator, counting live bytes and their high-water mark.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded as is to the system allocator.
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(live, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from `alloc` with this layout.
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// A `/proc/self/status` figure (kB) in MiB.
+fn status_mib(field: &str) -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    (kb / 1024.0 * 10.0).round() / 10.0
+}
+
+fn mib(bytes: usize) -> f64 {
+    (bytes as f64 / (1 << 20) as f64 * 10.0).round() / 10.0
+}
+
+/// This process as the store: prints its endpoint and keys, serves until killed.
+async fn serve_store(dir: &str) -> Result<(), BoxError> {
+    let dev = DevStore::start(
+        std::path::Path::new(dir),
+        "127.0.0.1:0".parse()?,
+        "media",
+        None,
+    )
+    .await?;
+    let c = dev.config();
+    println!("{} {} {}", c.endpoint, c.access_key_id, c.secret_access_key);
+    std::future::pending::<()>().await;
+    Ok(())
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> Result<(), BoxError> {
+    if let Some(dir) = arg("--serve-store") {
+        return serve_store(&dir).await;
+    }
+    let n: usize = arg_or("--photos", 1000);
+    let kb: usize = arg_or("--kb", 600);
+    let dir = tempfile::tempdir()?;
+    let store_dir = dir.path().join("objects");
+    std::fs::create_dir_all(&store_dir)?;
+    let mut child = Command::new(std::env::current_exe()?)
+        .args(["--serve-store", &store_dir.display().to_string()])
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().ok_or("child stdout")?).read_line(&mut line)?;
+    let mut parts = line.split_whitespace();
+    let (endpoint, key_id, secret) = (
+        parts.next().ok_or("endpoint")?.to_owned(),
+        parts.next().ok_or("key")?.to_owned(),
+        parts.next().ok_or("secret")?.to_owned(),
+    );
+    let result = run(dir.path(), n, kb, &endpoint, &key_id, &secret).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    result
+}
+
+async fn run(
+    dir: &std::path::Path,
+    n: usize,
+    kb: usize,
+    endpoint: &str,
+    key_id: &str,
+    secret: &str,
+) -> Result<(), BoxError> {
+    let vars: std::collections::HashMap<&str, String> = [
+        ("MEDIA_DATA_DIR", dir.display().to_string()),
+        (
+            "DATABASE_URL",
+            format!("sqlite://{}/media.db", dir.display()),
+        ),
+        (
+            "JWT_SECRET",
+            "archive-benchmark-secret-0123456789".to_owned(),
+        ),
+        ("R2_ENDPOINT", endpoint.to_owned()),
+        ("R2_BUCKET", "media".to_owned()),
+        ("R2_ACCESS_KEY_ID", key_id.to_owned()),
+        ("R2_SECRET_ACCESS_KEY", secret.to_owned()),
+        ("R2_REGION", "us-east-1".to_owned()),
+    ]
+    .into_iter()
+    .collect();
+    let config = Config::from_lookup(&|k| vars.get(k).cloned())?;
+    let assembled = assemble(&config, false).await?;
+    let media = assembled.media.clone();
+    let ports = media.ports().clone();
+    let world = World::create(ports.directory.as_ref()).await;
+    let user = UserId::new();
+    let now = time::OffsetDateTime::now_utc();
+
+    // N ready photos with their watermarked copies, all matched to the user.
+    let seeding = Instant::now();
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    for i in 0..n {
+        let photo = Photo {
+            id: PhotoId::new(),
+            project_id: world.project,
+            photographer_id: world.photographer,
+            status: PhotoStatus::AwaitingUpload,
+            taken_at: Some(now - time::Duration::seconds(i as i64)),
+            width: None,
+            height: None,
+            created_at: now,
+            upload_expires_at: now + time::Duration::minutes(10),
+            failure_reason: None,
+            thumbnails_done: false,
+            watermark_done: false,
+            faces_done: false,
+            original_etag: None,
+            thumbhash: None,
+            duplicate_of: None,
+        };
+        ports.photos.create_photo_if_assigned(&photo).await?;
+        ports
+            .photos
+            .mark_photo_uploaded(photo.id, None, &[], now)
+            .await?;
+        let meta = PhotoMetadata {
+            width: 2560,
+            height: 1707,
+            taken_at: photo.taken_at,
+            thumbhash: None,
+        };
+        ports
+            .photos
+            .record_thumbnails(photo.id, &meta, &[], now)
+            .await?;
+        ports.photos.record_watermark(photo.id, &[], now).await?;
+        // Incompressible bytes of a JPEG's size: the ZIP stores them as they are.
+        let copy: Vec<u8> = (0..kb * 1024)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        let key = keys::photo(world.project, photo.id, PhotoObject::Watermarked);
+        ports.storage.put(&key, copy, "image/jpeg").await?;
+        sqlx::query(
+            "INSERT INTO matches (user_id, photo_id, project_id, distance) VALUES ($1, $2, $3, 0.2)",
+        )
+        .bind(user.to_string())
+        .bind(photo.id.to_string())
+        .bind(world.project.to_string())
+        .execute(assembled.database.pool())
+        .await?;
+    }
+    let seed_s = seeding.elapsed().as_secs_f64();
+
+    let archive = Archive {
+        id: ArchiveId::new(),
+        user_id: user,
+        project_id: world.project,
+        status: ArchiveStatus::Building,
+        photo_count: None,
+        bytes: None,
+        created_at: now,
+        expires_at: None,
+    };
+    ports.archives.start_archive(&archive, &[], now).await?;
+
+    // Resets VmHWM to the current RSS (Linux ≥ 4.0): the peak below is the build's.
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let rss_before = status_mib("VmRSS");
+    let base = LIVE.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let started = Instant::now();
+    media
+        .handle(&JobPayload::BuildArchive {
+            archive_id: archive.id,
+        })
+        .await?;
+    let build_s = started.elapsed().as_secs_f64();
+    let peak = PEAK.load(Ordering::Relaxed).saturating_sub(base);
+    let rss_peak = status_mib("VmHWM");
+
+    let built = ports
+        .archives
+        .archive(archive.id)
+        .await?
+        .ok_or("the archive row")?;
+    if built.status != ArchiveStatus::Ready || built.photo_count != Some(n as u32) {
+        return Err(format!("archive not built: {built:?}").into());
+    }
+    let bytes = built.bytes.unwrap_or(0) as f64;
+    println!(
+        "{{\"photos\": {n}, \"copy_kib\": {kb}, \"zip_mib\": {:.1}, \"build_s\": {:.2}, \"mib_per_s\": {:.0}, \"peak_heap_above_start_mib\": {}, \"rss_before_mib\": {}, \"rss_peak_mib\": {}, \"seed_s\": {:.1}}}",
+        bytes / (1 << 20) as f64,
+        build_s,
+        bytes / (1 << 20) as f64 / build_s,
+        mib(peak),
+        rss_before,
+        rss_peak,
+        seed_s
+    );
+    Ok(())
+}
