@@ -52,15 +52,21 @@ async fn one_photo_moves_requests_jobs_steps_face_calls_objects_pool_and_process
             1.0,
             "{after}"
         );
-        for kind in ["generate_thumbnail", "generate_watermark"] {
+        // One derivative job, one decode, for all three derivatives (SPEC §5).
+        for (kind, jobs) in [("generate_thumbnail", 1.0), ("generate_watermark", 0.0)] {
             assert_eq!(
                 delta(&format!(
                     r#"media_job_duration_seconds_count{{kind="{kind}",outcome="done"}}"#
                 )),
-                1.0,
+                jobs,
                 "{kind}"
             );
         }
+        assert_eq!(
+            delta(r#"media_pipeline_step_duration_seconds_count{step="decode"}"#),
+            1.0,
+            "the original is decoded once: {after}"
+        );
         for step in ["probe", "decode", "thumbnails", "watermark", "encode"] {
             assert!(
                 delta(&format!(

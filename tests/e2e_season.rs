@@ -277,10 +277,7 @@ async fn finished_jobs_are_pruned_after_the_retention() {
             .list_jobs(Some(JobStatus::Done), 100)
             .await
             .unwrap();
-        assert!(
-            done.len() >= 2,
-            "thumbnail and watermark jobs ran: {done:?}"
-        );
+        assert!(!done.is_empty(), "the derivatives job ran: {done:?}");
         app.media().maintenance().await.unwrap();
         let left = app
             .media()

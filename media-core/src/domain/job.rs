@@ -12,9 +12,10 @@ wire_enum! {
     pub enum JobKind {
         /// Retina on a selfie; approve, reject or fail it.
         ProcessSelfie = "process_selfie",
-        /// Thumbnails, metadata and the photo's faces.
+        /// Thumbnails, metadata and the photo's faces — and, when it is
+        /// missing (a new photo), the watermarked copy from the same decode.
         GenerateThumbnail = "generate_thumbnail",
-        /// The watermarked copy.
+        /// The watermarked copy alone (`reprocess --step watermark`).
         GenerateWatermark = "generate_watermark",
         /// Members' selfies against the project's new faces.
         ClusterFaces = "cluster_faces",
@@ -102,7 +103,8 @@ pub enum JobPayload {
         /// The selfie.
         selfie_id: SelfieId,
     },
-    /// Thumbnails and metadata of a photo, then its faces.
+    /// Thumbnails and metadata of a photo, the watermarked copy when it is
+    /// missing (one read and decode for all three), then its faces.
     GenerateThumbnail {
         /// The photo.
         photo_id: PhotoId,
@@ -118,7 +120,8 @@ pub enum JobPayload {
         #[serde(default)]
         faces_only: bool,
     },
-    /// The watermarked copy of a photo.
+    /// The watermarked copy of a photo, alone (`reprocess --step watermark`,
+    /// and jobs queued before the thumbnail job made it too).
     GenerateWatermark {
         /// The photo.
         photo_id: PhotoId,

@@ -119,7 +119,9 @@ impl Media {
                     faces_only: !thumbs,
                 });
             }
-            if wm {
+            // With thumbnails, the thumbnail job renders the cleared
+            // watermark from the same decode; alone, it has its own job.
+            if wm && !thumbs {
                 jobs.push(JobPayload::watermark(photo.project_id, id));
             }
             self.ports

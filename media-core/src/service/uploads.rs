@@ -289,10 +289,8 @@ impl Media {
             return Ok(false);
         };
         let now = self.now();
-        let jobs = [
-            JobPayload::thumbnails(photo.project_id, photo.id),
-            JobPayload::watermark(photo.project_id, photo.id),
-        ];
+        // One job renders every derivative from one decode (decision 0021).
+        let jobs = [JobPayload::thumbnails(photo.project_id, photo.id)];
         let moved = self
             .ports
             .photos

@@ -34,14 +34,26 @@ async fn reprocess_resets_the_chosen_steps() {
         .unwrap();
     assert_eq!(jobs.len(), 1);
 
-    // A failed photo is retried whole, whatever the step asked.
+    // A failed photo is retried whole, whatever the step asked: one
+    // thumbnail job renders both derivatives from one decode.
     let mut failed = ready.clone();
     failed.status = PhotoStatus::Failed;
     let mut m = Mocks::new();
     m.photos.expect_photo().return_const(Ok(Some(failed)));
     m.photos
         .expect_reset_photo()
-        .withf(|_, thumbs, wm, _, jobs, _| *thumbs && *wm && jobs.len() == 2)
+        .withf(move |_, thumbs, wm, _, jobs, _| {
+            *thumbs
+                && *wm
+                && matches!(
+                    jobs,
+                    [JobPayload::GenerateThumbnail {
+                        rerender: true,
+                        faces_only: false,
+                        ..
+                    }]
+                )
+        })
         .times(1)
         .returning(|_, _, _, _, _, _| Ok(true));
     m.media()

@@ -81,7 +81,7 @@ async fn a_retried_job_of_a_failed_photo_reprocesses_the_whole_photo() {
     m.photos
         .expect_reset_photo()
         .withf(move |i, thumbs, wm, faces, jobs, _| {
-            *i == id && (*thumbs, *wm, *faces) == (true, true, true) && jobs.len() == 2
+            *i == id && (*thumbs, *wm, *faces) == (true, true, true) && jobs.len() == 1
         })
         .times(1)
         .returning(|_, _, _, _, _, _| Ok(true));

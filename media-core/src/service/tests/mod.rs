@@ -52,6 +52,12 @@ impl MockPorts {
         self
     }
 
+    /// Projects without a watermark text of their own: the default's.
+    pub(super) fn default_watermark(&mut self) -> &mut Self {
+        self.directory.expect_project().return_const(Ok(None));
+        self
+    }
+
     pub(super) fn assigned(&mut self, assigned: bool) -> &mut Self {
         self.directory
             .expect_is_assigned()

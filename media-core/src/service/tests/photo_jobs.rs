@@ -3,18 +3,19 @@
 use super::*;
 
 #[tokio::test]
-async fn thumbnails_are_written_and_faces_detected_once() {
+async fn one_decode_writes_thumbnails_and_watermark_and_faces_are_detected_once() {
     let p = photographer(Audience::Media);
     let photo = photo_of(&p, ProjectId::new(), PhotoStatus::Processing);
     let (id, project) = (photo.id, photo.project_id);
     let mut m = Mocks::new();
-    m.unique_bytes();
+    m.unique_bytes().default_watermark();
     m.photos.expect_photo().return_const(Ok(Some(photo)));
     m.storage
         .expect_head()
         .returning(|_| Ok(Some(object(1000))));
     m.storage
         .expect_get()
+        .times(1)
         .returning(|_, _, _| Ok(Fetched::Bytes(tiny_jpeg())));
     let written = Arc::new(Mutex::new(Vec::new()));
     let w = written.clone();
@@ -30,6 +31,12 @@ async fn thumbnails_are_written_and_faces_detected_once() {
         })
         .times(1)
         .returning(|_, _, _, _| Ok(true));
+    // The same job records the watermark, which makes the photo ready.
+    m.photos
+        .expect_record_watermark()
+        .withf(move |i, _, _| *i == id)
+        .times(1)
+        .returning(|_, _, _| Ok(true));
     m.embedder
         .expect_detect_faces()
         .withf(|url| url.contains("original.jpg"))
@@ -62,6 +69,8 @@ async fn thumbnails_are_written_and_faces_detected_once() {
     let written = written.lock().unwrap();
     assert!(written.iter().any(|k| k.ends_with("thumb-400.jpg")));
     assert!(written.iter().any(|k| k.ends_with("thumb-800.jpg")));
+    assert!(written.iter().any(|k| k.ends_with("watermarked.jpg")));
+    assert_eq!(written.len(), 3, "{written:?}");
 }
 
 #[tokio::test]
@@ -75,7 +84,7 @@ async fn a_corrupt_original_fails_the_photo_without_retry() {
         (Vec::new(), FailureReason::EmptyFile),
     ] {
         let mut m = Mocks::new();
-        m.unique_bytes();
+        m.unique_bytes().default_watermark();
         m.photos
             .expect_photo()
             .return_const(Ok(Some(photo.clone())));
@@ -105,7 +114,7 @@ async fn a_photo_deleted_during_processing_is_purged_again() {
     let photo = photo_of(&p, ProjectId::new(), PhotoStatus::Processing);
     let (id, project) = (photo.id, photo.project_id);
     let mut m = Mocks::new();
-    m.unique_bytes();
+    m.unique_bytes().default_watermark();
     let mut seq = mockall::Sequence::new();
     m.photos
         .expect_photo()
@@ -367,6 +376,7 @@ async fn a_second_photo_with_the_same_bytes_fails_as_a_duplicate_before_renderin
     let (id, project) = (photo.id, photo.project_id);
     let first = PhotoId::new();
     let mut m = Mocks::new();
+    m.default_watermark();
     m.photos.expect_photo().return_const(Ok(Some(photo)));
     m.storage
         .expect_get()

@@ -182,12 +182,8 @@ async fn completing_a_photo_enqueues_processing_once() {
     m.photos
         .expect_mark_photo_uploaded()
         .withf(move |i, _, jobs, _| {
-            *i == id
-                && jobs
-                    == [
-                        JobPayload::thumbnails(project, id),
-                        JobPayload::watermark(project, id),
-                    ]
+            // One job for every derivative: one read and decode (SPEC §5).
+            *i == id && jobs == [JobPayload::thumbnails(project, id)]
         })
         .times(1)
         .returning(|_, _, _, _| Ok(true));

@@ -1,0 +1,316 @@
+//! A burst with real pixels (issue 13): the release `media-server` on
+//! Postgres with an S3-compatible store in *another process* (this program
+//! run with `--serve-store DIR`), N corpus photos uploaded through presigned
+//! PUTs by several clients, until every photo is `ready` (and its faces
+//! done, with `--retina`). Then `media-cli pipeline run` on the same files:
+//! the CPU the image work itself needs, the limit the server approaches.
+//!
+//!     cargo build --release -p media-server -p media-cli
+//!     cargo bench --bench burst -- --corpus /tmp/anchor/bench/corpus --database-url postgres://…/empty \
+//!         [--photos 112] [--clients 4] [--workers N] [--retina]
+//!
+//! The corpus is `../shared/bench`'s (`make_corpus.py`); its JPEGs are
+//! cycled, each upload made distinct (a JPEG comment) so none is a
+//! duplicate. The last line is JSON: wall time first PUT → all ready,
+//! photos per minute, the server's CPU ms per photo (`/proc/PID/stat`), the
+//! pipeline's, their ratio, and the server's peak RSS (VmHWM).
+
+mod common;
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{arg, arg_or};
+use media_adapters::devstore::DevStore;
+use media_adapters::jwt::{JwtConfig, mint_hs256};
+use media_adapters::sql::SqlStore;
+use media_adapters::testing::{FakeRetina, RetinaMode, World};
+use media_core::domain::{Audience, Role};
+use serde_json::{Value, json};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+const SECRET: &str = "burst-benchmark-secret-0123456789";
+
+/// Clock ticks per second of `/proc/PID/stat` (USER_HZ: 100 on Linux).
+const TICKS: f64 = 100.0;
+
+fn cpu_ms(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start after ')'.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15; `rest` starts at field 3.
+    (ticks(11) + ticks(12)) * 1000.0 / TICKS
+}
+
+fn hwm_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse::<f64>().ok())
+        .map_or(0.0, |kb| (kb / 1024.0).round())
+}
+
+/// This process as the store: prints its endpoint and keys, serves until killed.
+async fn serve_store(dir: &str) -> Result<(), BoxError> {
+    let dev = DevStore::start(Path::new(dir), "127.0.0.1:0".parse()?, "media", None).await?;
+    let c = dev.config();
+    println!("{} {} {}", c.endpoint, c.access_key_id, c.secret_access_key);
+    std::future::pending::<()>().await;
+    Ok(())
+}
+
+fn free_port() -> Result<u16, BoxError> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+struct Killed(Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> Result<(), BoxError> {
+    if let Some(dir) = arg("--serve-store") {
+        return serve_store(&dir).await;
+    }
+    let corpus = PathBuf::from(arg("--corpus").ok_or("--corpus DIR (../shared/bench's corpus)")?);
+    let database_url = arg("--database-url").ok_or("--database-url postgres://…/empty")?;
+    let n: usize = arg_or("--photos", 112);
+    let clients: usize = arg_or("--clients", 4);
+    let workers = arg("--workers");
+    let retina = std::env::args().any(|a| a == "--retina");
+    let release = PathBuf::from(arg("--bin-dir").unwrap_or_else(|| "target/release".into()));
+
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&corpus)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "jpg"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(format!("no JPEG in {}", corpus.display()).into());
+    }
+    let originals: Vec<Vec<u8>> = files.iter().map(std::fs::read).collect::<Result<_, _>>()?;
+
+    let dir = tempfile::tempdir()?;
+    let store_dir = dir.path().join("objects");
+    std::fs::create_dir_all(&store_dir)?;
+    let mut store = Command::new(std::env::current_exe()?)
+        .args(["--serve-store", &store_dir.display().to_string()])
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let mut line = String::new();
+    BufReader::new(store.stdout.take().ok_or("store stdout")?).read_line(&mut line)?;
+    let _store = Killed(store);
+    let mut keys = line.split_whitespace();
+    let (endpoint, key_id, key) = (
+        keys.next().ok_or("endpoint")?.to_owned(),
+        keys.next().ok_or("key id")?.to_owned(),
+        keys.next().ok_or("key")?.to_owned(),
+    );
+
+    let fake = if retina {
+        Some(FakeRetina::start_with(RetinaMode::ByKey).await)
+    } else {
+        None
+    };
+    let port = free_port()?;
+    let mut server = Command::new(release.join("media-server"));
+    server
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("MEDIA_ADDR", format!("127.0.0.1:{port}"))
+        .env("MEDIA_DATA_DIR", dir.path())
+        .env("DATABASE_URL", &database_url)
+        .env("JWT_SECRET", SECRET)
+        .env("R2_ENDPOINT", &endpoint)
+        .env("R2_BUCKET", "media")
+        .env("R2_ACCESS_KEY_ID", &key_id)
+        .env("R2_SECRET_ACCESS_KEY", &key)
+        .env("R2_REGION", "us-east-1")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null());
+    if let Some(w) = &workers {
+        server.env("WORKER_CONCURRENCY", w);
+    }
+    if let Some(f) = &fake {
+        server.env("RETINA_URL", f.url());
+    }
+    let server = Killed(server.spawn()?);
+    let pid = server.0.id();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let ready = Instant::now();
+    while !http
+        .get(format!("{base}/readyz"))
+        .send()
+        .await
+        .is_ok_and(|r| r.status().is_success())
+    {
+        if ready.elapsed() > Duration::from_secs(30) {
+            return Err("the server did not become ready".into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let db = SqlStore::connect(&database_url, 5).await?;
+    let world = World::create(&db).await;
+    let jwt = JwtConfig {
+        secret: Some(SECRET.into()),
+        ..Default::default()
+    };
+    let token = mint_hs256(
+        &jwt,
+        world.photographer.into(),
+        Audience::Backoffice,
+        Role::Photographer,
+        Duration::from_secs(3600),
+    )?;
+
+    let cpu_before = cpu_ms(pid);
+    let queue: Arc<Mutex<Vec<Vec<u8>>>> = Arc::new(Mutex::new(
+        (0..n)
+            .map(|i| media_core::testing::distinct(&originals[i % originals.len()]))
+            .rev()
+            .collect(),
+    ));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (queue, http, base, token) = (queue.clone(), http.clone(), base.clone(), token.clone());
+        let project = world.project;
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let Some(bytes) = queue.lock().map_err(|_| "queue")?.pop() else {
+                    return Ok::<_, BoxError>(());
+                };
+                let ticket: Value = http
+                    .post(format!("{base}/v1/photographers/me/photos/upload-url"))
+                    .bearer_auth(&token)
+                    .json(&json!({"projectId": project, "contentType": "image/jpeg", "contentLength": bytes.len()}))
+                    .send()
+                    .await?
+                    .error_for_status()?
+                    .json()
+                    .await?;
+                http.put(ticket["uploadUrl"].as_str().ok_or("uploadUrl")?)
+                    .header("content-type", "image/jpeg")
+                    .body(bytes)
+                    .send()
+                    .await?
+                    .error_for_status()?;
+                let id = ticket["photoId"].as_str().ok_or("photoId")?;
+                http.post(format!("{base}/v1/photos/{id}/complete"))
+                    .bearer_auth(&token)
+                    .json(&json!({}))
+                    .send()
+                    .await?
+                    .error_for_status()?;
+            }
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    let uploaded_s = started.elapsed().as_secs_f64();
+    let done_sql = if retina {
+        "SELECT COUNT(*) AS n FROM photos WHERE project_id = $1 AND ((status = 'ready' AND faces_done = 1) OR status = 'failed')"
+    } else {
+        "SELECT COUNT(*) AS n FROM photos WHERE project_id = $1 AND status IN ('ready', 'failed')"
+    };
+    loop {
+        let row = sqlx::query(done_sql)
+            .bind(world.project.to_string())
+            .fetch_one(db.pool())
+            .await?;
+        let done: i64 = sqlx::Row::try_get(&row, "n")?;
+        if done as usize >= n {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(1800) {
+            return Err(format!("{done} of {n} photos after 30 min").into());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let wall_s = started.elapsed().as_secs_f64();
+    let server_cpu = cpu_ms(pid) - cpu_before;
+    let rss = hwm_mib(pid);
+    let failed: i64 = sqlx::Row::try_get(
+        &sqlx::query(
+            "SELECT COUNT(*) AS n FROM photos WHERE project_id = $1 AND status = 'failed'",
+        )
+        .bind(world.project.to_string())
+        .fetch_one(db.pool())
+        .await?,
+        "n",
+    )?;
+    drop(server);
+
+    // The limit: the same image work, one process, no I/O but the files.
+    let out = dir.path().join("pipeline");
+    std::fs::create_dir_all(&out)?;
+    let mut cli = Command::new(release.join("media-cli"));
+    cli.args(["pipeline", "run", "--threads", "1", "--out"])
+        .arg(&out)
+        .args(&files)
+        .stdout(Stdio::null())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    let mut cli = cli.spawn()?;
+    let cli_pid = cli.id();
+    // Its CPU, sampled until it is reaped.
+    let mut pipeline_cpu = 0.0;
+    loop {
+        // An exited, unreaped process still shows its final times.
+        pipeline_cpu = cpu_ms(cli_pid).max(pipeline_cpu);
+        if let Some(status) = cli.try_wait()? {
+            if !status.success() {
+                return Err("media-cli pipeline run failed".into());
+            }
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let per_photo_server = server_cpu / n as f64;
+    let per_photo_pipeline = pipeline_cpu / files.len() as f64;
+    let mut result: HashMap<&str, Value> = HashMap::new();
+    result.insert("photos", json!(n));
+    result.insert("failed", json!(failed));
+    result.insert("clients", json!(clients));
+    result.insert(
+        "workers",
+        json!(workers.unwrap_or_else(|| "default".into())),
+    );
+    result.insert("retina", json!(retina));
+    result.insert("uploaded_s", json!((uploaded_s * 10.0).round() / 10.0));
+    result.insert("wall_s", json!((wall_s * 10.0).round() / 10.0));
+    result.insert("photos_per_min", json!((n as f64 / wall_s * 60.0).round()));
+    result.insert("server_cpu_ms_per_photo", json!(per_photo_server.round()));
+    result.insert(
+        "pipeline_cpu_ms_per_photo",
+        json!(per_photo_pipeline.round()),
+    );
+    result.insert(
+        "ratio",
+        json!((per_photo_server / per_photo_pipeline * 100.0).round() / 100.0),
+    );
+    result.insert("server_peak_rss_mib", json!(rss));
+    println!("{}", serde_json::to_string(&result)?);
+    if failed > 0 {
+        return Err(format!("{failed} photos failed").into());
+    }
+    Ok(())
+}
