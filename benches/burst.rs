@@ -114,6 +114,7 @@ async fn main() -> Result<(), BoxError> {
         .spawn()?;
     let mut line = String::new();
     BufReader::new(store.stdout.take().ok_or("store stdout")?).read_line(&mut line)?;
+    let store_pid = store.id();
     let _store = Killed(store);
     let mut keys = line.split_whitespace();
     let (endpoint, key_id, key) = (
@@ -181,6 +182,7 @@ async fn main() -> Result<(), BoxError> {
     )?;
 
     let cpu_before = cpu_ms(pid);
+    let store_before = cpu_ms(store_pid);
     let queue: Arc<Mutex<Vec<Vec<u8>>>> = Arc::new(Mutex::new(
         (0..n)
             .map(|i| media_core::testing::distinct(&originals[i % originals.len()]))
@@ -247,6 +249,7 @@ async fn main() -> Result<(), BoxError> {
     }
     let wall_s = started.elapsed().as_secs_f64();
     let server_cpu = cpu_ms(pid) - cpu_before;
+    let store_cpu = cpu_ms(store_pid) - store_before;
     let rss = hwm_mib(pid);
     let failed: i64 = sqlx::Row::try_get(
         &sqlx::query(
@@ -308,6 +311,11 @@ async fn main() -> Result<(), BoxError> {
         json!((per_photo_server / per_photo_pipeline * 100.0).round() / 100.0),
     );
     result.insert("server_peak_rss_mib", json!(rss));
+    // The store shares the box: where some of the rest of the CPU went.
+    result.insert(
+        "store_cpu_ms_per_photo",
+        json!((store_cpu / n as f64).round()),
+    );
     println!("{}", serde_json::to_string(&result)?);
     if failed > 0 {
         return Err(format!("{failed} photos failed").into());

@@ -143,3 +143,79 @@ fn exif_with_a_broken_next_ifd_link_still_gives_date_and_orientation() {
         Some(time::macros::datetime!(2016-06-12 09:14:03 UTC))
     );
 }
+
+/// `chunk` (type, data) inserted in a PNG right after its IHDR.
+fn with_png_chunk(png: &[u8], kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+    let ihdr_end = 8 + 8 + 13 + 4;
+    let mut chunk = (data.len() as u32).to_be_bytes().to_vec();
+    chunk.extend_from_slice(kind);
+    chunk.extend_from_slice(data);
+    let mut crc_input = kind.to_vec();
+    crc_input.extend_from_slice(data);
+    chunk.extend(crc32fast::hash(&crc_input).to_be_bytes());
+    [&png[..ihdr_end], &chunk, &png[ihdr_end..]].concat()
+}
+
+/// A simple (VP8L) WebP made extended: VP8X with the EXIF flag, the image,
+/// then an `EXIF` chunk of `tiff`.
+fn with_webp_exif(webp: &[u8], width: u32, height: u32, tiff: &[u8]) -> Vec<u8> {
+    let image = &webp[12..]; // the VP8L chunk
+    let mut vp8x = b"VP8X".to_vec();
+    vp8x.extend(10u32.to_le_bytes());
+    vp8x.push(0x08 | 0x10); // EXIF, alpha
+    vp8x.extend([0, 0, 0]);
+    vp8x.extend(&(width - 1).to_le_bytes()[..3]);
+    vp8x.extend(&(height - 1).to_le_bytes()[..3]);
+    let mut exif = b"EXIF".to_vec();
+    exif.extend((tiff.len() as u32).to_le_bytes());
+    exif.extend(tiff);
+    if tiff.len() % 2 == 1 {
+        exif.push(0);
+    }
+    let body = [b"WEBP".as_slice(), &vp8x, image, &exif].concat();
+    let mut out = b"RIFF".to_vec();
+    out.extend((body.len() as u32).to_le_bytes());
+    out.extend(body);
+    out
+}
+
+#[test]
+fn exif_orientation_stored_in_png_and_webp_is_applied() {
+    // Stored 80x160 with red bottom-left and green top-left: orientation 6
+    // (rotate 90° clockwise) shows it 160x80, red top-left, green top-right.
+    let (w, h) = (80u32, 160u32);
+    let pixel = |x: u32, y: u32| -> [u8; 4] {
+        let (left, top, bottom) = (x < w / 4, y < h / 4, y >= h - h / 4);
+        match (left, top, bottom) {
+            (true, _, true) => [RED[0], RED[1], RED[2], 255],
+            (true, true, _) => [GREEN[0], GREEN[1], GREEN[2], 255],
+            _ => [128, 128, 128, 255],
+        }
+    };
+    // PNG's eXIf and WebP's EXIF hold the TIFF block without "Exif\0\0".
+    let app1 = exif_block(Some(6), Some("2024:02:29 18:30:00"), None);
+    let tiff = &app1[6..];
+    let png = with_png_chunk(&crate::testing::png_rgba(w, h, pixel), b"eXIf", tiff);
+    let webp = with_webp_exif(&crate::testing::webp_rgba(w, h, pixel), w, h, tiff);
+    for (name, file) in [("png", png), ("webp", webp)] {
+        let info = crate::imaging::probe(&file, LIMITS).unwrap();
+        assert_eq!(info.orientation.0, 6, "{name}: orientation read");
+        assert!(info.taken_at.is_some(), "{name}: takenAt read");
+        let request = RenderRequest {
+            thumbnails: true,
+            watermark: None,
+        };
+        let out = render(&file, &request, LIMITS).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!((out.meta.width, out.meta.height), (160, 80), "{name}");
+        let img = decode_jpeg(&out.thumb_small.unwrap());
+        assert_eq!((img.width, img.height), (160, 80), "{name}");
+        assert!(
+            close(pixel_at_corner(&img, false, false), RED),
+            "{name}: red top-left"
+        );
+        assert!(
+            close(pixel_at_corner(&img, true, false), GREEN),
+            "{name}: green top-right"
+        );
+    }
+}
