@@ -12,6 +12,7 @@
 //! - [`images`]: generated JPEG/PNG/WebP fixtures (`media_core::testing`).
 
 pub mod databases;
+mod loopback;
 mod receiver;
 mod retina;
 mod world;

@@ -2,7 +2,6 @@
 //! benchmark (SPEC §9): it checks every Standard Webhooks signature itself
 //! (its own HMAC, not the sender's code) and answers as told.
 
-use std::convert::Infallible;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use base64::Engine;
@@ -11,7 +10,6 @@ use hmac::{Hmac, Mac};
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
-use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde_json::Value;
 use sha2::Sha256;
 
@@ -73,12 +71,6 @@ fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl FakeReceiver {
     /// Starts a receiver answering in `mode`.
     pub async fn start(mode: ReceiverMode) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .unwrap_or_else(|e| panic!("receiver cannot listen: {e}"));
-        let addr = listener
-            .local_addr()
-            .unwrap_or_else(|e| panic!("receiver address: {e}"));
         let key = STANDARD
             .decode(RECEIVER_SECRET.trim_start_matches("whsec_"))
             .unwrap_or_else(|e| panic!("receiver secret: {e}"));
@@ -88,20 +80,11 @@ impl FakeReceiver {
             key,
         });
         let served = state.clone();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let state = served.clone();
-                tokio::spawn(async move {
-                    let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
-                        let state = state.clone();
-                        async move { Ok::<_, Infallible>(respond(&state, req).await) }
-                    });
-                    let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                        .serve_connection(TokioIo::new(stream), svc)
-                        .await;
-                });
-            }
-        });
+        let addr = super::loopback::serve("receiver", move |req| {
+            let state = served.clone();
+            async move { respond(&state, req).await }
+        })
+        .await;
         Self {
             url: format!("http://{addr}/hooks/media"),
             state,

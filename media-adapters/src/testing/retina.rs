@@ -4,14 +4,12 @@
 //! (faces decided in advance per photo or user).
 
 use std::collections::HashMap;
-use std::convert::Infallible;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
-use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -106,12 +104,6 @@ impl FakeRetina {
 
     /// Starts a fake answering in `mode`.
     pub async fn start_with(mode: RetinaMode) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .unwrap_or_else(|e| panic!("fake Retina cannot listen: {e}"));
-        let addr = listener
-            .local_addr()
-            .unwrap_or_else(|e| panic!("fake Retina address: {e}"));
         let state = Arc::new(State {
             mode: Mutex::new(mode),
             calls: Mutex::default(),
@@ -119,20 +111,11 @@ impl FakeRetina {
             http: reqwest::Client::new(),
         });
         let served = state.clone();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let state = served.clone();
-                tokio::spawn(async move {
-                    let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
-                        let state = state.clone();
-                        async move { Ok::<_, Infallible>(respond(&state, req).await) }
-                    });
-                    let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                        .serve_connection(TokioIo::new(stream), svc)
-                        .await;
-                });
-            }
-        });
+        let addr = super::loopback::serve("fake Retina", move |req| {
+            let state = served.clone();
+            async move { respond(&state, req).await }
+        })
+        .await;
         Self {
             url: format!("http://{addr}"),
             state,
