@@ -4,10 +4,10 @@
 mod common;
 
 use common::*;
-use media_core::domain::{Audience, Role};
-use media_core::ids::{PhotoId, ProjectId, UserId};
+use media_core::domain::{Archive, ArchiveStatus, Audience, Role};
+use media_core::ids::{ArchiveId, PhotoId, ProjectId, UserId};
 use media_core::keys::{self, PhotoObject};
-use media_core::ports::{PhotoRepo, Storage};
+use media_core::ports::{ArchiveRepo, PhotoRepo, Storage};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_audit_finds_each_kind_and_fix_repairs_what_is_safe() {
@@ -34,6 +34,35 @@ async fn the_audit_finds_each_kind_and_fix_repairs_what_is_safe() {
             .put(&orphan, jpeg.clone(), "image/jpeg")
             .await
             .unwrap();
+        // A ZIP whose archive row is gone (erased, or expired), and one
+        // whose row is there (building).
+        let lost_zip = keys::archive(UserId::new(), ArchiveId::new());
+        store
+            .put(&lost_zip, b"PK\x05\x06".to_vec(), "application/zip")
+            .await
+            .unwrap();
+        let member = app.member(w.project).await;
+        let building = Archive {
+            id: ArchiveId::new(),
+            user_id: member,
+            project_id: w.project,
+            status: ArchiveStatus::Building,
+            photo_count: None,
+            bytes: None,
+            created_at: time::OffsetDateTime::now_utc(),
+            expires_at: None,
+        };
+        db.start_archive(&building, &[], building.created_at)
+            .await
+            .unwrap();
+        store
+            .put(
+                &keys::archive(member, building.id),
+                b"PK\x05\x06".to_vec(),
+                "application/zip",
+            )
+            .await
+            .unwrap();
         // A selfie object of a user who never consented.
         let stranger = UserId::new();
         store
@@ -53,9 +82,10 @@ async fn the_audit_finds_each_kind_and_fix_repairs_what_is_safe() {
         sqlx_delete_jobs(&app, &ids).await;
 
         let report = app.media().audit(false, &|_| {}).await.unwrap();
-        // The photo object and the stranger's selfie object have no row.
-        assert_eq!(report.orphans.count, 2, "{report:?}");
+        // The photo object, the lost ZIP and the stranger's selfie object have no row.
+        assert_eq!(report.orphans.count, 3, "{report:?}");
         assert!(report.orphans.examples.contains(&orphan.to_string()));
+        assert!(report.orphans.examples.contains(&lost_zip.to_string()));
         assert_eq!(report.missing_derivatives.count, 1, "{report:?}");
         assert_eq!(report.biometrics_without_consent.count, 1, "{report:?}");
         assert_eq!(report.stuck_photos.count, 1, "{report:?}");
@@ -67,6 +97,18 @@ async fn the_audit_finds_each_kind_and_fix_repairs_what_is_safe() {
         app.drain().await;
         let again = app.media().audit(false, &|_| {}).await.unwrap();
         assert!(again.is_clean(), "after --fix and the jobs: {again:?}");
+        assert!(
+            store.head(&lost_zip).await.unwrap().is_none(),
+            "the lost ZIP went"
+        );
+        assert!(
+            store
+                .head(&keys::archive(member, building.id))
+                .await
+                .unwrap()
+                .is_some(),
+            "the building one stays"
+        );
         assert_eq!(
             db.photo(stuck).await.unwrap().unwrap().status.as_str(),
             "ready",

@@ -133,6 +133,10 @@ pub fn photos_root() -> KeyPrefix {
 pub fn selfies_root() -> KeyPrefix {
     KeyPrefix("selfies/".to_owned())
 }
+/// `archives/`: every user's archives.
+pub fn archives_root() -> KeyPrefix {
+    KeyPrefix("archives/".to_owned())
+}
 
 /// What a key found in the store (a webhook event, a listing) refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,6 +162,13 @@ pub enum ParsedKey {
         /// Whose picture.
         operator: OperatorId,
     },
+    /// An [`archive`] key.
+    Archive {
+        /// Whose.
+        user: UserId,
+        /// Which.
+        archive: ArchiveId,
+    },
 }
 
 impl ParsedKey {
@@ -171,6 +182,7 @@ impl ParsedKey {
                 object,
             } => photo(project, p, object),
             Self::OperatorProfile { operator } => operator_profile(operator),
+            Self::Archive { user, archive: a } => archive(user, a),
         }
     }
 }
@@ -199,6 +211,10 @@ pub fn parse(key: &str) -> Option<ParsedKey> {
         },
         ["operators", operator, "profile.jpg"] => ParsedKey::OperatorProfile {
             operator: operator.parse().ok()?,
+        },
+        ["archives", user, file] => ParsedKey::Archive {
+            user: user.parse().ok()?,
+            archive: file.strip_suffix(".zip")?.parse().ok()?,
         },
         _ => return None,
     };
@@ -300,6 +316,15 @@ mod tests {
             let key = operator_profile(OperatorId::from(o));
             prop_assert!(key.as_str().starts_with("operators/"));
             prop_assert_eq!(parse(key.as_str()).map(ParsedKey::key), Some(key.clone()));
+        }
+
+        #[test]
+        fn archive_keys_stay_in_their_users_folder(u in uuid(), a in uuid()) {
+            let (user, id) = (UserId::from(u), ArchiveId::from(a));
+            let key = archive(user, id);
+            prop_assert!(archives_of(user).contains(&key));
+            prop_assert!(archives_root().contains(&key));
+            prop_assert_eq!(parse(key.as_str()), Some(ParsedKey::Archive { user, archive: id }));
         }
 
         #[test]

@@ -226,6 +226,7 @@ fn key_id(image_url: &str) -> Option<Uuid> {
             ParsedKey::Photo { photo, .. } => photo.as_uuid(),
             ParsedKey::Selfie { user, .. } => user.as_uuid(),
             ParsedKey::OperatorProfile { operator } => operator.as_uuid(),
+            ParsedKey::Archive { archive, .. } => archive.as_uuid(),
         })
 }
 

@@ -157,17 +157,18 @@ impl Media {
         Ok(report)
     }
 
-    /// Objects under `photos/` and `selfies/` with no row, and uploads that
-    /// expired long ago. Without `dry_run` they are removed.
+    /// Objects under `photos/`, `selfies/` and `archives/` with no row, and
+    /// uploads that expired long ago. Without `dry_run` they are removed.
     #[tracing::instrument(level = "info", skip_all)]
     pub async fn purge_orphans(&self, dry_run: bool) -> Result<PurgeReport> {
-        let mut listed = self.ports.storage.list_prefix(&keys::photos_root()).await?;
-        listed.extend(
-            self.ports
-                .storage
-                .list_prefix(&keys::selfies_root())
-                .await?,
-        );
+        let mut listed = Vec::new();
+        for root in [
+            keys::photos_root(),
+            keys::selfies_root(),
+            keys::archives_root(),
+        ] {
+            listed.extend(self.ports.storage.list_prefix(&root).await?);
+        }
         let report = self.orphans_among(&listed).await?;
         if !dry_run {
             self.remove_orphans(&report).await?;
@@ -176,7 +177,8 @@ impl Media {
     }
 
     /// The objects of `listed` with no row (a photo key whose photo is
-    /// gone, a selfie key whose selfie is gone or expired), and the uploads
+    /// gone, a selfie key whose selfie is gone or expired, an archive key
+    /// whose archive is gone), and the uploads
     /// that expired long ago. Keys of no known shape are not ours to judge.
     pub(super) async fn orphans_among(&self, listed: &[ObjectInfo]) -> Result<PurgeReport> {
         let mut report = PurgeReport::default();
@@ -203,6 +205,14 @@ impl Media {
                     .selfie_by_key(user, timestamp_ms)
                     .await?
                     .is_none_or(|s| s.status == SelfieStatus::Expired),
+                // A ZIP whose row went (erased, expired): matched photos of
+                // someone, kept by no one.
+                Some(ParsedKey::Archive { user, archive }) => self
+                    .ports
+                    .archives
+                    .archive(archive)
+                    .await?
+                    .is_none_or(|a| a.user_id != user),
                 _ => false,
             };
             if orphan {

@@ -86,11 +86,17 @@ impl Media {
             .storage
             .list_prefix(&keys::selfies_root())
             .await?;
-        read += (photo_objects.len() + selfie_objects.len()) as u64;
+        let archive_objects = self
+            .ports
+            .storage
+            .list_prefix(&keys::archives_root())
+            .await?;
+        read += (photo_objects.len() + selfie_objects.len() + archive_objects.len()) as u64;
         progress(read);
         let listed: Vec<_> = photo_objects
             .iter()
             .chain(&selfie_objects)
+            .chain(&archive_objects)
             .cloned()
             .collect();
         let orphans: PurgeReport = self.orphans_among(&listed).await?;
