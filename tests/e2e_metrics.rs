@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use common::metrics::{families, value};
 use common::{TestApp, backends, identity_jpeg};
+use media_adapters::testing::{FakeReceiver, RECEIVER_SECRET, ReceiverMode};
 use media_server::server::Role as ServerRole;
 
 /// The tests of this file run one at a time: they read one recorder.
@@ -204,7 +205,17 @@ async fn metrics_on_their_own_address_are_not_public_and_workers_serve_them() {
 async fn the_dashboard_and_alert_rules_read_only_series_that_exist() {
     with_pool_waits();
     let _turn = ONE_AT_A_TIME.lock().await;
-    let app = TestApp::start(false).await.unwrap();
+    // Events on, so the photo's `photo.ready` shows in the delivery counter.
+    let receiver = FakeReceiver::start(ReceiverMode::Accept).await;
+    let app = TestApp::start_with(
+        false,
+        &[
+            ("EVENTS_WEBHOOK_URL", receiver.url()),
+            ("EVENTS_WEBHOOK_SECRET", RECEIVER_SECRET),
+        ],
+    )
+    .await
+    .unwrap();
     let w = app.world().await;
     let id = app.upload_photo(&w, identity_jpeg(0, 32, 32)).await;
     assert_eq!(app.wait_photo(id).await, "ready");
