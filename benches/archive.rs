@@ -15,15 +15,12 @@
 mod common;
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use common::{arg, arg_or};
+use common::{arg_or, child_store};
 use media_adapters::assemble::assemble;
 use media_adapters::config::Config;
-use media_adapters::devstore::DevStore;
 use media_adapters::testing::World;
 use media_core::domain::{Archive, ArchiveStatus, JobPayload, Photo, PhotoMetadata, PhotoStatus};
 use media_core::ids::{ArchiveId, PhotoId, UserId};
@@ -57,63 +54,28 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-/// A `/proc/self/status` figure (kB) in MiB.
-fn status_mib(field: &str) -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kb: f64 = status
-        .lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0.0);
-    (kb / 1024.0 * 10.0).round() / 10.0
-}
-
 fn mib(bytes: usize) -> f64 {
     (bytes as f64 / (1 << 20) as f64 * 10.0).round() / 10.0
 }
 
-/// This process as the store: prints its endpoint and keys, serves until killed.
-async fn serve_store(dir: &str) -> Result<(), BoxError> {
-    let dev = DevStore::start(
-        std::path::Path::new(dir),
-        "127.0.0.1:0".parse()?,
-        "media",
-        None,
-    )
-    .await?;
-    let c = dev.config();
-    println!("{} {} {}", c.endpoint, c.access_key_id, c.secret_access_key);
-    std::future::pending::<()>().await;
-    Ok(())
-}
-
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), BoxError> {
-    if let Some(dir) = arg("--serve-store") {
-        return serve_store(&dir).await;
+    if let Some(served) = child_store::serve_if_asked().await {
+        return served;
     }
     let n: usize = arg_or("--photos", 1000);
     let kb: usize = arg_or("--kb", 600);
     let dir = tempfile::tempdir()?;
-    let store_dir = dir.path().join("objects");
-    std::fs::create_dir_all(&store_dir)?;
-    let mut child = Command::new(std::env::current_exe()?)
-        .args(["--serve-store", &store_dir.display().to_string()])
-        .stdout(Stdio::piped())
-        .spawn()?;
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().ok_or("child stdout")?).read_line(&mut line)?;
-    let mut parts = line.split_whitespace();
-    let (endpoint, key_id, secret) = (
-        parts.next().ok_or("endpoint")?.to_owned(),
-        parts.next().ok_or("key")?.to_owned(),
-        parts.next().ok_or("secret")?.to_owned(),
-    );
-    let result = run(dir.path(), n, kb, &endpoint, &key_id, &secret).await;
-    let _ = child.kill();
-    let _ = child.wait();
-    result
+    let store = child_store::spawn(&dir.path().join("objects"))?;
+    run(
+        dir.path(),
+        n,
+        kb,
+        &store.endpoint,
+        &store.key_id,
+        &store.secret,
+    )
+    .await
 }
 
 async fn run(
@@ -224,7 +186,7 @@ async fn run(
 
     // Resets VmHWM to the current RSS (Linux ≥ 4.0): the peak below is the build's.
     let _ = std::fs::write("/proc/self/clear_refs", "5");
-    let rss_before = status_mib("VmRSS");
+    let rss_before = child_store::status_mib(None, "VmRSS");
     let base = LIVE.load(Ordering::Relaxed);
     PEAK.store(base, Ordering::Relaxed);
     let started = Instant::now();
@@ -235,7 +197,7 @@ async fn run(
         .await?;
     let build_s = started.elapsed().as_secs_f64();
     let peak = PEAK.load(Ordering::Relaxed).saturating_sub(base);
-    let rss_peak = status_mib("VmHWM");
+    let rss_peak = child_store::status_mib(None, "VmHWM");
 
     let built = ports
         .archives

@@ -18,14 +18,13 @@
 mod common;
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::child_store::{self, Killed};
 use common::{arg, arg_or};
-use media_adapters::devstore::DevStore;
 use media_adapters::jwt::{JwtConfig, mint_hs256};
 use media_adapters::sql::SqlStore;
 use media_adapters::testing::{FakeRetina, RetinaMode, World};
@@ -49,43 +48,16 @@ fn cpu_ms(pid: u32) -> f64 {
     (ticks(11) + ticks(12)) * 1000.0 / TICKS
 }
 
-fn hwm_mib(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse::<f64>().ok())
-        .map_or(0.0, |kb| (kb / 1024.0).round())
-}
-
-/// This process as the store: prints its endpoint and keys, serves until killed.
-async fn serve_store(dir: &str) -> Result<(), BoxError> {
-    let dev = DevStore::start(Path::new(dir), "127.0.0.1:0".parse()?, "media", None).await?;
-    let c = dev.config();
-    println!("{} {} {}", c.endpoint, c.access_key_id, c.secret_access_key);
-    std::future::pending::<()>().await;
-    Ok(())
-}
-
 fn free_port() -> Result<u16, BoxError> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port())
 }
 
-struct Killed(Child);
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), BoxError> {
-    if let Some(dir) = arg("--serve-store") {
-        return serve_store(&dir).await;
+    if let Some(served) = child_store::serve_if_asked().await {
+        return served;
     }
     let corpus = PathBuf::from(arg("--corpus").ok_or("--corpus DIR (../shared/bench's corpus)")?);
     let database_url = arg("--database-url").ok_or("--database-url postgres://…/empty")?;
@@ -106,22 +78,9 @@ async fn main() -> Result<(), BoxError> {
     let originals: Vec<Vec<u8>> = files.iter().map(std::fs::read).collect::<Result<_, _>>()?;
 
     let dir = tempfile::tempdir()?;
-    let store_dir = dir.path().join("objects");
-    std::fs::create_dir_all(&store_dir)?;
-    let mut store = Command::new(std::env::current_exe()?)
-        .args(["--serve-store", &store_dir.display().to_string()])
-        .stdout(Stdio::piped())
-        .spawn()?;
-    let mut line = String::new();
-    BufReader::new(store.stdout.take().ok_or("store stdout")?).read_line(&mut line)?;
-    let store_pid = store.id();
-    let _store = Killed(store);
-    let mut keys = line.split_whitespace();
-    let (endpoint, key_id, key) = (
-        keys.next().ok_or("endpoint")?.to_owned(),
-        keys.next().ok_or("key id")?.to_owned(),
-        keys.next().ok_or("key")?.to_owned(),
-    );
+    let store = child_store::spawn(&dir.path().join("objects"))?;
+    let store_pid = store.process.0.id();
+    let (endpoint, key_id, key) = (&store.endpoint, &store.key_id, &store.secret);
 
     let fake = if retina {
         Some(FakeRetina::start_with(RetinaMode::ByKey).await)
@@ -137,10 +96,10 @@ async fn main() -> Result<(), BoxError> {
         .env("MEDIA_DATA_DIR", dir.path())
         .env("DATABASE_URL", &database_url)
         .env("JWT_SECRET", SECRET)
-        .env("R2_ENDPOINT", &endpoint)
+        .env("R2_ENDPOINT", endpoint)
         .env("R2_BUCKET", "media")
-        .env("R2_ACCESS_KEY_ID", &key_id)
-        .env("R2_SECRET_ACCESS_KEY", &key)
+        .env("R2_ACCESS_KEY_ID", key_id)
+        .env("R2_SECRET_ACCESS_KEY", key)
         .env("R2_REGION", "us-east-1")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null());
@@ -250,7 +209,7 @@ async fn main() -> Result<(), BoxError> {
     let wall_s = started.elapsed().as_secs_f64();
     let server_cpu = cpu_ms(pid) - cpu_before;
     let store_cpu = cpu_ms(store_pid) - store_before;
-    let rss = hwm_mib(pid);
+    let rss = child_store::status_mib(Some(pid), "VmHWM").round();
     let failed: i64 = sqlx::Row::try_get(
         &sqlx::query(
             "SELECT COUNT(*) AS n FROM photos WHERE project_id = $1 AND status = 'failed'",

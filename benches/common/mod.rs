@@ -2,6 +2,8 @@
 //! the configuration of a server on loopback.
 #![allow(dead_code)] // each benchmark uses a part
 
+pub mod child_store;
+
 use std::collections::HashMap;
 use std::path::Path;
 

@@ -91,11 +91,6 @@ impl ZipWriter {
         self.written == 0
     }
 
-    /// Entries added so far.
-    pub fn entries(&self) -> usize {
-        self.entries.len()
-    }
-
     /// The completed parts not taken yet, in order (each `part_size` long).
     pub fn take_parts(&mut self) -> Vec<Vec<u8>> {
         std::mem::take(&mut self.parts)
