@@ -1,10 +1,14 @@
 //! Embedded ICC profiles converted to sRGB (issue 13): a photographer's
 //! Adobe RGB, ProPhoto or Display P3 file read as sRGB comes out washed out
-//! and shifted. The pure-Rust engine moxcms (matrix/TRC and LUT profiles)
-//! converts the decoded pixels once, before any resize; outputs are sRGB
-//! and untagged (sRGB is what untagged means to every browser).
+//! and shifted, and a CMYK file printed for press comes out with the naive
+//! ink formula's over-saturated colours. The pure-Rust engine moxcms
+//! (matrix/TRC and LUT profiles, CMYK through its A2B tables) converts the
+//! decoded pixels once, before any resize; outputs are sRGB and untagged
+//! (sRGB is what untagged means to every browser).
 
-use moxcms::{ColorProfile, Layout, TransformOptions};
+use std::sync::Arc;
+
+use moxcms::{ColorProfile, DataColorSpace, Layout, Transform8BitExecutor, TransformOptions};
 
 use super::ImageError;
 use super::ops::RgbImage;
@@ -13,21 +17,7 @@ use super::ops::RgbImage;
 /// that does not parse, or is not an RGB one, leaves the pixels as they are
 /// (what a browser shows for it), as does an sRGB profile.
 pub(crate) fn to_srgb(img: &mut RgbImage, icc: &[u8]) -> Result<(), ImageError> {
-    let Ok(src) = ColorProfile::new_from_slice(icc) else {
-        tracing::debug!(
-            bytes = icc.len(),
-            "embedded ICC profile unreadable; read as sRGB"
-        );
-        return Ok(());
-    };
-    if src.color_space != moxcms::DataColorSpace::Rgb || is_srgb(&src) {
-        return Ok(());
-    }
-    let dst = ColorProfile::new_srgb();
-    let Ok(transform) =
-        src.create_transform_8bit(Layout::Rgb, &dst, Layout::Rgb, TransformOptions::default())
-    else {
-        tracing::debug!("embedded ICC profile has no RGB transform; read as sRGB");
+    let Some(transform) = transform_to_srgb(icc, DataColorSpace::Rgb, Layout::Rgb) else {
         return Ok(());
     };
     let mut out = vec![0u8; img.data.len()];
@@ -36,6 +26,48 @@ pub(crate) fn to_srgb(img: &mut RgbImage, icc: &[u8]) -> Result<(), ImageError> 
         .map_err(|e| ImageError::Corrupt(format!("colour conversion: {e}")))?;
     img.data = out;
     Ok(())
+}
+
+/// CMYK pixels (4 bytes each, 0 = no ink, as the JPEG decoder hands them
+/// over) in the inks of `icc`, converted to sRGB (3 bytes each). `None`
+/// when the profile does not parse or is not a CMYK one: the caller keeps
+/// the naive conversion, what a browser does without a profile.
+pub(crate) fn cmyk_to_srgb(cmyk: &[u8], icc: &[u8]) -> Result<Option<Vec<u8>>, ImageError> {
+    let Some(transform) = transform_to_srgb(icc, DataColorSpace::Cmyk, Layout::Rgba) else {
+        return Ok(None);
+    };
+    let mut out = vec![0u8; cmyk.len() / 4 * 3];
+    transform
+        .transform(cmyk, &mut out)
+        .map_err(|e| ImageError::Corrupt(format!("colour conversion: {e}")))?;
+    Ok(Some(out))
+}
+
+/// The engine's transform from `icc` to sRGB for pixels of `layout`, when
+/// `icc` parses as a profile of `space` that is not sRGB already.
+fn transform_to_srgb(
+    icc: &[u8],
+    space: DataColorSpace,
+    layout: Layout,
+) -> Option<Arc<Transform8BitExecutor>> {
+    let Ok(src) = ColorProfile::new_from_slice(icc) else {
+        tracing::debug!(
+            bytes = icc.len(),
+            "embedded ICC profile unreadable; pixels taken as they are"
+        );
+        return None;
+    };
+    if src.color_space != space || is_srgb(&src) {
+        return None;
+    }
+    let dst = ColorProfile::new_srgb();
+    let transform = src
+        .create_transform_8bit(layout, &dst, Layout::Rgb, TransformOptions::default())
+        .ok();
+    if transform.is_none() {
+        tracing::debug!("embedded ICC profile has no transform to sRGB; pixels taken as they are");
+    }
+    transform
 }
 
 /// sRGB under another name (most camera and phone JPEGs embed one): the

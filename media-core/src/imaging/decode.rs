@@ -47,32 +47,47 @@ fn decode_jpeg(bytes: &[u8], need: (u32, u32)) -> Decoded {
         .map_err(corrupt)?;
     let pixels = decoder.decode().map_err(corrupt)?;
     let info = decoder.info().ok_or_else(|| corrupt("no frame header"))?;
-    // RGB profiles only: a CMYK file's profile would need a CMYK transform
-    // (not done: such files keep the naive conversion below), a grey one
-    // has nothing to shift.
+    // A grey file's profile has nothing to shift; an RGB one is converted
+    // after decoding (by the caller), a CMYK one here, from the inks.
     let icc = match info.pixel_format {
-        jpeg_decoder::PixelFormat::RGB24 => decoder.icc_profile(),
+        jpeg_decoder::PixelFormat::RGB24 | jpeg_decoder::PixelFormat::CMYK32 => {
+            decoder.icc_profile()
+        }
         _ => None,
     };
     let (w, h) = (u32::from(w), u32::from(h));
     let n = w as usize * h as usize;
-    let data = match info.pixel_format {
-        jpeg_decoder::PixelFormat::RGB24 => pixels,
-        jpeg_decoder::PixelFormat::L8 => pixels.iter().flat_map(|&l| [l, l, l]).collect(),
-        jpeg_decoder::PixelFormat::L16 => pixels
-            .chunks_exact(2)
-            .flat_map(|c| [c[0], c[0], c[0]])
-            .collect(),
-        // The decoder returns true CMYK (Adobe's inversion undone); the naive
-        // conversion is what browsers do without a colour profile.
-        jpeg_decoder::PixelFormat::CMYK32 => pixels
-            .chunks_exact(4)
-            .flat_map(|p| {
-                let k = 255 - u32::from(p[3]);
-                let ch = |c: u8| ((255 - u32::from(c)) * k / 255) as u8;
-                [ch(p[0]), ch(p[1]), ch(p[2])]
-            })
-            .collect(),
+    let (data, icc) = match info.pixel_format {
+        jpeg_decoder::PixelFormat::RGB24 => (pixels, icc),
+        jpeg_decoder::PixelFormat::L8 => (pixels.iter().flat_map(|&l| [l, l, l]).collect(), None),
+        jpeg_decoder::PixelFormat::L16 => (
+            pixels
+                .chunks_exact(2)
+                .flat_map(|c| [c[0], c[0], c[0]])
+                .collect(),
+            None,
+        ),
+        // The decoder returns true CMYK (Adobe's inversion undone, 0 = no
+        // ink), what a CMYK profile's tables take.
+        jpeg_decoder::PixelFormat::CMYK32 => {
+            let converted = match icc {
+                Some(icc) => super::colour::cmyk_to_srgb(&pixels, &icc)?,
+                None => None,
+            };
+            // No profile (or not a CMYK one): the naive conversion, what
+            // browsers do without a colour profile.
+            let rgb = converted.unwrap_or_else(|| {
+                pixels
+                    .chunks_exact(4)
+                    .flat_map(|p| {
+                        let k = 255 - u32::from(p[3]);
+                        let ch = |c: u8| ((255 - u32::from(c)) * k / 255) as u8;
+                        [ch(p[0]), ch(p[1]), ch(p[2])]
+                    })
+                    .collect()
+            });
+            (rgb, None)
+        }
     };
     if data.len() < n * 3 {
         return Err(corrupt("short pixel data"));

@@ -193,7 +193,8 @@ pub fn decode_cost(info: &Probe, request: &RenderRequest) -> u64 {
                 .into_iter()
                 .find(|s| w.div_ceil(*s) >= stored_need.0 && h.div_ceil(*s) >= stored_need.1)
                 .unwrap_or(1);
-            // Progressive files keep every coefficient (i16) whatever the scale.
+            // Progressive files keep every coefficient (i16) whatever the scale;
+            // a CMYK file's 4 + 3 bytes a scaled pixel fit in that at 1/2 or less.
             w.div_ceil(scale) * h.div_ceil(scale) * 3 + w * h * 2
         }
         probe::Format::Png => w * h * 4,
