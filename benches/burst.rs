@@ -9,6 +9,10 @@
 //!     cargo bench --bench burst -- --corpus /tmp/anchor/bench/corpus --database-url postgres://…/empty \
 //!         [--photos 112] [--clients 4] [--workers N] [--retina]
 //!
+//! `GLIBC_TUNABLES` in its environment is handed to the server and the
+//! pipeline (the rest of the environment is not): `glibc.malloc.perturb=0`
+//! measures them with glibc's allocator defaults (decision 0022).
+//!
 //! The corpus is `../shared/bench`'s (`make_corpus.py`); its JPEGs are
 //! cycled, each upload made distinct (a JPEG comment) so none is a
 //! duplicate. The last line is JSON: wall time first PUT → all ready,
@@ -105,6 +109,12 @@ async fn main() -> Result<(), BoxError> {
         .stdout(Stdio::null());
     if let Some(w) = &workers {
         server.env("WORKER_CONCURRENCY", w);
+    }
+    // glibc's allocator settings, when given, reach both measured processes
+    // (`GLIBC_TUNABLES=glibc.malloc.perturb=0`: glibc's defaults, decision 0022).
+    let tunables = std::env::var_os("GLIBC_TUNABLES");
+    if let Some(t) = &tunables {
+        server.env("GLIBC_TUNABLES", t);
     }
     if let Some(f) = &fake {
         server.env("RETINA_URL", f.url());
@@ -231,6 +241,9 @@ async fn main() -> Result<(), BoxError> {
         .stdout(Stdio::null())
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default());
+    if let Some(t) = &tunables {
+        cli.env("GLIBC_TUNABLES", t);
+    }
     let mut cli = cli.spawn()?;
     let cli_pid = cli.id();
     // Its CPU, sampled until it is reaped.

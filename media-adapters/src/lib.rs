@@ -19,6 +19,7 @@
 #![doc = concat!("```\n", include_str!("../examples/embed.rs"), "\n```")]
 #![warn(missing_docs)]
 
+pub mod allocator;
 pub mod assemble;
 /// The system clock.
 pub mod clock;

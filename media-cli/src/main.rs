@@ -161,10 +161,22 @@ async fn run(cli: Cli) -> CliResult {
     }
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli).await {
+    // Before the runtime's threads exist: an arena limit binds the threads
+    // created after it. `pipeline run` renders as the workers do.
+    media_adapters::allocator::tune();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("media-cli: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure(msg)) => {
             let line = msg.lines().next().unwrap_or("failed");

@@ -222,10 +222,15 @@ impl Config {
             events: events::events(get)?,
             jwt_dev_secret: jwt.is_empty(),
             jwt,
+            // One more worker than CPUs: a photo's job waits on the store
+            // and the database part of the time, and a third worker on 2
+            // CPUs fills those waits — 356–376 → 417–429 photos/min in the
+            // burst benchmark, peak RSS 257–262 → 306–344 MB; a fourth
+            // added nothing (416–426) for 396–418 MB (BENCHMARKS.md).
             worker_concurrency: parse(
                 get,
                 "WORKER_CONCURRENCY",
-                cpus,
+                cpus + 1,
                 |v| (1..=256).contains(v),
                 "a number from 1 to 256",
             )?,

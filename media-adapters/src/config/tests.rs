@@ -31,6 +31,9 @@ fn defaults_are_the_embedded_ones() {
     assert!(c.jwt_dev_secret && c.jwt.secret.as_ref().is_some_and(|s| s.len() >= 32));
     assert!(c.retina.is_none());
     assert_eq!(c.settings, Settings::default());
+    // One worker more than CPUs: it works while the others wait on the store.
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    assert_eq!(c.worker_concurrency, cpus + 1);
     // The secret is kept: a second read gives the same one, mode 0600.
     let dir = c.data_dir.clone();
     let again = config(&[("MEDIA_DATA_DIR", dir.to_str().unwrap())]).unwrap();
