@@ -19,7 +19,7 @@ use std::time::Instant;
 use thiserror::Error;
 
 use crate::domain::{FailureReason, PhotoMetadata};
-pub use ops::RgbImage;
+pub use ops::{Huffman, RgbImage};
 pub use placeholder::thumbhash;
 pub use probe::{Format, Probe, probe};
 
@@ -86,6 +86,12 @@ pub const THUMB_LARGE: u32 = 800;
 pub const THUMB_QUALITY: u8 = 80;
 /// JPEG quality of the watermarked copy.
 pub const WATERMARK_QUALITY: u8 = 85;
+/// The watermarked copy is written with the standard Huffman tables: a
+/// 2560 × 1707 copy took 49–63 ms to encode with tables fitted to it and
+/// 27–34 ms with the standard ones (-45 %, ~12 % of a photo's render), for
+/// 1.5–1.9 % more bytes. Thumbnails keep fitted tables: a gallery serves
+/// them far more often, and at 0.4 MP the second pass costs ~2 ms.
+pub const WATERMARK_HUFFMAN: Huffman = Huffman::Standard;
 
 /// What to render.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -293,13 +299,17 @@ pub fn render_probed(
     let t = Instant::now();
     let (thumb_small, thumb_large) = match thumbs {
         Some((small, large)) => (
-            Some(ops::encode_jpeg(&small, THUMB_QUALITY)?),
-            Some(ops::encode_jpeg(&large, THUMB_QUALITY)?),
+            Some(ops::encode_jpeg(&small, THUMB_QUALITY, Huffman::Optimized)?),
+            Some(ops::encode_jpeg(&large, THUMB_QUALITY, Huffman::Optimized)?),
         ),
         None => (None, None),
     };
     let watermarked = match marked {
-        Some(img) => Some(ops::encode_jpeg(&img, WATERMARK_QUALITY)?),
+        Some(img) => Some(ops::encode_jpeg(
+            &img,
+            WATERMARK_QUALITY,
+            WATERMARK_HUFFMAN,
+        )?),
         None => None,
     };
     timings.encode_ms = ms_since(t);

@@ -113,15 +113,25 @@ pub fn orient(src: &RgbImage, o: Orientation) -> RgbImage {
     }
 }
 
-/// Baseline JPEG, 4:2:0, optimised Huffman tables, no metadata segments.
-pub fn encode_jpeg(img: &RgbImage, quality: u8) -> Result<Vec<u8>, ImageError> {
+/// Which Huffman tables a JPEG is written with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Huffman {
+    /// Tables fitted to the image: the smallest file, for a second pass
+    /// over every block.
+    Optimized,
+    /// The standard tables of the JPEG spec (Annex K): one pass.
+    Standard,
+}
+
+/// Baseline JPEG, 4:2:0, no metadata segments.
+pub fn encode_jpeg(img: &RgbImage, quality: u8, huffman: Huffman) -> Result<Vec<u8>, ImageError> {
     let (w, h) = (
         u16::try_from(img.width).map_err(internal)?,
         u16::try_from(img.height).map_err(internal)?,
     );
     let mut out = Vec::with_capacity(img.data.len() / 8);
     let mut encoder = jpeg_encoder::Encoder::new(&mut out, quality);
-    encoder.set_optimized_huffman_tables(true);
+    encoder.set_optimized_huffman_tables(huffman == Huffman::Optimized);
     encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
     encoder
         .encode(&img.data, w, h, jpeg_encoder::ColorType::Rgb)

@@ -39,3 +39,58 @@ fn watermark_never_enlarges_and_fits_the_edge() {
     assert_eq!(fit_size(4000, 6000, 2560), (1707, 2560));
     assert_eq!(fit_size(1000, 600, 2560), (1000, 600));
 }
+
+/// The bit counts (codes of length 1..=16) of each DHT table in `jpeg`.
+fn huffman_bit_counts(jpeg: &[u8]) -> Vec<[u8; 16]> {
+    let mut tables = Vec::new();
+    let mut i = 2;
+    while i + 4 <= jpeg.len() && jpeg[i] == 0xFF {
+        let (marker, len) = (
+            jpeg[i + 1],
+            usize::from(u16::from_be_bytes([jpeg[i + 2], jpeg[i + 3]])),
+        );
+        if marker == 0xDA {
+            break;
+        }
+        if marker == 0xC4 {
+            let mut t = i + 4;
+            while t < i + 2 + len {
+                let counts: [u8; 16] = jpeg[t + 1..t + 17].try_into().unwrap();
+                tables.push(counts);
+                t += 17 + counts.iter().map(|&c| usize::from(c)).sum::<usize>();
+            }
+        }
+        i += 2 + len;
+    }
+    tables
+}
+
+#[test]
+fn the_watermarked_copy_has_the_standard_huffman_tables_and_thumbnails_fitted_ones() {
+    // The spec's (Annex K.3) luminance DC table: what a one-pass encoder writes.
+    const STANDARD_LUMA_DC: [u8; 16] = [0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0];
+    let mut img = solid(1200, 900, [120, 90, 60]);
+    paint(&mut img, (true, true), [20, 200, 240]);
+    let out = render(
+        &jpeg(&img, None),
+        &RenderRequest {
+            thumbnails: true,
+            watermark: Some(WatermarkSpec {
+                text: "© Wairo".into(),
+                max_edge: 2560,
+            }),
+        },
+        LIMITS,
+    )
+    .unwrap();
+    let marked = huffman_bit_counts(&out.watermarked.unwrap());
+    assert_eq!(marked.len(), 4, "{marked:?}");
+    assert_eq!(marked[0], STANDARD_LUMA_DC);
+    for thumb in [out.thumb_small.unwrap(), out.thumb_large.unwrap()] {
+        let tables = huffman_bit_counts(&thumb);
+        assert!(
+            !tables.is_empty() && !tables.contains(&STANDARD_LUMA_DC),
+            "{tables:?}"
+        );
+    }
+}
