@@ -180,3 +180,67 @@ fn sixteen_bit_grey_alpha_and_palette_pngs_decode_to_their_colours() {
     assert!(close(pixel_at_corner(&img, false, false), [0, 0, 255]));
     assert!(close(pixel_at_corner(&img, true, true), [255, 0, 0]));
 }
+
+#[test]
+fn full_size_jpegs_decode_to_the_same_pixels_through_either_decoder() {
+    // Photo-like detail in every channel (gradients, a diagonal pattern), 4:2:0.
+    let (w, h) = (203u16, 157u16);
+    let rgb: Vec<u8> = (0..u32::from(h))
+        .flat_map(|y| {
+            (0..u32::from(w)).flat_map(move |x| {
+                let wave = ((x * 7 + y * 3) % 31) as u8 * 4;
+                [
+                    (x * 255 / 203) as u8,
+                    wave.wrapping_add((y * 255 / 157) as u8 / 2),
+                    255 - wave,
+                ]
+            })
+        })
+        .collect();
+    for file in [
+        crate::testing::jpeg_of(&rgb, w, h, 90, None),
+        crate::testing::grey_jpeg(w, h, 77),
+    ] {
+        let (zune, _) = super::super::decode::decode_jpeg_full(&file).expect("zune decodes it");
+        let mut reference = jpeg_decoder::Decoder::new(std::io::Cursor::new(&file));
+        let pixels = reference.decode().unwrap();
+        let info = reference.info().unwrap();
+        let pixels: Vec<u8> = if info.pixel_format == jpeg_decoder::PixelFormat::L8 {
+            pixels.iter().flat_map(|&l| [l, l, l]).collect()
+        } else {
+            pixels
+        };
+        assert_eq!((zune.width(), zune.height()), (u32::from(w), u32::from(h)));
+        let diffs: Vec<u8> = zune
+            .pixels()
+            .iter()
+            .zip(&pixels)
+            .map(|(a, b)| a.abs_diff(*b))
+            .collect();
+        let mean = diffs.iter().map(|&d| f64::from(d)).sum::<f64>() / diffs.len() as f64;
+        let max = diffs.iter().copied().max().unwrap_or(0);
+        // IDCT and upsampling rounding only: the same picture.
+        assert!(mean < 0.5 && max <= 8, "mean {mean:.3}, max {max}");
+    }
+}
+
+#[test]
+fn a_truncated_full_size_jpeg_is_unreadable_not_grey() {
+    let file = crate::testing::jpeg(640, 480, crate::testing::Fill::Gradient { seed: 3 });
+    assert!(super::super::decode::decode_jpeg_full(&file).is_some());
+    for cut in [file.len() / 2, file.len() * 9 / 10, file.len() - 2] {
+        assert!(
+            super::super::decode::decode_jpeg_full(&file[..cut]).is_none(),
+            "{cut}"
+        );
+        let request = RenderRequest {
+            thumbnails: true,
+            watermark: None,
+        };
+        assert_eq!(
+            render(&file[..cut], &request, LIMITS).unwrap_err().reason(),
+            FailureReason::UnreadableImage,
+            "{cut}"
+        );
+    }
+}
