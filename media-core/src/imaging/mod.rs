@@ -265,13 +265,30 @@ pub fn render_probed(
     let decoded = decode::decode(bytes, &info, stored_need, limits)?;
     timings.decode_ms = ms_since(t);
 
+    // The copy first: when it is at least as wide as the large thumbnail,
+    // the thumbnails are made from it (a quarter to a third of the decoded
+    // pixels to filter; a 12 MP phone file's thumbnails took 12–17 ms from the
+    // decode).
     let t = Instant::now();
-    let thumbs = if request.thumbnails {
-        let large = ops::resize_oriented(
+    let copy = match &request.watermark {
+        Some(wm) => Some(ops::resize_oriented(
             &decoded,
             info.orientation,
-            thumbnail_size(ow, oh, THUMB_LARGE),
-        )?;
+            fit_size(ow, oh, wm.max_edge),
+        )?),
+        None => None,
+    };
+    timings.watermark_ms = ms_since(t);
+
+    let t = Instant::now();
+    let thumbs = if request.thumbnails {
+        let large_size = thumbnail_size(ow, oh, THUMB_LARGE);
+        let large = match &copy {
+            Some(copy) if copy.width >= large_size.0 => {
+                ops::resize(copy, large_size.0, large_size.1)?
+            }
+            _ => ops::resize_oriented(&decoded, info.orientation, large_size)?,
+        };
         // The small thumbnail comes from the large one: half the work, same quality.
         let small_size = thumbnail_size(ow, oh, THUMB_SMALL);
         let small = ops::resize(&large, small_size.0, small_size.1)?;
@@ -282,19 +299,17 @@ pub fn render_probed(
         None
     };
     timings.thumbnails_ms = ms_since(t);
+    drop(decoded);
 
     let t = Instant::now();
-    let marked = match &request.watermark {
-        Some(wm) => {
-            let mut img =
-                ops::resize_oriented(&decoded, info.orientation, fit_size(ow, oh, wm.max_edge))?;
+    let marked = match (copy, &request.watermark) {
+        (Some(mut img), Some(wm)) => {
             watermark::overlay_text(&mut img, &wm.text);
             Some(img)
         }
-        None => None,
+        _ => None,
     };
-    timings.watermark_ms = ms_since(t);
-    drop(decoded);
+    timings.watermark_ms += ms_since(t);
 
     let t = Instant::now();
     let (thumb_small, thumb_large) = match thumbs {

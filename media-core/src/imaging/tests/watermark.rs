@@ -94,3 +94,47 @@ fn the_watermarked_copy_has_the_standard_huffman_tables_and_thumbnails_fitted_on
         );
     }
 }
+
+#[test]
+fn thumbnails_made_from_the_copy_carry_no_watermark_text() {
+    // 3000 × 2000: the 2560 px copy is made first and the thumbnails from it,
+    // before its text is drawn.
+    let base = [250u8, 250, 250];
+    let file = jpeg(&solid(3000, 2000, base), None);
+    let out = render(
+        &file,
+        &RenderRequest {
+            thumbnails: true,
+            watermark: Some(WatermarkSpec {
+                text: "© Wairo".into(),
+                max_edge: 2560,
+            }),
+        },
+        LIMITS,
+    )
+    .unwrap();
+    let marked = decode_jpeg(&out.watermarked.unwrap());
+    assert!(
+        !close(pixel_near_bottom_right_text(&marked), base),
+        "the copy has its text"
+    );
+    for thumb in [out.thumb_small.unwrap(), out.thumb_large.unwrap()] {
+        let img = decode_jpeg(&thumb);
+        let darkest = img.data.iter().copied().min().unwrap_or(0);
+        assert!(
+            darkest >= 240,
+            "text in a {}px thumbnail: {darkest}",
+            img.width
+        );
+    }
+}
+
+/// The darkest pixel of the copy's bottom-right eighth, where its text is.
+fn pixel_near_bottom_right_text(img: &ops::RgbImage) -> [u8; 3] {
+    let (w, h) = (img.width as usize, img.height as usize);
+    (h * 7 / 8..h)
+        .flat_map(|y| (w * 3 / 4..w).map(move |x| (y * w + x) * 3))
+        .map(|i| [img.data[i], img.data[i + 1], img.data[i + 2]])
+        .min_by_key(|p| p.iter().map(|&c| u32::from(c)).sum::<u32>())
+        .unwrap_or([0, 0, 0])
+}
