@@ -161,7 +161,25 @@ async fn run(cli: Cli) -> CliResult {
     }
 }
 
+/// A reader that goes away (`media-cli jobs list | head -1`) ends the CLI
+/// as it ends other Unix tools, by SIGPIPE: Rust starts programs with the
+/// signal ignored, and the next `println!` then panicked on the closed pipe.
+#[cfg(unix)]
+fn end_quietly_when_the_reader_goes() {
+    const SIGPIPE: i32 = 13;
+    const SIG_DFL: usize = 0;
+    unsafe extern "C" {
+        fn signal(signum: i32, handler: usize) -> usize;
+    }
+    // SAFETY: restores SIGPIPE's default action, before any thread exists.
+    unsafe {
+        signal(SIGPIPE, SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
+    #[cfg(unix)]
+    end_quietly_when_the_reader_goes();
     let cli = Cli::parse();
     // Before the runtime's threads exist: an arena limit binds the threads
     // created after it. `pipeline run` renders as the workers do.
