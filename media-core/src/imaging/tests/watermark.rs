@@ -40,6 +40,18 @@ fn watermark_never_enlarges_and_fits_the_edge() {
     assert_eq!(fit_size(1000, 600, 2560), (1000, 600));
 }
 
+/// Both thumbnails and the 2560 px copy of `file`.
+fn render_all(file: &[u8]) -> Rendered {
+    let request = RenderRequest {
+        thumbnails: true,
+        watermark: Some(WatermarkSpec {
+            text: "© Wairo".into(),
+            max_edge: 2560,
+        }),
+    };
+    render(file, &request, LIMITS).unwrap()
+}
+
 /// The bit counts (codes of length 1..=16) of each DHT table in `jpeg`.
 fn huffman_bit_counts(jpeg: &[u8]) -> Vec<[u8; 16]> {
     let mut tables = Vec::new();
@@ -71,18 +83,7 @@ fn the_watermarked_copy_has_the_standard_huffman_tables_and_thumbnails_fitted_on
     const STANDARD_LUMA_DC: [u8; 16] = [0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0];
     let mut img = solid(1200, 900, [120, 90, 60]);
     paint(&mut img, (true, true), [20, 200, 240]);
-    let out = render(
-        &jpeg(&img, None),
-        &RenderRequest {
-            thumbnails: true,
-            watermark: Some(WatermarkSpec {
-                text: "© Wairo".into(),
-                max_edge: 2560,
-            }),
-        },
-        LIMITS,
-    )
-    .unwrap();
+    let out = render_all(&jpeg(&img, None));
     let marked = huffman_bit_counts(&out.watermarked.unwrap());
     assert_eq!(marked.len(), 4, "{marked:?}");
     assert_eq!(marked[0], STANDARD_LUMA_DC);
@@ -101,18 +102,7 @@ fn thumbnails_made_from_the_copy_carry_no_watermark_text() {
     // before its text is drawn.
     let base = [250u8, 250, 250];
     let file = jpeg(&solid(3000, 2000, base), None);
-    let out = render(
-        &file,
-        &RenderRequest {
-            thumbnails: true,
-            watermark: Some(WatermarkSpec {
-                text: "© Wairo".into(),
-                max_edge: 2560,
-            }),
-        },
-        LIMITS,
-    )
-    .unwrap();
+    let out = render_all(&file);
     let marked = decode_jpeg(&out.watermarked.unwrap());
     assert!(
         !close(pixel_near_bottom_right_text(&marked), base),
