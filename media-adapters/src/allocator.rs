@@ -72,11 +72,10 @@ pub fn settings(is_set: impl Fn(&str) -> bool, cpus: usize) -> Vec<Setting> {
 
 /// Applies [`settings`] for this process's environment. Call it first in
 /// `main`, before any thread starts (an arena limit binds threads created
-/// after it). Returns the settings glibc accepted; nothing off glibc.
-pub fn tune() -> Vec<Setting> {
+/// after it). Does nothing off glibc.
+pub fn tune() {
     let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let wanted = settings(|k| std::env::var_os(k).is_some(), cpus);
-    apply(wanted)
+    apply(settings(|k| std::env::var_os(k).is_some(), cpus));
 }
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]

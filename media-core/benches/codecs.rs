@@ -10,6 +10,7 @@
 use std::io::Cursor;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use media_core::imaging::{Huffman, RgbImage, WATERMARK_QUALITY, encode_jpeg};
 
 /// The photo to work on: `MEDIA_BENCH_JPEG`, or a 4032 × 3024 gradient.
 fn photo() -> Vec<u8> {
@@ -36,29 +37,29 @@ fn copy_pixels(jpeg: &[u8]) -> (u16, u16, Vec<u8>) {
     (cw as u16, ch as u16, rows.collect())
 }
 
-fn encode(w: u16, h: u16, rgb: &[u8], optimized: bool) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut e = jpeg_encoder::Encoder::new(&mut out, media_core::imaging::WATERMARK_QUALITY);
-    e.set_optimized_huffman_tables(optimized);
-    e.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
-    e.encode(rgb, w, h, jpeg_encoder::ColorType::Rgb)
-        .expect("encode");
-    out
+/// The copy encoded as the pipeline encodes it, with either tables.
+fn encode(copy: &RgbImage, huffman: Huffman) -> Vec<u8> {
+    encode_jpeg(copy, WATERMARK_QUALITY, huffman).expect("encode")
 }
 
 fn bench(c: &mut Criterion) {
     let file = photo();
     let (w, h, rgb) = copy_pixels(&file);
-    let fitted = encode(w, h, &rgb, true).len();
-    let standard = encode(w, h, &rgb, false).len();
+    let copy = RgbImage::new(u32::from(w), u32::from(h), rgb).expect("pixels");
+    let fitted = encode(&copy, Huffman::Optimized).len();
+    let standard = encode(&copy, Huffman::Standard).len();
     eprintln!(
         "{w}x{h} copy: fitted tables {fitted} B, standard {standard} B ({:+.2} %)",
         (standard as f64 / fitted as f64 - 1.0) * 100.0
     );
     let mut g = c.benchmark_group("encode_copy");
     g.sample_size(10);
-    g.bench_function("fitted_huffman", |b| b.iter(|| encode(w, h, &rgb, true)));
-    g.bench_function("standard_huffman", |b| b.iter(|| encode(w, h, &rgb, false)));
+    g.bench_function("fitted_huffman", |b| {
+        b.iter(|| encode(&copy, Huffman::Optimized))
+    });
+    g.bench_function("standard_huffman", |b| {
+        b.iter(|| encode(&copy, Huffman::Standard))
+    });
     g.finish();
 
     let mut g = c.benchmark_group("decode_full_size");

@@ -19,7 +19,7 @@ use std::time::Instant;
 use thiserror::Error;
 
 use crate::domain::{FailureReason, PhotoMetadata};
-pub use ops::{Huffman, RgbImage};
+pub use ops::{Huffman, RgbImage, encode_jpeg};
 pub use placeholder::thumbhash;
 pub use probe::{Format, Probe, probe};
 

@@ -4,19 +4,19 @@ use moxcms::{ColorProfile, Layout, TransformOptions};
 
 use super::*;
 
-/// `srgb` expressed in `profile`'s numbers, as the colour engine does it.
-fn in_profile(profile: &ColorProfile, srgb: [u8; 3]) -> [u8; 3] {
-    let t = ColorProfile::new_srgb()
-        .create_transform_8bit(
-            Layout::Rgb,
-            profile,
-            Layout::Rgb,
-            TransformOptions::default(),
-        )
+/// One pixel through the colour engine, `from` (laid out as `layout`) to `to`.
+fn engine(from: &ColorProfile, layout: Layout, to: &ColorProfile, pixel: &[u8]) -> [u8; 3] {
+    let t = from
+        .create_transform_8bit(layout, to, Layout::Rgb, TransformOptions::default())
         .unwrap();
     let mut out = [0u8; 3];
-    t.transform(&srgb, &mut out).unwrap();
+    t.transform(pixel, &mut out).unwrap();
     out
+}
+
+/// `srgb` expressed in `profile`'s numbers, as the colour engine does it.
+fn in_profile(profile: &ColorProfile, srgb: [u8; 3]) -> [u8; 3] {
+    engine(&ColorProfile::new_srgb(), Layout::Rgb, profile, &srgb)
 }
 
 fn tagged_jpeg(rgb: [u8; 3], icc: &[u8]) -> Vec<u8> {
@@ -147,18 +147,8 @@ fn press_profile() -> ColorProfile {
 
 /// What the colour engine itself makes of the inks `cmyk` (0 = no ink).
 fn cmyk_reference(icc: &[u8], cmyk: [u8; 4]) -> [u8; 3] {
-    let t = ColorProfile::new_from_slice(icc)
-        .unwrap()
-        .create_transform_8bit(
-            Layout::Rgba,
-            &ColorProfile::new_srgb(),
-            Layout::Rgb,
-            TransformOptions::default(),
-        )
-        .unwrap();
-    let mut out = [0u8; 3];
-    t.transform(&cmyk, &mut out).unwrap();
-    out
+    let press = ColorProfile::new_from_slice(icc).unwrap();
+    engine(&press, Layout::Rgba, &ColorProfile::new_srgb(), &cmyk)
 }
 
 /// The browsers' conversion without a profile (what we did before).
