@@ -114,7 +114,10 @@ async fn a_request_and_a_job_show_their_use_case_and_every_adapter_call() {
         .with(
             recorder
                 .clone()
-                .with_filter(EnvFilter::new("info,media_core=debug,media_adapters=debug")),
+                // As the server filters its layers (tokio-rs/tracing#2519).
+                .with_filter(media_server::telemetry::every_time(EnvFilter::new(
+                    "info,media_core=debug,media_adapters=debug",
+                ))),
         )
         .init();
 

@@ -6,6 +6,9 @@
 //! `OTEL_EXPORTER_OTLP_ENDPOINT` set, spans are exported over OTLP/HTTP
 //! (protobuf) in batches (decision 0015).
 
+mod every_time;
+
+pub use every_time::{EveryTime, every_time};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
@@ -72,7 +75,7 @@ pub fn init(config: &TelemetryConfig) -> Telemetry {
         tracing_subscriber::fmt::layer().boxed()
     };
     let registry = tracing_subscriber::registry()
-        .with(logs.with_filter(filter))
+        .with(logs.with_filter(every_time(filter)))
         .with(pool_waits());
 
     #[cfg(feature = "otel")]
@@ -111,9 +114,11 @@ pub fn pool_waits<S>() -> impl Layer<S>
 where
     S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
 {
-    PoolWaits.with_filter(tracing_subscriber::filter::Targets::new().with_target(
-        media_adapters::observe::POOL_ACQUIRE_TARGET,
-        tracing::Level::TRACE,
+    PoolWaits.with_filter(every_time(
+        tracing_subscriber::filter::Targets::new().with_target(
+            media_adapters::observe::POOL_ACQUIRE_TARGET,
+            tracing::Level::TRACE,
+        ),
     ))
 }
 
@@ -168,7 +173,7 @@ mod otel {
             .unwrap_or_else(|_| EnvFilter::new(super::TRACE_FILTER));
         let layer = tracing_opentelemetry::layer()
             .with_tracer(tracer)
-            .with_filter(filter);
+            .with_filter(super::every_time(filter));
         Ok((layer, provider))
     }
 }
