@@ -146,7 +146,7 @@ async fn main() -> Result<(), BoxError> {
     let dead = media
         .ports()
         .dead_letters
-        .list(Some(JobStatus::Dead), 10_000)
+        .list(&[JobStatus::Dead], 10_000)
         .await?
         .len();
     let _ = stop.send(true);

@@ -284,7 +284,7 @@ async fn a_delivery_dead_after_its_attempts_is_listed_and_retried_with_the_same_
         let db = &app.running().assembled.database;
         let mut dead = Vec::new();
         for _ in 0..100 {
-            dead = db.list(Some(JobStatus::Dead), 10).await.unwrap();
+            dead = db.list(&[JobStatus::Dead], 10).await.unwrap();
             if !dead.is_empty() {
                 break;
             }
@@ -328,7 +328,7 @@ async fn without_a_webhook_url_no_event_is_recorded() {
         app.wait_idle().await;
         let db = &app.running().assembled.database;
         let kinds: HashSet<JobKind> = db
-            .list(None, 1000)
+            .list(&[], 1000)
             .await
             .unwrap()
             .iter()

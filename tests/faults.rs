@@ -24,7 +24,7 @@ async fn jobs(app: &TestApp) -> Vec<media_core::domain::Job> {
     app.running()
         .assembled
         .database
-        .list(None, 10_000)
+        .list(&[], 10_000)
         .await
         .unwrap()
 }

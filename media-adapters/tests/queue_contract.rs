@@ -154,10 +154,7 @@ async fn backoff_grows_and_a_job_dies_after_its_last_attempt_then_can_be_retried
             .is_none(),
         "dead stays dead"
     );
-    assert_eq!(
-        store.list(Some(JobStatus::Dead), 10).await.unwrap().len(),
-        1
-    );
+    assert_eq!(store.list(&[JobStatus::Dead], 10).await.unwrap().len(), 1);
 
     assert_eq!(store.retry(&[id], t).await.unwrap(), 1);
     let back = store
@@ -220,7 +217,7 @@ async fn pending_cluster_jobs_are_coalesced_per_project(store: &impl Store) {
         .await
         .unwrap();
     assert_eq!(
-        store.list(Some(JobStatus::Queued), 10).await.unwrap().len(),
+        store.list(&[JobStatus::Queued], 10).await.unwrap().len(),
         2,
         "one per project"
     );
@@ -235,7 +232,7 @@ async fn pending_cluster_jobs_are_coalesced_per_project(store: &impl Store) {
     };
     let queued_clusters = || async {
         store
-            .list(Some(JobStatus::Queued), 10)
+            .list(&[JobStatus::Queued], 10)
             .await
             .unwrap()
             .into_iter()
@@ -277,6 +274,33 @@ async fn released_jobs_keep_their_attempts_and_stats_count(store: &impl Store) {
         .map(|c| c.count)
         .sum();
     assert_eq!(queued, 2);
+}
+
+async fn jobs_are_listed_by_any_of_several_statuses_or_all(store: &impl Store) {
+    let t = now();
+    store
+        .enqueue(&[purge(), purge(), purge()], t)
+        .await
+        .unwrap();
+    let running = store.claim("w", t, LEASE).await.unwrap().unwrap();
+    let done = store.claim("w", t, LEASE).await.unwrap().unwrap();
+    store.complete(done.id, "w", &[], t).await.unwrap();
+    let statuses = |jobs: Vec<media_core::domain::Job>| {
+        let mut s: Vec<_> = jobs.iter().map(|j| j.status).collect();
+        s.sort_by_key(|s| s.as_str());
+        s
+    };
+    let open = store
+        .list(&[JobStatus::Queued, JobStatus::Running], 10)
+        .await
+        .unwrap();
+    assert_eq!(statuses(open), [JobStatus::Queued, JobStatus::Running]);
+    assert_eq!(
+        store.list(&[JobStatus::Running], 10).await.unwrap()[0].id,
+        running.id
+    );
+    assert_eq!(store.list(&[], 10).await.unwrap().len(), 3, "every status");
+    assert_eq!(store.list(&[], 2).await.unwrap().len(), 2, "the limit");
 }
 
 async fn leases_expired_on_the_last_attempt_are_reaped_dead(store: &impl Store) {
@@ -345,6 +369,7 @@ media_adapters::contract_tests! {
     pending_cluster_jobs_are_coalesced_per_project: 5,
     released_jobs_keep_their_attempts_and_stats_count: 5,
     leases_expired_on_the_last_attempt_are_reaped_dead: 1,
+    jobs_are_listed_by_any_of_several_statuses_or_all: 5,
     idle_workers_are_woken_by_an_enqueue: 5,
     a_job_enqueued_between_an_empty_claim_and_the_wait_is_not_missed: 5,
 }

@@ -89,13 +89,13 @@ async fn finished_jobs_are_pruned_and_the_depth_counts_only_active_ones(store: &
     );
     assert_eq!(store.prune(&[JobStatus::Done], later, 10).await.unwrap(), 1);
     assert_eq!(
-        store.list(Some(JobStatus::Dead), 10).await.unwrap().len(),
+        store.list(&[JobStatus::Dead], 10).await.unwrap().len(),
         1,
         "dead stays"
     );
     assert_eq!(store.prune(&[JobStatus::Dead], later, 10).await.unwrap(), 1);
     assert_eq!(
-        store.list(Some(JobStatus::Queued), 10).await.unwrap().len(),
+        store.list(&[JobStatus::Queued], 10).await.unwrap().len(),
         1,
         "queued stays"
     );

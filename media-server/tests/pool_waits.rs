@@ -40,7 +40,7 @@ async fn every_acquire_is_counted_though_sqlx_asks_log_about_each_statement() {
     let metrics = Metrics::install(store.clone());
     let before = acquires(&metrics.render().await);
     for _ in 0..20 {
-        store.list(Some(JobStatus::Queued), 10).await.unwrap();
+        store.list(&[JobStatus::Queued], 10).await.unwrap();
     }
     let after = acquires(&metrics.render().await);
     assert_eq!(after - before, 20.0, "one count per statement's acquire");

@@ -123,7 +123,7 @@ async fn sigterm_finishes_or_releases_work_and_a_restart_completes_it() {
     // Stop it while the workers are busy.
     sigterm_and_wait(&mut server);
     let db = SqlStore::connect(&vars["DATABASE_URL"], 5).await.unwrap();
-    let jobs = db.list(None, 1000).await.unwrap();
+    let jobs = db.list(&[], 1000).await.unwrap();
     assert!(
         jobs.iter().all(|j| j.status != JobStatus::Running),
         "in-flight jobs were finished or released: {jobs:?}"
@@ -142,7 +142,7 @@ async fn sigterm_finishes_or_releases_work_and_a_restart_completes_it() {
     wait_for(&base, "/readyz").await;
     let until = Instant::now() + Duration::from_secs(240);
     loop {
-        let jobs = db.list(None, 1000).await.unwrap();
+        let jobs = db.list(&[], 1000).await.unwrap();
         let mut ready = 0;
         for id in &photos {
             let p = db.photo(id.parse().unwrap()).await.unwrap().unwrap();

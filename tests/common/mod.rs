@@ -273,18 +273,22 @@ impl TestApp {
         use media_core::ports::DeadLetters;
         let db = &self.running().assembled.database;
         for _ in 0..300 {
-            let queued = db.list(Some(JobStatus::Queued), 1000).await.unwrap();
-            let running = db.list(Some(JobStatus::Running), 1000).await.unwrap();
-            let due = queued
+            // One read of both: a job retried between two reads is in neither.
+            let open = db
+                .list(&[JobStatus::Queued, JobStatus::Running], 1000)
+                .await
+                .unwrap();
+            let soon = time::OffsetDateTime::now_utc() + Duration::from_secs(1);
+            let busy = open
                 .iter()
-                .any(|j| j.run_at <= time::OffsetDateTime::now_utc() + Duration::from_secs(1));
-            if !due && running.is_empty() {
+                .any(|j| j.status == JobStatus::Running || j.run_at <= soon);
+            if !busy {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let left = |status| async move {
-            let jobs = db.list(Some(status), 1000).await.unwrap_or_default();
+            let jobs = db.list(&[status], 1000).await.unwrap_or_default();
             jobs.iter()
                 .map(|j| {
                     format!(

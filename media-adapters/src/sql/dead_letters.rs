@@ -26,15 +26,19 @@ impl DeadLetters for SqlStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn list(&self, status: Option<JobStatus>, limit: u32) -> Result<Vec<Job>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {JOB_COLUMNS} FROM jobs WHERE ($1 IS NULL OR status = $1) ORDER BY created_at DESC, id LIMIT $2"
-        ))
-        .bind(status.map(JobStatus::as_str))
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error)?;
+    async fn list(&self, statuses: &[JobStatus], limit: u32) -> Result<Vec<Job>> {
+        let only = if statuses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", status_in("status", 2, statuses))
+        };
+        let sql =
+            format!("SELECT {JOB_COLUMNS} FROM jobs {only} ORDER BY created_at DESC, id LIMIT $1");
+        let q = sqlx::query(&sql).bind(i64::from(limit));
+        let rows = bind_codes(q, statuses)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
         rows.iter().map(job).collect()
     }
 

@@ -38,7 +38,7 @@ async fn a_new_match_is_owed_one_announcement_and_a_closer_face_owes_none(store:
     };
     let queued = |kind: JobKind| async move {
         store
-            .list(Some(JobStatus::Queued), 100)
+            .list(&[JobStatus::Queued], 100)
             .await
             .unwrap()
             .into_iter()
@@ -172,7 +172,7 @@ async fn a_completion_enqueues_its_follow_up_only_for_the_lease_holder(store: &i
         .unwrap();
     assert!(
         store
-            .list(Some(JobStatus::Queued), 10)
+            .list(&[JobStatus::Queued], 10)
             .await
             .unwrap()
             .is_empty(),
@@ -182,7 +182,7 @@ async fn a_completion_enqueues_its_follow_up_only_for_the_lease_holder(store: &i
         .complete(job.id, "w1", std::slice::from_ref(&event), t)
         .await
         .unwrap();
-    let queued = store.list(Some(JobStatus::Queued), 10).await.unwrap();
+    let queued = store.list(&[JobStatus::Queued], 10).await.unwrap();
     assert_eq!(queued.len(), 1);
     assert_eq!(queued[0].payload, event);
     assert_eq!(

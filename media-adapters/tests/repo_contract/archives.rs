@@ -42,7 +42,7 @@ async fn one_archive_builds_at_a_time_per_member_and_project_and_goes_when_expir
         "the one building"
     );
     let builds = store
-        .list(Some(JobStatus::Queued), 10)
+        .list(&[JobStatus::Queued], 10)
         .await
         .unwrap()
         .into_iter()

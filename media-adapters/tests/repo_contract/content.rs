@@ -66,7 +66,7 @@ async fn the_first_photo_to_record_its_bytes_holds_them_in_its_project(store: &i
         )
     );
     assert!(!dup.original_kept());
-    let queued = store.list(Some(JobStatus::Queued), 100).await.unwrap();
+    let queued = store.list(&[JobStatus::Queued], 100).await.unwrap();
     assert!(
         queued.iter().any(|j| j.payload == purge),
         "purge enqueued with the change"

@@ -44,7 +44,7 @@ async fn directory_writes_are_idempotent(store: &impl Store) {
         "already a member"
     );
     assert_eq!(
-        store.list(Some(JobStatus::Queued), 10).await.unwrap().len(),
+        store.list(&[JobStatus::Queued], 10).await.unwrap().len(),
         1,
         "jobs only for a new row"
     );

@@ -42,7 +42,7 @@ async fn photos_round_trip_and_move_through_their_statuses_once(store: &impl Sto
         "once"
     );
     assert_eq!(
-        store.list(Some(JobStatus::Queued), 10).await.unwrap().len(),
+        store.list(&[JobStatus::Queued], 10).await.unwrap().len(),
         2,
         "jobs once"
     );
@@ -57,7 +57,7 @@ async fn photos_round_trip_and_move_through_their_statuses_once(store: &impl Sto
     let on_ready = [JobPayload::deliver(Event::photo_ready(&p, t))];
     let deliveries = || async {
         store
-            .list(Some(JobStatus::Queued), 10)
+            .list(&[JobStatus::Queued], 10)
             .await
             .unwrap()
             .into_iter()
@@ -201,7 +201,7 @@ async fn deleting_a_photo_removes_faces_and_matches_and_enqueues_the_purge(store
         store.matches_of_user(user).await.unwrap().is_empty(),
         "matches gone"
     );
-    let queued = store.list(Some(JobStatus::Queued), 10).await.unwrap();
+    let queued = store.list(&[JobStatus::Queued], 10).await.unwrap();
     assert!(queued.iter().any(|j| j.payload == purge), "purge enqueued");
 }
 

@@ -135,7 +135,7 @@ async fn selfies_consents_approval_and_erasure(store: &impl Store) {
     );
     assert!(
         store
-            .list(Some(JobStatus::Queued), 10)
+            .list(&[JobStatus::Queued], 10)
             .await
             .unwrap()
             .iter()

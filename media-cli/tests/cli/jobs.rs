@@ -26,7 +26,7 @@ async fn jobs_and_reprocess() {
             (v["photos"].as_u64(), v["jobs"].as_u64()),
             (Some(1), Some(1))
         );
-        let queued = db.list(Some(JobStatus::Queued), 10).await.unwrap();
+        let queued = db.list(&[JobStatus::Queued], 10).await.unwrap();
         assert_eq!(queued.len(), 1);
         assert_eq!(
             queued[0].payload,

@@ -33,7 +33,7 @@ async fn purge_dry_run_changes_nothing_then_deletes_rows_and_objects() {
         env.ok(&["purge", "--photo", &id, "--yes"]);
         assert!(db.photo(photo.id).await.unwrap().is_none(), "row gone");
         // The objects go through the durable purge job, as with the API's DELETE.
-        let jobs = db.list(Some(JobStatus::Queued), 10).await.unwrap();
+        let jobs = db.list(&[JobStatus::Queued], 10).await.unwrap();
         assert!(jobs.iter().any(|j| matches!(&j.payload, JobPayload::PurgeObjects { targets, .. } if targets == &[PurgeTarget::Photo { project_id: pr.into(), photo_id: photo.id }])));
         let media = env.assembled().await;
         let worker =

@@ -83,8 +83,9 @@ pub trait JobQueue: Send + Sync {
 pub trait DeadLetters: Send + Sync {
     /// One job, whatever its status; `None` when unknown (or pruned).
     async fn get(&self, id: JobId) -> Result<Option<Job>>;
-    /// The newest jobs, optionally of one status.
-    async fn list(&self, status: Option<JobStatus>, limit: u32) -> Result<Vec<Job>>;
+    /// The newest jobs in one of `statuses` (every status when empty), read
+    /// at one instant: a job moving between two of them is seen once.
+    async fn list(&self, statuses: &[JobStatus], limit: u32) -> Result<Vec<Job>>;
     /// Puts the given jobs, those still dead, back in the queue with fresh
     /// attempts; returns how many.
     async fn retry(&self, ids: &[JobId], now: OffsetDateTime) -> Result<u64>;

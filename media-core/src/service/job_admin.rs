@@ -45,7 +45,7 @@ impl Media {
     pub async fn list_jobs(&self, status: Option<JobStatus>, limit: u32) -> Result<Vec<Job>> {
         self.ports
             .dead_letters
-            .list(status, limit.clamp(1, MAX_LISTED))
+            .list(status.as_slice(), limit.clamp(1, MAX_LISTED))
             .await
     }
 
@@ -136,27 +136,27 @@ impl Media {
         let wanted: HashSet<&JobPayload> = jobs.iter().collect();
         let faces_wait = !self.ports.embedder.is_configured();
         let mut progress = ReprocessProgress::default();
-        for status in [JobStatus::Queued, JobStatus::Running] {
-            let listed = self
-                .ports
-                .dead_letters
-                .list(Some(status), MAX_LISTED)
-                .await?;
-            for job in listed.iter().filter(|j| wanted.contains(&j.payload)) {
-                if faces_wait
-                    && status == JobStatus::Queued
-                    && let JobPayload::GenerateThumbnail { photo_id, .. } = job.payload
-                    && self
-                        .ports
-                        .photos
-                        .photo(photo_id)
-                        .await?
-                        .is_some_and(|p| p.thumbnails_done)
-                {
-                    progress.waiting_for_faces += 1;
-                } else {
-                    progress.pending += 1;
-                }
+        // One read of both: a job claimed, or sent back to the queue, between
+        // two reads would be in neither (and the wait would end early).
+        let open = self
+            .ports
+            .dead_letters
+            .list(&[JobStatus::Queued, JobStatus::Running], MAX_LISTED)
+            .await?;
+        for job in open.iter().filter(|j| wanted.contains(&j.payload)) {
+            if faces_wait
+                && job.status == JobStatus::Queued
+                && let JobPayload::GenerateThumbnail { photo_id, .. } = job.payload
+                && self
+                    .ports
+                    .photos
+                    .photo(photo_id)
+                    .await?
+                    .is_some_and(|p| p.thumbnails_done)
+            {
+                progress.waiting_for_faces += 1;
+            } else {
+                progress.pending += 1;
             }
         }
         Ok(progress)

@@ -117,3 +117,43 @@ async fn a_retried_faces_job_of_a_ready_photo_runs_again() {
     m.dead_letters.expect_settle().returning(|_, _| Ok(0));
     assert_eq!(m.media().retry_jobs(&[job.id]).await.unwrap(), 1);
 }
+
+/// `reprocess --wait` read the queued jobs, then the running ones: a job
+/// that went back to the queue in between (its faces deferred, no face
+/// service) was in neither, and the wait ended without saying that faces
+/// wait. Each read here sees the queue one step later.
+#[tokio::test]
+async fn reprocess_progress_reads_queued_and_running_jobs_at_once() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let p = photographer(Audience::Backoffice);
+    let mut photo = photo_of(&p, ProjectId::new(), PhotoStatus::Ready);
+    photo.thumbnails_done = true;
+    let job = claimed(JobPayload::thumbnails(photo.project_id, photo.id), 1);
+    let mut m = Mocks::new();
+    m.embedder = MockFaceEmbedder::new();
+    m.embedder.expect_is_configured().return_const(false);
+    m.photos.expect_photo().return_const(Ok(Some(photo)));
+    let reads = AtomicUsize::new(0);
+    let j = job.clone();
+    m.dead_letters.expect_list().returning(move |statuses, _| {
+        // Running at the first read, queued for its faces from the second.
+        let now = match reads.fetch_add(1, Ordering::SeqCst) {
+            0 => JobStatus::Running,
+            _ => JobStatus::Queued,
+        };
+        let job = Job {
+            status: now,
+            ..j.clone()
+        };
+        Ok((statuses.is_empty() || statuses.contains(&now))
+            .then_some(job)
+            .into_iter()
+            .collect())
+    });
+    let progress = m.media().reprocess_progress(&[job.payload]).await.unwrap();
+    assert_eq!(
+        progress.pending + progress.waiting_for_faces,
+        1,
+        "{progress:?}"
+    );
+}
