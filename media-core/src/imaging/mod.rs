@@ -21,7 +21,7 @@ use thiserror::Error;
 use crate::domain::{FailureReason, PhotoMetadata};
 pub use ops::{Huffman, RgbImage, encode_jpeg};
 pub use placeholder::thumbhash;
-pub use probe::{Format, Probe, probe};
+pub use probe::{Format, JpegFrame, Probe, probe};
 
 /// Hard limits applied before decoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,9 +199,24 @@ pub fn decode_cost(info: &Probe, request: &RenderRequest) -> u64 {
                 .into_iter()
                 .find(|s| w.div_ceil(*s) >= stored_need.0 && h.div_ceil(*s) >= stored_need.1)
                 .unwrap_or(1);
-            // Progressive files keep every coefficient (i16) whatever the scale;
-            // a CMYK file's 4 + 3 bytes a scaled pixel fit in that at 1/2 or less.
-            w.div_ceil(scale) * h.div_ceil(scale) * 3 + w * h * 2
+            let frame = info.jpeg.unwrap_or(probe::JpegFrame {
+                components: 3,
+                progressive: false,
+            });
+            let components = u64::from(frame.components);
+            // RGB out, and a grey or CMYK file's own samples beside it until
+            // converted.
+            let samples = match components {
+                3 => 3,
+                c => 3 + c,
+            };
+            // Coefficients, 2 bytes a sample: a progressive file keeps them
+            // all, whatever the scale, and without knowing its subsampling
+            // every component counts at full size (a 2400 × 1600 progressive
+            // CMYK file peaked at 16 bytes a pixel, its outputs included).
+            // A baseline file keeps the 2 bytes a pixel it was measured with.
+            let coefficients = if frame.progressive { 2 * components } else { 2 };
+            w.div_ceil(scale) * h.div_ceil(scale) * samples + w * h * coefficients
         }
         probe::Format::Png => w * h * 4,
         probe::Format::Webp => w * h * 7,

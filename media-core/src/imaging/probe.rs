@@ -42,6 +42,17 @@ pub struct Probe {
     pub orientation: Orientation,
     /// EXIF `DateTimeOriginal`, read as UTC.
     pub taken_at: Option<OffsetDateTime>,
+    /// A JPEG's frame header: what its decode holds in memory.
+    pub jpeg: Option<JpegFrame>,
+}
+
+/// What a JPEG's frame header says about its decode's memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JpegFrame {
+    /// 1 (grey), 3 (YCbCr or RGB) or 4 (CMYK).
+    pub components: u8,
+    /// Progressive files keep every coefficient until the last scan.
+    pub progressive: bool,
 }
 
 impl Probe {
@@ -67,7 +78,7 @@ fn sniff(bytes: &[u8]) -> Option<Format> {
     }
 }
 
-fn dimensions(bytes: &[u8], format: Format) -> Result<(u32, u32), ImageError> {
+fn dimensions(bytes: &[u8], format: Format) -> Result<(u32, u32, Option<JpegFrame>), ImageError> {
     match format {
         Format::Jpeg => {
             let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
@@ -77,7 +88,16 @@ fn dimensions(bytes: &[u8], format: Format) -> Result<(u32, u32), ImageError> {
             let info = decoder
                 .info()
                 .ok_or_else(|| ImageError::Corrupt("no frame header".into()))?;
-            Ok((u32::from(info.width), u32::from(info.height)))
+            let components = match info.pixel_format {
+                jpeg_decoder::PixelFormat::L8 | jpeg_decoder::PixelFormat::L16 => 1,
+                jpeg_decoder::PixelFormat::RGB24 => 3,
+                jpeg_decoder::PixelFormat::CMYK32 => 4,
+            };
+            let frame = JpegFrame {
+                components,
+                progressive: info.coding_process == jpeg_decoder::CodingProcess::DctProgressive,
+            };
+            Ok((u32::from(info.width), u32::from(info.height), Some(frame)))
         }
         Format::Png | Format::Webp => {
             let fmt = if format == Format::Png {
@@ -85,9 +105,10 @@ fn dimensions(bytes: &[u8], format: Format) -> Result<(u32, u32), ImageError> {
             } else {
                 image::ImageFormat::WebP
             };
-            image::ImageReader::with_format(Cursor::new(bytes), fmt)
+            let (w, h) = image::ImageReader::with_format(Cursor::new(bytes), fmt)
                 .into_dimensions()
-                .map_err(|e| ImageError::Corrupt(e.to_string()))
+                .map_err(|e| ImageError::Corrupt(e.to_string()))?;
+            Ok((w, h, None))
         }
     }
 }
@@ -106,7 +127,7 @@ pub fn probe(bytes: &[u8], limits: Limits) -> Result<Probe, ImageError> {
         });
     }
     let format = sniff(bytes).ok_or(ImageError::UnsupportedFormat)?;
-    let (width, height) = dimensions(bytes, format)?;
+    let (width, height, jpeg) = dimensions(bytes, format)?;
     if width == 0 || height == 0 {
         return Err(ImageError::Corrupt("zero width or height".into()));
     }
@@ -124,6 +145,7 @@ pub fn probe(bytes: &[u8], limits: Limits) -> Result<Probe, ImageError> {
         height,
         orientation,
         taken_at,
+        jpeg,
     })
 }
 

@@ -128,6 +128,7 @@ fn the_decode_cost_comes_from_the_header_and_the_outputs() {
         height,
         orientation: crate::imaging::probe::Orientation(1),
         taken_at: None,
+        jpeg: None,
     };
     let thumbs = RenderRequest {
         thumbnails: true,
