@@ -78,6 +78,16 @@ pub fn tune() {
     apply(settings(|k| std::env::var_os(k).is_some(), cpus));
 }
 
+/// The binaries' async runtime (multi-thread, every driver on), built
+/// after [`tune`]: the order is the point, the arena limit binds only the
+/// threads created after it.
+pub fn tuned_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tune();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+}
+
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn apply(wanted: Vec<Setting>) -> Vec<Setting> {
     unsafe extern "C" {

@@ -181,13 +181,8 @@ fn main() -> ExitCode {
     #[cfg(unix)]
     end_quietly_when_the_reader_goes();
     let cli = Cli::parse();
-    // Before the runtime's threads exist: an arena limit binds the threads
-    // created after it. `pipeline run` renders as the workers do.
-    media_adapters::allocator::tune();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // `pipeline run` renders as the workers do: the same allocator settings.
+    let runtime = match media_adapters::allocator::tuned_runtime() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("media-cli: cannot start the async runtime: {e}");

@@ -54,13 +54,7 @@ fn main() -> ExitCode {
     if std::env::args().nth(1).as_deref() == Some("healthcheck") {
         return healthcheck();
     }
-    // Before the runtime's threads exist: an arena limit binds the threads
-    // created after it.
-    media_adapters::allocator::tune();
-    match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    match media_adapters::allocator::tuned_runtime() {
         Ok(runtime) => runtime.block_on(serve()),
         Err(e) => {
             eprintln!("media-server: cannot start the async runtime: {e}");
