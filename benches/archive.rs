@@ -14,8 +14,6 @@
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use common::{arg_or, child_store};
@@ -25,34 +23,12 @@ use media_adapters::testing::World;
 use media_core::domain::{Archive, ArchiveStatus, JobPayload, Photo, PhotoMetadata, PhotoStatus};
 use media_core::ids::{ArchiveId, PhotoId, UserId};
 use media_core::keys::{self, PhotoObject};
+use media_core::testing::CountingAllocator;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// The system allocator, counting live bytes and their high-water mark.
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded as is to the system allocator.
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(live, Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `alloc` with this layout.
-        unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: CountingAllocator = CountingAllocator::new();
 
 fn mib(bytes: usize) -> f64 {
     (bytes as f64 / (1 << 20) as f64 * 10.0).round() / 10.0
@@ -187,8 +163,7 @@ async fn run(
     // Resets VmHWM to the current RSS (Linux ≥ 4.0): the peak below is the build's.
     let _ = std::fs::write("/proc/self/clear_refs", "5");
     let rss_before = child_store::status_mib(None, "VmRSS");
-    let base = LIVE.load(Ordering::Relaxed);
-    PEAK.store(base, Ordering::Relaxed);
+    let base = ALLOCATOR.restart_peak();
     let started = Instant::now();
     media
         .handle(&JobPayload::BuildArchive {
@@ -196,7 +171,7 @@ async fn run(
         })
         .await?;
     let build_s = started.elapsed().as_secs_f64();
-    let peak = PEAK.load(Ordering::Relaxed).saturating_sub(base);
+    let peak = ALLOCATOR.peak().saturating_sub(base);
     let rss_peak = child_store::status_mib(None, "VmHWM");
 
     let built = ports

@@ -2,6 +2,9 @@
 //! `testing`): image fixtures, written once. Nothing here is used by the
 //! service itself.
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 /// What fills a generated image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fill {
@@ -118,6 +121,68 @@ fn encode(img: &image::DynamicImage, format: image::ImageFormat) -> Vec<u8> {
     img.write_to(&mut std::io::Cursor::new(&mut out), format)
         .unwrap_or_else(|e| panic!("encoding a test {format:?}: {e}"));
     out
+}
+
+/// The system allocator, counting the bytes in use and their high-water
+/// mark: what a test or a benchmark installs as its `#[global_allocator]` to
+/// measure the heap one piece of work holds at its peak.
+pub struct CountingAllocator {
+    in_use: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+impl CountingAllocator {
+    /// An allocator with nothing counted yet.
+    pub const fn new() -> Self {
+        Self {
+            in_use: AtomicUsize::new(0),
+            peak: AtomicUsize::new(0),
+        }
+    }
+
+    /// The bytes allocated and not yet freed.
+    pub fn in_use(&self) -> usize {
+        self.in_use.load(Ordering::SeqCst)
+    }
+
+    /// Starts a new high-water mark at the bytes in use now, and returns them.
+    pub fn restart_peak(&self) -> usize {
+        let now = self.in_use();
+        self.peak.store(now, Ordering::SeqCst);
+        now
+    }
+
+    /// The most bytes in use at once since the last `restart_peak`.
+    pub fn peak(&self) -> usize {
+        self.peak.load(Ordering::SeqCst)
+    }
+}
+
+impl Default for CountingAllocator {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+// SAFETY: every call is forwarded as is to the system allocator; the
+// counters are only read, never trusted for memory safety.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract.
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let size = layout.size();
+            let now = self.in_use.fetch_add(size, Ordering::SeqCst) + size;
+            self.peak.fetch_max(now, Ordering::SeqCst);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from `alloc` with this layout.
+        unsafe { System.dealloc(ptr, layout) };
+        self.in_use.fetch_sub(layout.size(), Ordering::SeqCst);
+    }
 }
 
 #[cfg(test)]

@@ -3,37 +3,12 @@
 //! its peak, for every JPEG layout. A test binary of its own: it counts the
 //! process's allocations.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
 use media_core::imaging::{Limits, RenderRequest, WatermarkSpec, decode_cost, probe, render};
-use media_core::testing::Fill;
-
-/// The system allocator, keeping the bytes in use and their peak.
-struct Counting;
-
-static IN_USE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let now = IN_USE.fetch_add(layout.size(), Ordering::SeqCst) + layout.size();
-            PEAK.fetch_max(now, Ordering::SeqCst);
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        IN_USE.fetch_sub(layout.size(), Ordering::SeqCst);
-    }
-}
+use media_core::testing::{CountingAllocator, Fill};
 
 #[global_allocator]
-static COUNTING: Counting = Counting;
+static COUNTING: CountingAllocator = CountingAllocator::new();
 
 const LIMITS: Limits = Limits {
     max_pixels: 100_000_000,
@@ -54,10 +29,9 @@ fn jpeg(pixels: &[u8], w: u16, h: u16, colour: ColorType, progressive: bool) -> 
 
 /// The bytes rendering `file` holds at its peak beyond what it held before.
 fn peak_of_render(file: &[u8], request: &RenderRequest) -> usize {
-    let before = IN_USE.load(Ordering::SeqCst);
-    PEAK.store(before, Ordering::SeqCst);
+    let before = COUNTING.restart_peak();
     let out = render(file, request, LIMITS).unwrap();
-    let peak = PEAK.load(Ordering::SeqCst) - before;
+    let peak = COUNTING.peak() - before;
     drop(out);
     peak
 }

@@ -5,13 +5,7 @@ use super::*;
 async fn a_new_match_is_owed_one_announcement_and_a_closer_face_owes_none(store: &impl Store) {
     let w = world(store).await;
     let t = now();
-    let user = UserId::new();
-    store.join(w.project, user, &[], t).await.unwrap();
-    store
-        .grant_consent(user, ConsentPurpose::BiometricProcessing, t)
-        .await
-        .unwrap();
-    let selfie = approved_selfie(store, user, &unit(0), t).await;
+    let (user, selfie) = consenting_member(store, w.project, t).await;
     let mut photos = Vec::new();
     for _ in 0..3 {
         let p = new_photo(&w, None, t);

@@ -30,13 +30,7 @@ async fn faces_are_numbered_in_order_and_matches_keep_the_closest(store: &impl S
     );
     assert!(store.photo(photos[0].id).await.unwrap().unwrap().faces_done);
 
-    let user = UserId::new();
-    store.join(w.project, user, &[], t).await.unwrap();
-    store
-        .grant_consent(user, ConsentPurpose::BiometricProcessing, t)
-        .await
-        .unwrap();
-    let s = approved_selfie(store, user, &unit(0), t).await;
+    let (user, s) = consenting_member(store, w.project, t).await;
     let m = |photo: PhotoId, distance| FaceMatch {
         user_id: user,
         project_id: w.project,
@@ -158,13 +152,7 @@ async fn no_face_outlives_a_photo_deleted_while_its_faces_are_stored(store: &imp
 async fn no_match_outlives_a_photo_deleted_while_it_is_matched(store: &impl Store) {
     let w = world(store).await;
     let t = now();
-    let user = UserId::new();
-    store.join(w.project, user, &[], t).await.unwrap();
-    store
-        .grant_consent(user, ConsentPurpose::BiometricProcessing, t)
-        .await
-        .unwrap();
-    let selfie = approved_selfie(store, user, &unit(0), t).await;
+    let (user, selfie) = consenting_member(store, w.project, t).await;
     for seq in 1..=60 {
         let p = new_photo(&w, None, t);
         store.create_photo_if_assigned(&p).await.unwrap();

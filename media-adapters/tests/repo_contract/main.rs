@@ -86,6 +86,22 @@ pub async fn approved_selfie(
     s.id
 }
 
+/// A member of `project` who consented to biometric processing and whose
+/// selfie (embedding `unit(0)`) is approved: the one who can be matched.
+pub async fn consenting_member(
+    store: &impl Store,
+    project: ProjectId,
+    t: OffsetDateTime,
+) -> (UserId, SelfieId) {
+    let user = UserId::new();
+    store.join(project, user, &[], t).await.unwrap();
+    store
+        .grant_consent(user, ConsentPurpose::BiometricProcessing, t)
+        .await
+        .unwrap();
+    (user, approved_selfie(store, user, &unit(0), t).await)
+}
+
 /// Records one member's matches the way `cluster_faces` does.
 pub async fn record(
     store: &impl Store,

@@ -15,13 +15,7 @@ async fn matched_member(
         store.mark_photo_uploaded(p.id, None, &[], t).await.unwrap();
         *slot = p.id;
     }
-    let user = UserId::new();
-    store.join(w.project, user, &[], t).await.unwrap();
-    store
-        .grant_consent(user, ConsentPurpose::BiometricProcessing, t)
-        .await
-        .unwrap();
-    let s = approved_selfie(store, user, &unit(0), t).await;
+    let (user, s) = consenting_member(store, w.project, t).await;
     let matches: Vec<_> = photos
         .iter()
         .map(|p| FaceMatch {
