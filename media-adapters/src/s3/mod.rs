@@ -116,7 +116,9 @@ impl S3Storage {
             .credentials_provider(credentials)
             .force_path_style(true)
             // Checksums only where an operation needs one: R2 and the
-            // embedded store both take plain bodies.
+            // embedded store both take plain bodies. Bodies written are not
+            // hashed for the signature either (`disable_payload_signing` on
+            // PUTs; decision 0025).
             .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
             .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
             .timeout_config(
@@ -284,6 +286,8 @@ impl Storage for S3Storage {
             .key(key.as_str())
             .content_type(content_type)
             .body(ByteStream::from(body))
+            .customize()
+            .disable_payload_signing()
             .send()
             .await
             .map_err(store_error)?;

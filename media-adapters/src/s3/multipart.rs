@@ -46,6 +46,8 @@ impl S3Storage {
             .upload_id(upload)
             .part_number(i32::try_from(number).map_err(|_| Error::permanent("part number"))?)
             .body(ByteStream::from(body))
+            .customize()
+            .disable_payload_signing()
             .send()
             .await
             .map_err(store_error)?;

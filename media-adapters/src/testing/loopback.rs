@@ -12,7 +12,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 
 /// Serves `respond` on a free port of 127.0.0.1; returns its address.
 /// `what` names the fake in a panic (tests only).
-pub(crate) async fn serve<F, Fut>(what: &str, respond: F) -> SocketAddr
+pub async fn serve<F, Fut>(what: &str, respond: F) -> SocketAddr
 where
     F: Fn(Request<Incoming>) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Response<Full<Bytes>>> + Send + 'static,

@@ -10,6 +10,7 @@
 //! - [`FakeRetina`]: a face service on 127.0.0.1 speaking SPEC §7.
 //! - [`FakeReceiver`]: the platform's webhook receiver (SPEC §9).
 //! - [`images`]: generated JPEG/PNG/WebP fixtures (`media_core::testing`).
+//! - [`serve_loopback`]: the HTTP server under those fakes, for a test's own.
 
 pub mod databases;
 mod loopback;
@@ -20,6 +21,7 @@ mod world;
 pub use databases::{
     DATABASE_VAR, REQUIRE_VAR, fresh_postgres_url, postgres_store, seed_ready_photos, sqlite_store,
 };
+pub use loopback::serve as serve_loopback;
 pub use media_core::testing as images;
 pub use receiver::{Delivery, FakeReceiver, RECEIVER_SECRET, ReceiverMode};
 pub use retina::{FakeRetina, RetinaCall, RetinaMode, identity_embedding, identity_jpeg};
