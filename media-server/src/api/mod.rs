@@ -154,7 +154,12 @@ pub fn router(state: AppState) -> Router {
         .merge(v1)
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
-        .route("/openapi.json", get(ops::openapi))
+        .route(
+            "/openapi.json",
+            get(ops::openapi).with_state(ops::openapi_document(
+                state.media.settings().max_upload_bytes,
+            )),
+        )
         .fallback(fallback)
         .method_not_allowed_fallback(|| async {
             Problem::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed on this route")

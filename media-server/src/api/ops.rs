@@ -1,6 +1,7 @@
 //! Operations routes (SPEC §3.14): no authentication.
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
@@ -44,8 +45,14 @@ pub async fn metrics(State(m): State<Metrics>) -> impl IntoResponse {
 
 /// This document.
 #[utoipa::path(get, path = "/openapi.json", tag = "operations", responses((status = 200, description = "OpenAPI 3.1")))]
-pub async fn openapi(State(s): State<AppState>) -> impl IntoResponse {
-    Json(crate::openapi::document(
-        s.media.settings().max_upload_bytes,
-    ))
+pub async fn openapi(State(document): State<Bytes>) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], document)
+}
+
+/// The document as [`openapi`] serves it, serialized once when the router
+/// is built (it is the same for every request of a deployment).
+pub fn openapi_document(max_upload_bytes: u64) -> Bytes {
+    serde_json::to_vec(&crate::openapi::document(max_upload_bytes))
+        .map(Bytes::from)
+        .unwrap_or_default()
 }
