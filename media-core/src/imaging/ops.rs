@@ -191,7 +191,8 @@ mod tests {
 
     #[test]
     fn every_orientation_moves_every_pixel_where_exif_says() {
-        // Sizes across several tiles, ending inside one, and a single row.
+        // Sizes across a tile edge (128 px) in either axis, ending inside a
+        // tile, one pixel, one row and a narrow column.
         for (w, h) in [(131u32, 67u32), (64, 64), (1, 1), (200, 1), (3, 150)] {
             let data = (0..w * h * 3).map(|i| (i % 253) as u8).collect();
             let src = RgbImage::new(w, h, data).unwrap();
