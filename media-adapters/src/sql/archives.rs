@@ -9,7 +9,8 @@ use media_core::error::{Error, Result};
 use media_core::ids::ArchiveId;
 use media_core::ports::ArchiveRepo;
 
-use super::rows::{bind_codes, get, id, opt_time, status_in, time, us};
+use super::binds::Binds;
+use super::rows::{get, id, opt_time, time, us};
 use super::{SqlStore, db_error};
 
 const ARCHIVE_COLUMNS: &str =
@@ -98,39 +99,33 @@ impl ArchiveRepo for SqlStore {
         expires_at: OffsetDateTime,
     ) -> Result<bool> {
         let t = ArchiveStatus::BUILT;
+        let mut b = Binds::new();
         let sql = format!(
-            "UPDATE archives SET status = $2, photo_count = $3, bytes = $4, expires_at = $5 \
-             WHERE id = $1 AND {}",
-            status_in("status", 6, t.from)
+            "UPDATE archives SET status = {to}, photo_count = {count}, bytes = {bytes}, \
+             expires_at = {expires} WHERE id = {id} AND {guard}",
+            to = b.bind(t.to.as_str()),
+            count = b.bind(i64::from(contents.photo_count)),
+            bytes = b.bind(i64::try_from(contents.bytes).unwrap_or(i64::MAX)),
+            expires = b.bind(us(expires_at)),
+            id = b.bind(id.to_string()),
+            guard = b.any_of("status", t.from),
         );
-        let q = sqlx::query(&sql)
-            .bind(id.to_string())
-            .bind(t.to.as_str())
-            .bind(i64::from(contents.photo_count))
-            .bind(i64::try_from(contents.bytes).unwrap_or(i64::MAX))
-            .bind(us(expires_at));
-        let done = bind_codes(q, t.from)
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
+        let done = b.query(&sql)?.execute(&self.pool).await.map_err(db_error)?;
         Ok(done.rows_affected() == 1)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn fail_archive(&self, id: ArchiveId, expires_at: OffsetDateTime) -> Result<bool> {
         let t = ArchiveStatus::FAILED;
+        let mut b = Binds::new();
         let sql = format!(
-            "UPDATE archives SET status = $2, expires_at = $3 WHERE id = $1 AND {}",
-            status_in("status", 4, t.from)
+            "UPDATE archives SET status = {to}, expires_at = {expires} WHERE id = {id} AND {guard}",
+            to = b.bind(t.to.as_str()),
+            expires = b.bind(us(expires_at)),
+            id = b.bind(id.to_string()),
+            guard = b.any_of("status", t.from),
         );
-        let q = sqlx::query(&sql)
-            .bind(id.to_string())
-            .bind(t.to.as_str())
-            .bind(us(expires_at));
-        let done = bind_codes(q, t.from)
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
+        let done = b.query(&sql)?.execute(&self.pool).await.map_err(db_error)?;
         Ok(done.rows_affected() == 1)
     }
 

@@ -9,8 +9,9 @@ use media_core::error::Result;
 use media_core::ids::JobId;
 use media_core::ports::DeadLetters;
 
+use super::binds::Binds;
 use super::queue::{JOB_COLUMNS, job};
-use super::rows::{bind_codes, opt_time, status_in, us};
+use super::rows::{opt_time, us};
 use super::{SqlStore, db_error};
 
 #[async_trait]
@@ -27,15 +28,18 @@ impl DeadLetters for SqlStore {
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn list(&self, statuses: &[JobStatus], limit: u32) -> Result<Vec<Job>> {
+        let mut b = Binds::new();
         let only = if statuses.is_empty() {
             String::new()
         } else {
-            format!("WHERE {}", status_in("status", 2, statuses))
+            format!("WHERE {}", b.any_of("status", statuses))
         };
-        let sql =
-            format!("SELECT {JOB_COLUMNS} FROM jobs {only} ORDER BY created_at DESC, id LIMIT $1");
-        let q = sqlx::query(&sql).bind(i64::from(limit));
-        let rows = bind_codes(q, statuses)
+        let sql = format!(
+            "SELECT {JOB_COLUMNS} FROM jobs {only} ORDER BY created_at DESC, id LIMIT {limit}",
+            limit = b.bind(i64::from(limit)),
+        );
+        let rows = b
+            .query(&sql)?
             .fetch_all(&self.pool)
             .await
             .map_err(db_error)?;
@@ -46,8 +50,9 @@ impl DeadLetters for SqlStore {
     async fn retry(&self, ids: &[JobId], now: OffsetDateTime) -> Result<u64> {
         let mut n = 0;
         for id in ids {
-            let dead = sqlx::query("SELECT 1 AS one FROM jobs WHERE id = $1 AND status = 'dead'")
+            let dead = sqlx::query("SELECT 1 AS one FROM jobs WHERE id = $1 AND status = $2")
                 .bind(id.to_string())
+                .bind(JobStatus::Dead.as_str())
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(db_error)?
@@ -101,11 +106,13 @@ impl DeadLetters for SqlStore {
     #[tracing::instrument(level = "debug", skip_all)]
     async fn queue_depth(&self) -> Result<Vec<JobCount>> {
         let active = [JobStatus::Queued, JobStatus::Running, JobStatus::Dead];
+        let mut b = Binds::new();
         let sql = format!(
             "SELECT kind, status, COUNT(*) AS n FROM jobs WHERE {} GROUP BY kind, status ORDER BY kind, status",
-            status_in("status", 1, &active)
+            b.any_of("status", &active)
         );
-        let rows = bind_codes(sqlx::query(&sql), &active)
+        let rows = b
+            .query(&sql)?
             .fetch_all(&self.pool)
             .await
             .map_err(db_error)?;
@@ -137,12 +144,13 @@ impl DeadLetters for SqlStore {
         }
         // In batches through the (status, updated_at) index: a million-row
         // backlog goes without one long transaction holding the table.
+        let mut b = Binds::new();
         let sql = format!(
-            "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE {} AND updated_at < $1 LIMIT {limit})",
-            status_in("status", 2, statuses)
+            "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE {guard} AND updated_at < {before} LIMIT {limit})",
+            before = b.bind(us(before)),
+            guard = b.any_of("status", statuses),
         );
-        let q = sqlx::query(&sql).bind(us(before));
-        Ok(bind_codes(q, statuses)
+        Ok(b.query(&sql)?
             .execute(&self.pool)
             .await
             .map_err(db_error)?

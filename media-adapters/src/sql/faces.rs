@@ -9,7 +9,7 @@ use media_core::error::Result;
 use media_core::ids::{PhotoId, ProjectId, UserId};
 use media_core::ports::FaceRepo;
 
-use super::photos::placeholders;
+use super::binds::Binds;
 use super::rows::{embedding_bytes, embedding_of, flag, get, id, opt_time, us};
 use super::{Backend, SqlStore, db_error};
 
@@ -258,18 +258,20 @@ impl FaceRepo for SqlStore {
         let mut marked = 0u64;
         // One statement per 500 photos: well under either backend's bind limit.
         for chunk in photos.chunks(500) {
+            let mut b = Binds::new();
             let sql = format!(
-                "UPDATE matches SET announce_pending = 0 WHERE project_id = $1 AND user_id = $2 \
-                 AND announce_pending = 1 AND photo_id IN ({})",
-                placeholders(3, chunk.len())
+                "UPDATE matches SET announce_pending = 0 WHERE project_id = {project} AND user_id = {user} \
+                 AND announce_pending = 1 AND photo_id IN ({photos})",
+                project = b.bind(project.to_string()),
+                user = b.bind(user.to_string()),
+                photos = b.list(chunk.iter().map(ToString::to_string)),
             );
-            let mut q = sqlx::query(&sql)
-                .bind(project.to_string())
-                .bind(user.to_string());
-            for p in chunk {
-                q = q.bind(p.to_string());
-            }
-            marked += q.execute(&mut *tx).await.map_err(db_error)?.rows_affected();
+            marked += b
+                .query(&sql)?
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?
+                .rows_affected();
         }
         if marked != photos.len() as u64 {
             // Dropping `tx` rolls back: the caller reads again.

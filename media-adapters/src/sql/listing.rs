@@ -4,85 +4,67 @@ use media_core::domain::PhotoListing;
 use media_core::error::Result;
 use media_core::listing::{PhotoQuery, PhotoScope};
 
-use super::photos::{placeholders, taken_key};
+use super::binds::Binds;
+use super::photo_changes::taken_key;
 use super::rows::{self, PHOTO_COLUMNS, get, us};
+#[cfg(feature = "testing")]
 use super::{SqlStore, db_error};
 
-/// One page's statement and its binds, texts first, then integers.
-struct Statement {
-    sql: String,
-    texts: Vec<String>,
-    ints: Vec<i64>,
+/// One page's statement and its values.
+pub(super) struct Statement {
+    pub sql: String,
+    pub binds: Binds<'static>,
 }
 
-impl Statement {
-    fn query(&self) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
-        let mut q = sqlx::query(&self.sql);
-        for b in &self.texts {
-            q = q.bind(b.clone());
-        }
-        for i in &self.ints {
-            q = q.bind(*i);
-        }
-        q
-    }
+/// A listing row.
+pub(super) fn row(r: &sqlx::any::AnyRow) -> Result<PhotoListing> {
+    Ok(PhotoListing {
+        photo: rows::photo(r)?,
+        project_name: get(r, "project_name")?,
+        photographer_name: get(r, "photographer_name")?,
+    })
 }
 
 /// The page's statement; `None` when a filter on an empty id list leaves nothing to read.
-fn statement(query: &PhotoQuery) -> Option<Statement> {
+pub(super) fn statement(query: &PhotoQuery) -> Option<Statement> {
     let mut conditions = Vec::new();
-    let mut binds: Vec<String> = Vec::new();
-    let mut ints: Vec<i64> = Vec::new();
+    let mut b = Binds::new();
     match &query.scope {
         PhotoScope::Project(project) => {
-            binds.push(project.to_string());
-            conditions.push(format!("p.project_id = ${}", binds.len()));
+            conditions.push(format!("p.project_id = {}", b.bind(project.to_string())));
         }
         PhotoScope::Operator {
             operator,
             project_ids,
             photographer_ids,
         } => {
-            binds.push(operator.to_string());
             // The photo's own copy of its project's operator: the
             // (operator_id, listing order) index serves the page.
-            conditions.push(format!("p.operator_id = ${}", binds.len()));
+            conditions.push(format!("p.operator_id = {}", b.bind(operator.to_string())));
             if let Some(ids) = project_ids {
                 if ids.is_empty() {
                     return None;
                 }
-                let first = binds.len() + 1;
-                binds.extend(ids.iter().map(ToString::to_string));
-                conditions.push(format!(
-                    "p.project_id IN ({})",
-                    placeholders(first, ids.len())
-                ));
+                let ids = b.list(ids.iter().map(ToString::to_string));
+                conditions.push(format!("p.project_id IN ({ids})"));
             }
             if let Some(ids) = photographer_ids {
                 if ids.is_empty() {
                     return None;
                 }
-                let first = binds.len() + 1;
-                binds.extend(ids.iter().map(ToString::to_string));
-                conditions.push(format!(
-                    "p.photographer_id IN ({})",
-                    placeholders(first, ids.len())
-                ));
+                let ids = b.list(ids.iter().map(ToString::to_string));
+                conditions.push(format!("p.photographer_id IN ({ids})"));
             }
         }
     }
     if let Some(c) = &query.after {
-        let n = binds.len();
-        binds.push(c.id.to_string());
-        ints.push(taken_key(c.taken_at));
-        ints.push(us(c.created_at));
         // Keyset: strictly after the cursor in (taken_key, created_at, id) descending.
         conditions.push(format!(
-                "(p.taken_key < ${t} OR (p.taken_key = ${t} AND (p.created_at < ${c} OR (p.created_at = ${c} AND p.id < ${i}))))",
-                i = n + 1,
-                t = n + 2,
-                c = n + 3
-            ));
+            "(p.taken_key < {t} OR (p.taken_key = {t} AND (p.created_at < {c} OR (p.created_at = {c} AND p.id < {i}))))",
+            i = b.bind(c.id.to_string()),
+            t = b.bind(taken_key(c.taken_at)),
+            c = b.bind(us(c.created_at)),
+        ));
     }
     let sql = format!(
         "SELECT {PHOTO_COLUMNS}, pr.name AS project_name, COALESCE(ph.name, '') AS photographer_name \
@@ -92,35 +74,10 @@ fn statement(query: &PhotoQuery) -> Option<Statement> {
         conditions.join(" AND "),
         query.limit
     );
-    Some(Statement {
-        sql,
-        texts: binds,
-        ints,
-    })
+    Some(Statement { sql, binds: b })
 }
 
 impl SqlStore {
-    /// Up to `query.limit` photos in listing order, after the cursor.
-    pub(super) async fn listing(&self, query: &PhotoQuery) -> Result<Vec<PhotoListing>> {
-        let Some(statement) = statement(query) else {
-            return Ok(Vec::new());
-        };
-        let rows = statement
-            .query()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?;
-        rows.iter()
-            .map(|r| {
-                Ok(PhotoListing {
-                    photo: rows::photo(r)?,
-                    project_name: get(r, "project_name")?,
-                    photographer_name: get(r, "photographer_name")?,
-                })
-            })
-            .collect()
-    }
-
     /// The plan Postgres picks for the page's statement, as `EXPLAIN` prints
     /// it, one node a line (tests check that an index serves the page).
     #[cfg(feature = "testing")]
@@ -128,12 +85,10 @@ impl SqlStore {
         let Some(statement) = statement(query) else {
             return Ok(String::new());
         };
-        let explain = Statement {
-            sql: format!("EXPLAIN {}", statement.sql),
-            ..statement
-        };
-        let rows = explain
-            .query()
+        let explain = format!("EXPLAIN {}", statement.sql);
+        let rows = statement
+            .binds
+            .query(&explain)?
             .fetch_all(&self.pool)
             .await
             .map_err(db_error)?;

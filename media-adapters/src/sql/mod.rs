@@ -6,12 +6,13 @@
 //! places that differ (row locks, notifications) branch on [`Backend`].
 
 mod archives;
+mod binds;
 mod consents;
-mod content;
 mod dead_letters;
 mod directory;
 mod faces;
 mod listing;
+mod photo_changes;
 mod photos;
 mod queue;
 mod rows;

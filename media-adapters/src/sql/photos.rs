@@ -1,90 +1,21 @@
+//! Photos: creation, the guarded moves between statuses, look-ups.
+
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use media_core::domain::{
     FailureReason, JobPayload, Photo, PhotoListing, PhotoMetadata, PhotoStatus,
 };
-use media_core::error::Result;
+use media_core::error::{Error, Result};
 use media_core::ids::{PhotoId, ProjectId};
 use media_core::listing::PhotoQuery;
 use media_core::ports::{PhotoCreation, PhotoRepo};
 
-use super::rows::{self, PHOTO_COLUMNS, UNDATED, bind_codes, status_in, us};
+use super::binds::Binds;
+use super::listing;
+use super::photo_changes::taken_key;
+use super::rows::{self, PHOTO_COLUMNS, id as id_of, us};
 use super::{SqlStore, db_error};
-
-pub(super) fn taken_key(t: Option<OffsetDateTime>) -> i64 {
-    t.map_or(UNDATED, us)
-}
-
-/// `($1,$2,...)` placeholders starting at `first`.
-pub(super) fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-impl SqlStore {
-    async fn photos_where(
-        &self,
-        condition: &str,
-        binds: &[String],
-        tail: &str,
-    ) -> Result<Vec<Photo>> {
-        let sql = format!("SELECT {PHOTO_COLUMNS} FROM photos p WHERE {condition} {tail}");
-        let mut q = sqlx::query(&sql);
-        for b in binds {
-            q = q.bind(b.clone());
-        }
-        let rows = q.fetch_all(&self.pool).await.map_err(db_error)?;
-        rows.iter().map(rows::photo).collect()
-    }
-
-    /// Sets a derivative's flag (`flag`, guarded by its transition), then,
-    /// in the same transaction, makes the photo [`PhotoStatus::BECAME_READY`]
-    /// when both flags are set, enqueuing `on_ready` only if that moved it.
-    /// Two derivative jobs finishing at once: on Postgres the second's flag
-    /// update waits for the first's row lock, so exactly one sees both
-    /// flags; SQLite runs one writer at a time.
-    async fn record_derivative<'q>(
-        &self,
-        id: PhotoId,
-        flag: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-        on_ready: &[JobPayload],
-        now: OffsetDateTime,
-    ) -> Result<bool> {
-        let t = PhotoStatus::BECAME_READY;
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
-        let recorded = flag
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?
-            .rows_affected()
-            == 1;
-        let mut ready = false;
-        if recorded {
-            let sql = format!(
-                "UPDATE photos SET status = $2 WHERE id = $1 AND thumbnails_done = 1 AND watermark_done = 1 AND {}",
-                status_in("status", 3, t.from)
-            );
-            let q = sqlx::query(&sql).bind(id.to_string()).bind(t.to.as_str());
-            ready = bind_codes(q, t.from)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?
-                .rows_affected()
-                == 1;
-            if ready {
-                self.insert_jobs(&mut tx, on_ready, now).await?;
-            }
-        }
-        tx.commit().await.map_err(db_error)?;
-        if ready {
-            self.jobs_committed(on_ready);
-        }
-        Ok(recorded)
-    }
-}
 
 #[async_trait]
 impl PhotoRepo for SqlStore {
@@ -124,14 +55,23 @@ impl PhotoRepo for SqlStore {
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn photo(&self, id: PhotoId) -> Result<Option<Photo>> {
         Ok(self
-            .photos_where("p.id = $1", &[id.to_string()], "")
+            .photos_where("p.id = $1", &id.to_string(), "")
             .await?
             .pop())
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn list_photos(&self, query: &PhotoQuery) -> Result<Vec<PhotoListing>> {
-        self.listing(query).await
+        let Some(page) = listing::statement(query) else {
+            return Ok(Vec::new());
+        };
+        let rows = page
+            .binds
+            .query(&page.sql)?
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        rows.iter().map(listing::row).collect()
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
@@ -143,16 +83,15 @@ impl PhotoRepo for SqlStore {
         now: OffsetDateTime,
     ) -> Result<bool> {
         let t = PhotoStatus::UPLOAD_ARRIVED;
+        let mut b = Binds::new();
         let sql = format!(
-            "UPDATE photos SET status = $2, original_etag = $3 WHERE id = $1 AND {}",
-            status_in("status", 4, t.from)
+            "UPDATE photos SET status = {to}, original_etag = {etag} WHERE id = {id} AND {guard}",
+            to = b.bind(t.to.as_str()),
+            etag = b.bind(etag),
+            id = b.bind(id.to_string()),
+            guard = b.any_of("status", t.from),
         );
-        let change = sqlx::query(&sql)
-            .bind(id.to_string())
-            .bind(t.to.as_str())
-            .bind(etag);
-        let change = bind_codes(change, t.from);
-        self.change_then_enqueue(change, jobs, now).await
+        self.change_then_enqueue(b.query(&sql)?, jobs, now).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
@@ -164,19 +103,19 @@ impl PhotoRepo for SqlStore {
         now: OffsetDateTime,
     ) -> Result<bool> {
         let t = PhotoStatus::DERIVATIVE_RECORDED;
+        let mut b = Binds::new();
         let sql = format!(
-            "UPDATE photos SET thumbnails_done = 1, width = $2, height = $3, taken_at = $4, taken_key = $5, \
-             thumbhash = $6 WHERE id = $1 AND {}",
-            status_in("status", 7, t.from)
+            "UPDATE photos SET thumbnails_done = 1, width = {width}, height = {height}, taken_at = {taken_at}, \
+             taken_key = {taken_key}, thumbhash = {thumbhash} WHERE id = {id} AND {guard}",
+            width = b.bind(i64::from(meta.width)),
+            height = b.bind(i64::from(meta.height)),
+            taken_at = b.bind(meta.taken_at.map(us)),
+            taken_key = b.bind(taken_key(meta.taken_at)),
+            thumbhash = b.bind(meta.thumbhash.clone()),
+            id = b.bind(id.to_string()),
+            guard = b.any_of("status", t.from),
         );
-        let q = sqlx::query(&sql)
-            .bind(id.to_string())
-            .bind(i64::from(meta.width))
-            .bind(i64::from(meta.height))
-            .bind(meta.taken_at.map(us))
-            .bind(taken_key(meta.taken_at))
-            .bind(meta.thumbhash.clone());
-        self.record_derivative(id, bind_codes(q, t.from), on_ready, now)
+        self.record_derivative(id, b.query(&sql)?, on_ready, now)
             .await
     }
 
@@ -188,12 +127,13 @@ impl PhotoRepo for SqlStore {
         now: OffsetDateTime,
     ) -> Result<bool> {
         let t = PhotoStatus::DERIVATIVE_RECORDED;
+        let mut b = Binds::new();
         let sql = format!(
-            "UPDATE photos SET watermark_done = 1 WHERE id = $1 AND {}",
-            status_in("status", 2, t.from)
+            "UPDATE photos SET watermark_done = 1 WHERE id = {id} AND {guard}",
+            id = b.bind(id.to_string()),
+            guard = b.any_of("status", t.from),
         );
-        let q = sqlx::query(&sql).bind(id.to_string());
-        self.record_derivative(id, bind_codes(q, t.from), on_ready, now)
+        self.record_derivative(id, b.query(&sql)?, on_ready, now)
             .await
     }
 
@@ -205,19 +145,11 @@ impl PhotoRepo for SqlStore {
         jobs: &[JobPayload],
         now: OffsetDateTime,
     ) -> Result<bool> {
-        let t = PhotoStatus::FAILED;
-        let sql = format!(
-            "UPDATE photos SET status = $2, failure_reason = $3 WHERE id = $1 AND {}",
-            status_in("status", 4, t.from)
-        );
-        let q = sqlx::query(&sql)
-            .bind(id.to_string())
-            .bind(t.to.as_str())
-            .bind(reason.as_str());
-        self.change_then_enqueue(bind_codes(q, t.from), jobs, now)
-            .await
+        self.fail_with(id, reason, None, jobs, now).await
     }
 
+    // Duplicate uploads (SPEC §4): originals' SHA-256 per project, behind
+    // the unique index `photos_content`, so one photo at most holds a hash.
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn record_content(
         &self,
@@ -225,7 +157,27 @@ impl PhotoRepo for SqlStore {
         project: ProjectId,
         sha256: &str,
     ) -> Result<Option<PhotoId>> {
-        self.record_content_hash(id, project, sha256).await
+        if let Some(first) = self
+            .photo_with_content(project, sha256)
+            .await?
+            .filter(|&holder| holder != id)
+        {
+            return Ok(Some(first));
+        }
+        let recorded = sqlx::query("UPDATE photos SET content_sha256 = $2 WHERE id = $1")
+            .bind(id.to_string())
+            .bind(sha256)
+            .execute(&self.pool)
+            .await;
+        match recorded {
+            Ok(_) => Ok(None),
+            // Another photo recorded the same bytes between the look-up and
+            // the update: the retry finds it.
+            Err(sqlx::Error::Database(d)) if d.is_unique_violation() => Err(Error::Unavailable(
+                "another photo recorded the same bytes at the same time".into(),
+            )),
+            Err(e) => Err(db_error(e)),
+        }
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
@@ -234,7 +186,14 @@ impl PhotoRepo for SqlStore {
         project: ProjectId,
         sha256: &str,
     ) -> Result<Option<PhotoId>> {
-        self.holder_of(project, sha256, None).await
+        let row =
+            sqlx::query("SELECT id FROM photos WHERE project_id = $1 AND content_sha256 = $2")
+                .bind(project.to_string())
+                .bind(sha256)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
+        row.as_ref().map(|r| id_of(r, "id")).transpose()
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
@@ -245,7 +204,8 @@ impl PhotoRepo for SqlStore {
         jobs: &[JobPayload],
         now: OffsetDateTime,
     ) -> Result<bool> {
-        self.fail_duplicate(id, of, jobs, now).await
+        self.fail_with(id, FailureReason::Duplicate, Some(of), jobs, now)
+            .await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
@@ -259,24 +219,23 @@ impl PhotoRepo for SqlStore {
         now: OffsetDateTime,
     ) -> Result<bool> {
         let t = PhotoStatus::REPROCESSED;
+        let mut b = Binds::new();
         let sql = format!(
             "UPDATE photos SET \
-               thumbnails_done = CASE WHEN $2 = 1 THEN 0 ELSE thumbnails_done END, \
-               watermark_done = CASE WHEN $3 = 1 THEN 0 ELSE watermark_done END, \
-               faces_done = CASE WHEN $4 = 1 THEN 0 ELSE faces_done END, \
-               status = CASE WHEN $2 = 1 OR $3 = 1 THEN $5 ELSE status END, \
-               failure_reason = CASE WHEN $2 = 1 OR $3 = 1 THEN NULL ELSE failure_reason END \
-             WHERE id = $1 AND {}",
-            status_in("status", 6, t.from)
+               thumbnails_done = CASE WHEN {th} = 1 THEN 0 ELSE thumbnails_done END, \
+               watermark_done = CASE WHEN {wm} = 1 THEN 0 ELSE watermark_done END, \
+               faces_done = CASE WHEN {faces} = 1 THEN 0 ELSE faces_done END, \
+               status = CASE WHEN {th} = 1 OR {wm} = 1 THEN {to} ELSE status END, \
+               failure_reason = CASE WHEN {th} = 1 OR {wm} = 1 THEN NULL ELSE failure_reason END \
+             WHERE id = {id} AND {guard}",
+            th = b.bind(i64::from(thumbnails)),
+            wm = b.bind(i64::from(watermark)),
+            faces = b.bind(i64::from(faces)),
+            to = b.bind(t.to.as_str()),
+            id = b.bind(id.to_string()),
+            guard = b.any_of("status", t.from),
         );
-        let change = sqlx::query(&sql)
-            .bind(id.to_string())
-            .bind(i64::from(thumbnails))
-            .bind(i64::from(watermark))
-            .bind(i64::from(faces))
-            .bind(t.to.as_str());
-        let change = bind_codes(change, t.from);
-        self.change_then_enqueue(change, jobs, now).await
+        self.change_then_enqueue(b.query(&sql)?, jobs, now).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
@@ -343,15 +302,14 @@ impl PhotoRepo for SqlStore {
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn expire_photo(&self, id: PhotoId) -> Result<()> {
         let t = PhotoStatus::EXPIRED;
+        let mut b = Binds::new();
         let sql = format!(
-            "UPDATE photos SET status = $2 WHERE id = $1 AND {}",
-            status_in("status", 3, t.from)
+            "UPDATE photos SET status = {to} WHERE id = {id} AND {guard}",
+            to = b.bind(t.to.as_str()),
+            id = b.bind(id.to_string()),
+            guard = b.any_of("status", t.from),
         );
-        let q = sqlx::query(&sql).bind(id.to_string()).bind(t.to.as_str());
-        bind_codes(q, t.from)
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
+        b.query(&sql)?.execute(&self.pool).await.map_err(db_error)?;
         Ok(())
     }
 
@@ -373,7 +331,7 @@ impl PhotoRepo for SqlStore {
         Ok(self
             .photos_where(
                 "p.project_id = $1",
-                &[project.to_string()],
+                &project.to_string(),
                 "ORDER BY p.created_at",
             )
             .await?
@@ -407,7 +365,7 @@ impl PhotoRepo for SqlStore {
         Ok(self
             .photos_where(
                 "p.status = $1",
-                &[PhotoStatus::Failed.as_str().to_owned()],
+                PhotoStatus::Failed.as_str(),
                 "ORDER BY p.created_at",
             )
             .await?

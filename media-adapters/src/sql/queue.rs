@@ -12,6 +12,7 @@ use media_core::error::{Error, Result};
 use media_core::ids::JobId;
 use media_core::ports::JobQueue;
 
+use super::binds::Binds;
 use super::rows::{get, id, time, us};
 use super::{Backend, JOB_CHANNEL, SqlStore, db_error};
 
@@ -35,6 +36,13 @@ pub(super) fn job(row: &AnyRow) -> Result<Job> {
     })
 }
 
+/// `{table}.id = $i AND ($w IS NULL OR {table}.locked_by = $w)`: job `id`,
+/// when held by `worker` if one is named.
+fn held<'q>(b: &mut Binds<'q>, table: &str, id: JobId, worker: Option<&'q str>) -> String {
+    let (id, worker) = (b.bind(id.to_string()), b.bind(worker));
+    format!("{table}.id = {id} AND ({worker} IS NULL OR {table}.locked_by = {worker})")
+}
+
 impl SqlStore {
     /// Inserts jobs on `conn` (a transaction's connection, so they commit with
     /// the state change). A job whose dedup key is already queued is dropped.
@@ -45,21 +53,23 @@ impl SqlStore {
         now: OffsetDateTime,
     ) -> Result<()> {
         for payload in jobs {
-            sqlx::query(
-                "INSERT INTO jobs (id, kind, payload, status, attempts, max_attempts, run_at, dedup_key, created_at, updated_at, project_id) \
-                 VALUES ($1, $2, $3, 'queued', 0, $4, $5, $6, $7, $7, $8) ON CONFLICT DO NOTHING",
-            )
-            .bind(JobId::new().to_string())
-            .bind(payload.kind().as_str())
-            .bind(payload.to_json())
-            .bind(i64::from(self.max_attempts))
-            .bind(us(payload.due_at(now)))
-            .bind(payload.dedup_key())
-            .bind(us(now))
-            .bind(payload.project_id().map(|p| p.to_string()))
-            .execute(&mut *conn)
-            .await
-            .map_err(db_error)?;
+            let mut b = Binds::new();
+            let sql = format!(
+                "INSERT INTO jobs (id, kind, payload, status, attempts, max_attempts, run_at, dedup_key, \
+                 created_at, updated_at, project_id) \
+                 VALUES ({id}, {kind}, {payload}, {queued}, 0, {max}, {run_at}, {dedup}, {now}, {now}, {project}) \
+                 ON CONFLICT DO NOTHING",
+                id = b.bind(JobId::new().to_string()),
+                kind = b.bind(payload.kind().as_str()),
+                payload = b.bind(payload.to_json()),
+                queued = b.bind(JobStatus::Queued.as_str()),
+                max = b.bind(i64::from(self.max_attempts)),
+                run_at = b.bind(us(payload.due_at(now))),
+                dedup = b.bind(payload.dedup_key()),
+                now = b.bind(us(now)),
+                project = b.bind(payload.project_id().map(|p| p.to_string())),
+            );
+            b.query(&sql)?.execute(&mut *conn).await.map_err(db_error)?;
         }
         if !jobs.is_empty() && self.backend == Backend::Postgres {
             // Delivered at commit, to every listening process.
@@ -116,39 +126,41 @@ impl SqlStore {
         now: OffsetDateTime,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
-        let owner = "($2 IS NULL OR locked_by = $2)";
-        let dup = sqlx::query(&format!(
-            "SELECT 1 AS one FROM jobs j WHERE j.id = $1 AND {owner} AND j.dedup_key IS NOT NULL AND EXISTS \
-             (SELECT 1 FROM jobs q WHERE q.dedup_key = j.dedup_key AND q.status = 'queued' AND q.id <> j.id)"
-        ))
-        .bind(id.to_string())
-        .bind(worker)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_error)?
-        .is_some();
+        let mut b = Binds::new();
+        let sql = format!(
+            "SELECT 1 AS one FROM jobs j WHERE {owner} AND j.dedup_key IS NOT NULL AND EXISTS \
+             (SELECT 1 FROM jobs q WHERE q.dedup_key = j.dedup_key AND q.status = {queued} AND q.id <> j.id)",
+            owner = held(&mut b, "j", id, worker),
+            queued = b.bind(JobStatus::Queued.as_str()),
+        );
+        let dup = b
+            .query(&sql)?
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?
+            .is_some();
+        let mut b = Binds::new();
+        let owner = held(&mut b, "jobs", id, worker);
         let sql = if dup {
             format!(
-                "UPDATE jobs SET status = 'done', locked_by = NULL, lease_until = NULL, \
-                 last_error = 'coalesced into a queued job', updated_at = $3 WHERE id = $1 AND {owner}"
+                "UPDATE jobs SET status = {done}, locked_by = NULL, lease_until = NULL, \
+                 last_error = 'coalesced into a queued job', updated_at = {now} WHERE {owner}",
+                done = b.bind(JobStatus::Done.as_str()),
+                now = b.bind(us(now)),
             )
         } else {
             format!(
-                "UPDATE jobs SET status = 'queued', locked_by = NULL, lease_until = NULL, run_at = $4, \
-                 attempts = attempts + $5, last_error = COALESCE($6, last_error), updated_at = $3 \
-                 WHERE id = $1 AND {owner}"
+                "UPDATE jobs SET status = {queued}, locked_by = NULL, lease_until = NULL, run_at = {run_at}, \
+                 attempts = attempts + {delta}, last_error = COALESCE({error}, last_error), updated_at = {now} \
+                 WHERE {owner}",
+                queued = b.bind(JobStatus::Queued.as_str()),
+                run_at = b.bind(us(run_at)),
+                delta = b.bind(attempts_delta),
+                error = b.bind(error),
+                now = b.bind(us(now)),
             )
         };
-        sqlx::query(&sql)
-            .bind(id.to_string())
-            .bind(worker)
-            .bind(us(now))
-            .bind(us(run_at))
-            .bind(attempts_delta)
-            .bind(error)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+        b.query(&sql)?.execute(&mut *tx).await.map_err(db_error)?;
         tx.commit().await.map_err(db_error)?;
         self.wake.signal();
         Ok(())
@@ -181,19 +193,23 @@ impl JobQueue for SqlStore {
             Backend::Postgres => "FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
         };
+        let mut b = Binds::new();
         let sql = format!(
-            "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = $1, lease_until = $2, updated_at = $3, started_at = $3 \
+            "UPDATE jobs SET status = {running}, attempts = attempts + 1, locked_by = {worker}, \
+             lease_until = {lease_until}, updated_at = {now}, started_at = {now} \
              WHERE id = (SELECT id FROM jobs WHERE \
-                 (status = 'queued' AND run_at <= $3) OR \
-                 (status = 'running' AND lease_until < $3 AND attempts < max_attempts) \
+                 (status = {queued} AND run_at <= {now}) OR \
+                 (status = {running} AND lease_until < {now} AND attempts < max_attempts) \
                ORDER BY run_at, created_at LIMIT 1 {lock}) \
-             RETURNING {JOB_COLUMNS}"
+             RETURNING {JOB_COLUMNS}",
+            worker = b.bind(worker),
+            lease_until = b.bind(us(now + lease)),
+            now = b.bind(us(now)),
+            running = b.bind(JobStatus::Running.as_str()),
+            queued = b.bind(JobStatus::Queued.as_str()),
         );
-        let lease_until = now + lease;
-        let row = sqlx::query(&sql)
-            .bind(worker)
-            .bind(us(lease_until))
-            .bind(us(now))
+        let row = b
+            .query(&sql)?
             .fetch_optional(&self.pool)
             .await
             .map_err(db_error)?;
@@ -208,11 +224,12 @@ impl JobQueue for SqlStore {
         lease_until: OffsetDateTime,
     ) -> Result<bool> {
         let done = sqlx::query(
-            "UPDATE jobs SET lease_until = $3 WHERE id = $1 AND locked_by = $2 AND status = 'running'",
+            "UPDATE jobs SET lease_until = $3 WHERE id = $1 AND locked_by = $2 AND status = $4",
         )
         .bind(id.to_string())
         .bind(worker)
         .bind(us(lease_until))
+        .bind(JobStatus::Running.as_str())
         .execute(&self.pool)
         .await
         .map_err(db_error)?;
@@ -227,14 +244,17 @@ impl JobQueue for SqlStore {
         then: &[JobPayload],
         now: OffsetDateTime,
     ) -> Result<()> {
-        let q = sqlx::query(
-            "UPDATE jobs SET status = 'done', locked_by = NULL, lease_until = NULL, updated_at = $3 \
-             WHERE id = $1 AND locked_by = $2 AND status = 'running'",
-        )
-        .bind(id.to_string())
-        .bind(worker.to_owned())
-        .bind(us(now));
-        self.change_then_enqueue(q, then, now).await?;
+        let mut b = Binds::new();
+        let sql = format!(
+            "UPDATE jobs SET status = {done}, locked_by = NULL, lease_until = NULL, updated_at = {now} \
+             WHERE id = {id} AND locked_by = {worker} AND status = {running}",
+            done = b.bind(JobStatus::Done.as_str()),
+            now = b.bind(us(now)),
+            id = b.bind(id.to_string()),
+            worker = b.bind(worker.to_owned()),
+            running = b.bind(JobStatus::Running.as_str()),
+        );
+        self.change_then_enqueue(b.query(&sql)?, then, now).await?;
         Ok(())
     }
 
@@ -256,13 +276,14 @@ impl JobQueue for SqlStore {
             }
             None => {
                 sqlx::query(
-                    "UPDATE jobs SET status = 'dead', locked_by = NULL, lease_until = NULL, last_error = $3, updated_at = $4 \
+                    "UPDATE jobs SET status = $5, locked_by = NULL, lease_until = NULL, last_error = $3, updated_at = $4 \
                      WHERE id = $1 AND locked_by = $2",
                 )
                 .bind(id.to_string())
                 .bind(worker)
                 .bind(error)
                 .bind(us(now))
+                .bind(JobStatus::Dead.as_str())
                 .execute(&self.pool)
                 .await
                 .map_err(db_error)?;
@@ -280,12 +301,14 @@ impl JobQueue for SqlStore {
     #[tracing::instrument(level = "debug", skip_all)]
     async fn reap_expired(&self, now: OffsetDateTime) -> Result<Vec<Job>> {
         let rows = sqlx::query(&format!(
-            "UPDATE jobs SET status = 'dead', locked_by = NULL, lease_until = NULL, \
+            "UPDATE jobs SET status = $2, locked_by = NULL, lease_until = NULL, \
              last_error = 'lease expired on the last attempt', updated_at = $1 \
-             WHERE status = 'running' AND lease_until < $1 AND attempts >= max_attempts \
+             WHERE status = $3 AND lease_until < $1 AND attempts >= max_attempts \
              RETURNING {JOB_COLUMNS}"
         ))
         .bind(us(now))
+        .bind(JobStatus::Dead.as_str())
+        .bind(JobStatus::Running.as_str())
         .fetch_all(&self.pool)
         .await
         .map_err(db_error)?;

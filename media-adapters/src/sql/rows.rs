@@ -62,26 +62,6 @@ fn parse_opt_enum<T>(row: &AnyRow, col: &str, parse: fn(&str) -> Option<T>) -> R
         .transpose()
 }
 
-/// `column IN ($first, …)` with one placeholder per status of `from`: a
-/// transition's guard. Bind the codes with [`bind_codes`] in the same order.
-pub fn status_in<S>(column: &str, first: usize, from: &[S]) -> String {
-    let params: Vec<String> = (first..first + from.len())
-        .map(|i| format!("${i}"))
-        .collect();
-    format!("{column} IN ({})", params.join(", "))
-}
-
-/// Binds the codes of `statuses` (a transition's `from`) in order.
-pub fn bind_codes<'q, S: Copy + Into<&'static str>>(
-    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    statuses: &[S],
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    for &s in statuses {
-        q = q.bind(s.into());
-    }
-    q
-}
-
 pub const PHOTO_COLUMNS: &str = "p.id, p.project_id, p.photographer_id, p.status, p.taken_at, p.width, p.height, \
      p.created_at, p.upload_expires_at, p.failure_reason, p.thumbnails_done, p.watermark_done, p.faces_done, \
      p.original_etag, p.thumbhash, p.duplicate_of";

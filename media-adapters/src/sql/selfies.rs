@@ -8,24 +8,24 @@ use media_core::error::{Error, Result};
 use media_core::ids::{SelfieId, UserId};
 use media_core::ports::SelfieRepo;
 
-use super::rows::{
-    self, SELFIE_COLUMNS, bind_codes, embedding_bytes, embedding_of, get, id, status_in, us,
-};
+use super::binds::Binds;
+use super::rows::{self, SELFIE_COLUMNS, embedding_bytes, embedding_of, get, id, us};
 use super::{SqlStore, db_error};
 
 impl SqlStore {
+    /// The selfies of `condition`, written with the placeholders of `b`, then `tail`.
     async fn selfies_where(
         &self,
+        b: Binds<'_>,
         condition: &str,
-        binds: (&str, Option<i64>),
         tail: &str,
     ) -> Result<Vec<Selfie>> {
         let sql = format!("SELECT {SELFIE_COLUMNS} FROM selfies WHERE {condition} {tail}");
-        let mut q = sqlx::query(&sql).bind(binds.0.to_owned());
-        if let Some(i) = binds.1 {
-            q = q.bind(i);
-        }
-        let rows = q.fetch_all(&self.pool).await.map_err(db_error)?;
+        let rows = b
+            .query(&sql)?
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
         rows.iter().map(rows::selfie).collect()
     }
 
@@ -38,19 +38,18 @@ impl SqlStore {
         jobs: &[JobPayload],
         now: OffsetDateTime,
     ) -> Result<bool> {
+        let mut b = Binds::new();
         let sql = format!(
-            "UPDATE selfies SET status = $2, rejection_reason = $3, failure_reason = $4, processed_at = $5 \
-             WHERE id = $1 AND {}",
-            status_in("status", 6, t.from)
+            "UPDATE selfies SET status = {to}, rejection_reason = {rejection}, failure_reason = {failure}, \
+             processed_at = {now} WHERE id = {id} AND {guard}",
+            to = b.bind(t.to.as_str()),
+            rejection = b.bind(rejection.map(RejectionReason::as_str)),
+            failure = b.bind(failure.map(FailureReason::as_str)),
+            now = b.bind(us(now)),
+            id = b.bind(id.to_string()),
+            guard = b.any_of("status", t.from),
         );
-        let q = sqlx::query(&sql)
-            .bind(id.to_string())
-            .bind(t.to.as_str())
-            .bind(rejection.map(RejectionReason::as_str))
-            .bind(failure.map(FailureReason::as_str))
-            .bind(us(now));
-        self.change_then_enqueue(bind_codes(q, t.from), jobs, now)
-            .await
+        self.change_then_enqueue(b.query(&sql)?, jobs, now).await
     }
 }
 
@@ -81,44 +80,36 @@ impl SelfieRepo for SqlStore {
 
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn selfie(&self, id: SelfieId) -> Result<Option<Selfie>> {
-        Ok(self
-            .selfies_where("id = $1", (&id.to_string(), None), "")
-            .await?
-            .pop())
+        let mut b = Binds::new();
+        let condition = format!("id = {}", b.bind(id.to_string()));
+        Ok(self.selfies_where(b, &condition, "").await?.pop())
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(user = %user))]
     async fn selfie_by_key(&self, user: UserId, timestamp_ms: i64) -> Result<Option<Selfie>> {
-        Ok(self
-            .selfies_where(
-                "user_id = $1 AND key_ts = $2",
-                (&user.to_string(), Some(timestamp_ms)),
-                "",
-            )
-            .await?
-            .pop())
+        let mut b = Binds::new();
+        let condition = format!(
+            "user_id = {user} AND key_ts = {ts}",
+            user = b.bind(user.to_string()),
+            ts = b.bind(timestamp_ms),
+        );
+        Ok(self.selfies_where(b, &condition, "").await?.pop())
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(user = %user))]
     async fn latest_selfie(&self, user: UserId) -> Result<Option<Selfie>> {
-        Ok(self
-            .selfies_where(
-                "user_id = $1",
-                (&user.to_string(), None),
-                "ORDER BY created_at DESC, id DESC LIMIT 1",
-            )
-            .await?
-            .pop())
+        let mut b = Binds::new();
+        let condition = format!("user_id = {}", b.bind(user.to_string()));
+        let tail = "ORDER BY created_at DESC, id DESC LIMIT 1";
+        Ok(self.selfies_where(b, &condition, tail).await?.pop())
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(user = %user))]
     async fn selfies_of(&self, user: UserId) -> Result<Vec<Selfie>> {
-        self.selfies_where(
-            "user_id = $1",
-            (&user.to_string(), None),
-            "ORDER BY created_at, id",
-        )
-        .await
+        let mut b = Binds::new();
+        let condition = format!("user_id = {}", b.bind(user.to_string()));
+        self.selfies_where(b, &condition, "ORDER BY created_at, id")
+            .await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(user = %user))]
@@ -150,16 +141,15 @@ impl SelfieRepo for SqlStore {
         now: OffsetDateTime,
     ) -> Result<bool> {
         let t = SelfieStatus::UPLOAD_ARRIVED;
+        let mut b = Binds::new();
         let sql = format!(
-            "UPDATE selfies SET status = $2, original_etag = $3 WHERE id = $1 AND {}",
-            status_in("status", 4, t.from)
+            "UPDATE selfies SET status = {to}, original_etag = {etag} WHERE id = {id} AND {guard}",
+            to = b.bind(t.to.as_str()),
+            etag = b.bind(etag),
+            id = b.bind(id.to_string()),
+            guard = b.any_of("status", t.from),
         );
-        let change = sqlx::query(&sql)
-            .bind(id.to_string())
-            .bind(t.to.as_str())
-            .bind(etag);
-        let change = bind_codes(change, t.from);
-        self.change_then_enqueue(change, jobs, now).await
+        self.change_then_enqueue(b.query(&sql)?, jobs, now).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
@@ -173,17 +163,18 @@ impl SelfieRepo for SqlStore {
     ) -> Result<bool> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         let t = SelfieStatus::APPROVED;
+        let mut b = Binds::new();
         let sql = format!(
-            "UPDATE selfies SET status = $2, embedding = $3, processed_at = $4, \
-             rejection_reason = NULL, failure_reason = NULL WHERE id = $1 AND {}",
-            status_in("status", 5, t.from)
+            "UPDATE selfies SET status = {to}, embedding = {embedding}, processed_at = {now}, \
+             rejection_reason = NULL, failure_reason = NULL WHERE id = {id} AND {guard}",
+            to = b.bind(t.to.as_str()),
+            embedding = b.bind(embedding_bytes(embedding)),
+            now = b.bind(us(now)),
+            id = b.bind(id.to_string()),
+            guard = b.any_of("status", t.from),
         );
-        let q = sqlx::query(&sql)
-            .bind(id.to_string())
-            .bind(t.to.as_str())
-            .bind(embedding_bytes(embedding))
-            .bind(us(now));
-        let approved = bind_codes(q, t.from)
+        let approved = b
+            .query(&sql)?
             .execute(&mut *tx)
             .await
             .map_err(db_error)?
@@ -294,31 +285,29 @@ impl SelfieRepo for SqlStore {
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn revive_selfie(&self, id: SelfieId) -> Result<bool> {
         let t = SelfieStatus::RETRIED;
+        let mut b = Binds::new();
         let sql = format!(
-            "UPDATE selfies SET status = $2, failure_reason = NULL, processed_at = NULL \
-             WHERE id = $1 AND {}",
-            status_in("status", 3, t.from)
+            "UPDATE selfies SET status = {to}, failure_reason = NULL, processed_at = NULL \
+             WHERE id = {id} AND {guard}",
+            to = b.bind(t.to.as_str()),
+            id = b.bind(id.to_string()),
+            guard = b.any_of("status", t.from),
         );
-        let q = sqlx::query(&sql).bind(id.to_string()).bind(t.to.as_str());
-        let done = bind_codes(q, t.from)
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
+        let done = b.query(&sql)?.execute(&self.pool).await.map_err(db_error)?;
         Ok(done.rows_affected() == 1)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn expire_selfie(&self, id: SelfieId) -> Result<()> {
         let t = SelfieStatus::EXPIRED;
+        let mut b = Binds::new();
         let sql = format!(
-            "UPDATE selfies SET status = $2 WHERE id = $1 AND {}",
-            status_in("status", 3, t.from)
+            "UPDATE selfies SET status = {to} WHERE id = {id} AND {guard}",
+            to = b.bind(t.to.as_str()),
+            id = b.bind(id.to_string()),
+            guard = b.any_of("status", t.from),
         );
-        let q = sqlx::query(&sql).bind(id.to_string()).bind(t.to.as_str());
-        bind_codes(q, t.from)
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
+        b.query(&sql)?.execute(&self.pool).await.map_err(db_error)?;
         Ok(())
     }
 
