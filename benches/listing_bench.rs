@@ -127,7 +127,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let items: Vec<media_server::api::dto::Photo> = page
             .items
             .into_iter()
-            .map(|v| media_server::api::dto::Photo::from_view(v, true))
+            .map(media_server::api::dto::Photo::from_view)
             .collect();
         let body = serde_json::to_vec(&items)?;
         std::hint::black_box(body);

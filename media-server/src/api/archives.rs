@@ -15,9 +15,19 @@ use media_core::domain::ArchiveStatus;
 use media_core::ids::{ArchiveId, ProjectId};
 use media_core::service::ArchiveView;
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use super::AppState;
 use super::extract::{Archives, Caller, MyPhotos, PathIds};
 use super::problem::{ApiResult, Problem};
+
+/// The routes of this module, each with its documentation.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(request_archive))
+        .routes(routes!(archive_status))
+}
 
 /// Where an archive is.
 #[derive(Debug, Serialize, ToSchema)]

@@ -167,7 +167,7 @@ pub struct Photo {
 }
 
 impl Photo {
-    pub fn from_view(v: PhotoView, with_photographer: bool) -> Self {
+    pub fn from_view(v: PhotoView) -> Self {
         Self {
             id: v.id.as_uuid(),
             project_id: v.project_id.as_uuid(),
@@ -185,11 +185,7 @@ impl Photo {
             duplicate_of: v.duplicate_of.map(|p| p.as_uuid()),
             failure_reason: v.failure_reason.map(|r| r.as_str().to_owned()),
             project_name: v.project_name,
-            photographer_name: if with_photographer {
-                v.photographer_name
-            } else {
-                None
-            },
+            photographer_name: v.photographer_name,
         }
     }
 }

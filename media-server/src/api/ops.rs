@@ -6,9 +6,32 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use crate::metrics::Metrics;
+
+/// `/healthz` and `/readyz`.
+pub fn router() -> OpenApiRouter<AppState> {
+    health().routes(routes!(readyz))
+}
+
+/// `/healthz`, whatever the router's state: the API's, or the metrics
+/// address's (a worker's liveness probe).
+pub fn health<S: Clone + Send + Sync + 'static>() -> OpenApiRouter<S> {
+    OpenApiRouter::new().routes(routes!(healthz))
+}
+
+/// `/metrics`, on the state it renders.
+pub fn metrics_router() -> OpenApiRouter<Metrics> {
+    OpenApiRouter::new().routes(routes!(metrics))
+}
+
+/// `/openapi.json`, on the document it serves.
+pub fn openapi_router() -> OpenApiRouter<Bytes> {
+    OpenApiRouter::new().routes(routes!(openapi))
+}
 
 /// The process is up.
 #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "the process is up")))]
@@ -47,12 +70,4 @@ pub async fn metrics(State(m): State<Metrics>) -> impl IntoResponse {
 #[utoipa::path(get, path = "/openapi.json", tag = "operations", responses((status = 200, description = "OpenAPI 3.1")))]
 pub async fn openapi(State(document): State<Bytes>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], document)
-}
-
-/// The document as [`openapi`] serves it, serialized once when the router
-/// is built (it is the same for every request of a deployment).
-pub fn openapi_document(max_upload_bytes: u64) -> Bytes {
-    serde_json::to_vec(&crate::openapi::document(max_upload_bytes))
-        .map(Bytes::from)
-        .unwrap_or_default()
 }

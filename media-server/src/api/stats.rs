@@ -9,9 +9,17 @@ use uuid::Uuid;
 use media_core::domain::{PhotoStatus, ProjectStats};
 use media_core::ids::ProjectId;
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use super::AppState;
 use super::extract::{Caller, OperatorRoute, PathIds};
 use super::problem::{ApiResult, Problem};
+
+/// The routes of this module, each with its documentation.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(project_stats))
+}
 
 /// Photos of the project in each status (every status, 0 when none).
 #[derive(Debug, Serialize, ToSchema, Default)]

@@ -7,8 +7,17 @@ use serde_json::Value;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type};
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use super::AppState;
 use super::problem::{ApiResult, Problem};
+
+/// The route of this module with its documentation (served only when a
+/// secret is configured, documented always).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(storage_events))
+}
 
 /// Compares without an early exit, so timing reveals nothing of the secret.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
