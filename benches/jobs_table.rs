@@ -17,7 +17,7 @@ use common::{arg, median};
 use media_adapters::jwt::{JwtConfig, mint_hs256};
 use media_adapters::testing::World;
 use media_core::domain::{Audience, Role};
-use media_core::ports::DeadLetters;
+use media_core::ports::JobAdmin;
 use media_server::server::{Role as ServerRole, start};
 
 const SECRET: &str = "jobs-table-benchmark-secret-0123456789";

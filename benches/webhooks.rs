@@ -145,7 +145,7 @@ async fn main() -> Result<(), BoxError> {
     let repeats: u32 = per_id.values().map(|(_, ok)| ok.saturating_sub(1)).sum();
     let dead = media
         .ports()
-        .dead_letters
+        .job_admin
         .list(&[JobStatus::Dead], 10_000)
         .await?
         .len();

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use common::*;
 use media_adapters::testing::{Delivery, FakeReceiver, RECEIVER_SECRET, ReceiverMode};
 use media_core::domain::{Audience, JobKind, JobStatus, Role};
-use media_core::ports::DeadLetters;
+use media_core::ports::JobAdmin;
 
 async fn start(pg: bool, receiver: &FakeReceiver, extra: &[(&str, &str)]) -> Option<TestApp> {
     let mut vars = vec![

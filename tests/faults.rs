@@ -17,7 +17,7 @@ use media_adapters::devstore::DevStore;
 use media_core::domain::{Audience, JobKind, JobStatus, Role};
 use media_core::ids::UserId;
 use media_core::keys;
-use media_core::ports::{DeadLetters, JobQueue, PhotoRepo, Storage};
+use media_core::ports::{JobAdmin, JobQueue, PhotoRepo, Storage};
 
 /// Every job of the app, whatever its status.
 async fn jobs(app: &TestApp) -> Vec<media_core::domain::Job> {

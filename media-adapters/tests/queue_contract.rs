@@ -11,7 +11,7 @@ use media_adapters::testing::Store;
 use media_core::domain::{JobPayload, JobStatus, PurgeTarget};
 use media_core::ids::{ProjectId, UserId};
 use media_core::ports::JobQueue;
-use media_core::service::backoff;
+use media_core::service::Backoff;
 
 const LEASE: Duration = Duration::from_secs(30);
 
@@ -122,7 +122,7 @@ async fn backoff_grows_and_a_job_dies_after_its_last_attempt_then_can_be_retried
             store.fail(job.id, "w", "boom", None, t).await.unwrap();
             break;
         }
-        let delay = backoff(job.attempts, 0.5);
+        let delay = Backoff::JOB.delay(job.attempts, 0.5);
         delays.push(delay);
         store
             .fail(job.id, "w", "boom", Some(t + delay), t)

@@ -11,8 +11,8 @@ pub use crate::error::{ConflictKind, Error, InvalidKind, Result};
 pub use crate::ids::{JobId, OperatorId, PhotoId, PhotographerId, ProjectId, SelfieId, UserId};
 pub use crate::listing::{Page, PageRequest};
 pub use crate::ports::{
-    AuthError, Authenticator, Clock, ConsentRepo, DeadLetters, DirectoryRepo, FaceEmbedder,
-    FaceRepo, Fetched, JobQueue, ObjectInfo, PhotoRepo, SelfieRepo, Storage,
+    AuthError, Authenticator, Clock, ConsentRepo, DirectoryRepo, FaceEmbedder, FaceRepo, Fetched,
+    JobAdmin, JobQueue, ObjectInfo, PhotoRepo, SelfieRepo, Storage,
 };
 pub use crate::service::{
     JobOutcome, Media, MyPhoto, OperatorFilter, PhotoView, Ports, SelfieView, UploadRequest,

@@ -13,7 +13,7 @@
 
 use media_adapters::testing::postgres_store;
 use media_core::domain::JobStatus;
-use media_core::ports::DeadLetters;
+use media_core::ports::JobAdmin;
 use media_server::metrics::Metrics;
 use media_server::telemetry::{TelemetryConfig, init};
 

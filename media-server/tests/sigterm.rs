@@ -18,7 +18,7 @@ use media_adapters::jwt::mint_hs256;
 use media_adapters::sql::SqlStore;
 use media_adapters::testing::{FakeRetina, RetinaMode, World, images};
 use media_core::domain::{Audience, JobStatus, Role};
-use media_core::ports::{DeadLetters, PhotoRepo};
+use media_core::ports::{JobAdmin, PhotoRepo};
 
 const SECRET: &str = "sigterm-test-secret-0123456789abcdef";
 

@@ -270,7 +270,7 @@ impl TestApp {
     /// Waits until no job is queued or running.
     pub async fn wait_idle(&self) {
         use media_core::domain::JobStatus;
-        use media_core::ports::DeadLetters;
+        use media_core::ports::JobAdmin;
         let db = &self.running().assembled.database;
         for _ in 0..300 {
             // One read of both: a job retried between two reads is in neither.

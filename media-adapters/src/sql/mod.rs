@@ -8,9 +8,9 @@
 mod archives;
 mod binds;
 mod consents;
-mod dead_letters;
 mod directory;
 mod faces;
+mod job_admin;
 mod listing;
 mod photo_changes;
 mod photos;
@@ -207,7 +207,7 @@ impl SqlStore {
             faces: self.clone(),
             archives: self.clone(),
             queue: self.clone(),
-            dead_letters: self.clone(),
+            job_admin: self.clone(),
             storage,
             clock,
             embedder,

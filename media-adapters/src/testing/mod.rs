@@ -28,7 +28,7 @@ pub use retina::{FakeRetina, RetinaCall, RetinaMode, identity_embedding, identit
 pub use world::{World, member_of};
 
 use media_core::ports::{
-    ArchiveRepo, ConsentRepo, DeadLetters, DirectoryRepo, FaceRepo, JobQueue, PhotoRepo, SelfieRepo,
+    ArchiveRepo, ConsentRepo, DirectoryRepo, FaceRepo, JobAdmin, JobQueue, PhotoRepo, SelfieRepo,
 };
 
 /// Every database port at once: what a contract suite is generic over.
@@ -40,7 +40,7 @@ pub trait Store:
     + FaceRepo
     + ArchiveRepo
     + JobQueue
-    + DeadLetters
+    + JobAdmin
     + Clone
     + 'static
 {
@@ -54,7 +54,7 @@ impl<T> Store for T where
         + FaceRepo
         + ArchiveRepo
         + JobQueue
-        + DeadLetters
+        + JobAdmin
         + Clone
         + 'static
 {

@@ -18,7 +18,7 @@ use media_core::domain::*;
 use media_core::ids::*;
 use media_core::keys::{self, PhotoObject};
 use media_core::ports::{
-    Authenticator, ConsentRepo, DeadLetters, DirectoryRepo, JobQueue, PhotoCreation, PhotoRepo,
+    Authenticator, ConsentRepo, DirectoryRepo, JobAdmin, JobQueue, PhotoCreation, PhotoRepo,
     SelfieRepo, Storage,
 };
 

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 use super::{
-    MockArchiveRepo, MockClock, MockConsentRepo, MockDeadLetters, MockDirectoryRepo, MockEventSink,
-    MockFaceEmbedder, MockFaceRepo, MockJobQueue, MockPhotoRepo, MockSelfieRepo, MockStorage,
+    MockArchiveRepo, MockClock, MockConsentRepo, MockDirectoryRepo, MockEventSink,
+    MockFaceEmbedder, MockFaceRepo, MockJobAdmin, MockJobQueue, MockPhotoRepo, MockSelfieRepo,
+    MockStorage,
 };
 use crate::service::{Media, Ports};
 use crate::settings::Settings;
@@ -50,8 +51,8 @@ pub struct MockPorts {
     pub archives: MockArchiveRepo,
     /// [`JobQueue`](super::JobQueue).
     pub queue: MockJobQueue,
-    /// [`DeadLetters`](super::DeadLetters).
-    pub dead_letters: MockDeadLetters,
+    /// [`JobAdmin`](super::JobAdmin).
+    pub job_admin: MockJobAdmin,
     /// [`Storage`](super::Storage), presigning already stubbed.
     pub storage: MockStorage,
     /// [`FaceEmbedder`](super::FaceEmbedder), configured.
@@ -88,7 +89,7 @@ impl MockPorts {
             faces: MockFaceRepo::new(),
             archives: MockArchiveRepo::new(),
             queue: MockJobQueue::new(),
-            dead_letters: MockDeadLetters::new(),
+            job_admin: MockJobAdmin::new(),
             storage,
             embedder,
             events: None,
@@ -108,7 +109,7 @@ impl MockPorts {
                 faces: Arc::new(self.faces),
                 archives: Arc::new(self.archives),
                 queue: Arc::new(self.queue),
-                dead_letters: Arc::new(self.dead_letters),
+                job_admin: Arc::new(self.job_admin),
                 storage: Arc::new(self.storage),
                 clock: Arc::new(clock),
                 embedder: Arc::new(self.embedder),

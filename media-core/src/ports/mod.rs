@@ -114,7 +114,7 @@
 //! # }
 //! ```
 //!
-//! ## The repositories, the queue and the dead letters
+//! ## The repositories, the queue and its administration
 //!
 //! With mockall (`features = ["mocks"]`), each answering as a
 //! contract-respecting implementation must; `MockPorts` holds one of each
@@ -190,11 +190,11 @@
 //! # }
 //! ```
 //!
-//! [`JobQueue`] and [`DeadLetters`]: `retry` moves only the given jobs that
+//! [`JobQueue`] and [`JobAdmin`]: `retry` moves only the given jobs that
 //! are still dead, and says how many.
 //!
 //! ```
-//! use media_core::ports::{DeadLetters, JobQueue, MockDeadLetters, MockJobQueue};
+//! use media_core::ports::{JobAdmin, JobQueue, MockJobAdmin, MockJobQueue};
 //! use media_core::prelude::*;
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
 //! let now = time::OffsetDateTime::UNIX_EPOCH;
@@ -202,11 +202,11 @@
 //! queue.expect_enqueue().returning(|_, _| Ok(()));
 //! queue.enqueue(&[JobPayload::ClusterFaces { project_id: ProjectId::new() }], now).await.unwrap();
 //! let (dead, done) = (JobId::new(), JobId::new());
-//! let mut letters = MockDeadLetters::new();
-//! letters
+//! let mut admin = MockJobAdmin::new();
+//! admin
 //!     .expect_retry()
 //!     .returning(move |ids, _| Ok(ids.iter().filter(|id| **id == dead).count() as u64));
-//! assert_eq!(letters.retry(&[dead, done], now).await.unwrap(), 1);
+//! assert_eq!(admin.retry(&[dead, done], now).await.unwrap(), 1);
 //! # }
 //! ```
 
@@ -226,7 +226,7 @@ pub use auth::{AuthError, Authenticator};
 pub use clock::Clock;
 pub use embedder::FaceEmbedder;
 pub use events::{EventSink, NoEvents};
-pub use queue::{DeadLetters, JobQueue};
+pub use queue::{JobAdmin, JobQueue};
 pub use repo::{ConsentRepo, DirectoryRepo, FaceRepo, PhotoCreation, PhotoRepo, SelfieRepo};
 pub use storage::{Fetched, ImageContentType, ObjectInfo, Storage, UploadConstraints};
 
@@ -243,7 +243,7 @@ pub use events::MockEventSink;
 #[cfg(any(test, feature = "mocks"))]
 pub use mocks::MockPorts;
 #[cfg(any(test, feature = "mocks"))]
-pub use queue::{MockDeadLetters, MockJobQueue};
+pub use queue::{MockJobAdmin, MockJobQueue};
 #[cfg(any(test, feature = "mocks"))]
 pub use repo::{MockConsentRepo, MockDirectoryRepo, MockFaceRepo, MockPhotoRepo, MockSelfieRepo};
 #[cfg(any(test, feature = "mocks"))]

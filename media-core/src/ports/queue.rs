@@ -75,12 +75,13 @@ pub trait JobQueue: Send + Sync {
     async fn ping(&self) -> Result<()>;
 }
 
-/// Dead-letter administration (`media-cli jobs`, metrics): reading the
-/// queue and reviving dead jobs. Which jobs may be revived is the core's
+/// Job administration, everything but the worker protocol: reading the
+/// queue (`media-cli jobs`, the queue gauges), reviving or settling dead
+/// jobs, pruning finished ones. Which jobs may be revived is the core's
 /// rule (`Media::retry_jobs`); `retry` only moves the ids it is given.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
-pub trait DeadLetters: Send + Sync {
+pub trait JobAdmin: Send + Sync {
     /// One job, whatever its status; `None` when unknown (or pruned).
     async fn get(&self, id: JobId) -> Result<Option<Job>>;
     /// The newest jobs in one of `statuses` (every status when empty), read

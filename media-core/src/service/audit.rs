@@ -171,7 +171,7 @@ impl Media {
         }
         progress(read);
 
-        for job in self.ports.dead_letters.expired_leases(self.now()).await? {
+        for job in self.ports.job_admin.expired_leases(self.now()).await? {
             report
                 .stuck_jobs
                 .add(format!("{} {}", job.payload.kind(), job.id));

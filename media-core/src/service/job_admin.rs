@@ -32,19 +32,19 @@ pub struct ReprocessOutcome {
 impl Media {
     /// Counts by kind and status.
     pub async fn job_stats(&self) -> Result<Vec<JobCount>> {
-        self.ports.dead_letters.stats().await
+        self.ports.job_admin.stats().await
     }
 
     /// Queued, running and dead jobs by kind: the queue gauges, from an
     /// indexed count that does not grow with the finished history.
     pub async fn queue_depth(&self) -> Result<Vec<JobCount>> {
-        self.ports.dead_letters.queue_depth().await
+        self.ports.job_admin.queue_depth().await
     }
 
     /// The newest jobs, optionally of one status; `limit` is kept within 1–10,000.
     pub async fn list_jobs(&self, status: Option<JobStatus>, limit: u32) -> Result<Vec<Job>> {
         self.ports
-            .dead_letters
+            .job_admin
             .list(status.as_slice(), limit.clamp(1, MAX_LISTED))
             .await
     }
@@ -61,7 +61,7 @@ impl Media {
     pub async fn retry_jobs(&self, ids: &[JobId]) -> Result<u64> {
         let mut jobs = Vec::with_capacity(ids.len());
         for &id in ids {
-            match self.ports.dead_letters.get(id).await? {
+            match self.ports.job_admin.get(id).await? {
                 None => return Err(Error::invalid(format!("job {id} does not exist"))),
                 Some(j) if j.status != JobStatus::Dead => {
                     return Err(Error::invalid(format!(
@@ -102,8 +102,8 @@ impl Media {
             }
         }
         let now = self.now();
-        let retried = self.ports.dead_letters.retry(&retry, now).await?;
-        Ok(retried + self.ports.dead_letters.settle(&settle, now).await?)
+        let retried = self.ports.job_admin.retry(&retry, now).await?;
+        Ok(retried + self.ports.job_admin.settle(&settle, now).await?)
     }
 
     /// Retries every dead job, by the rules of [`Media::retry_jobs`].
@@ -140,7 +140,7 @@ impl Media {
         // two reads would be in neither (and the wait would end early).
         let open = self
             .ports
-            .dead_letters
+            .job_admin
             .list(&[JobStatus::Queued, JobStatus::Running], MAX_LISTED)
             .await?;
         for job in open.iter().filter(|j| wanted.contains(&j.payload)) {

@@ -5,14 +5,19 @@
 mod admin;
 mod archives;
 mod audit;
+mod backoff;
+mod directory;
+mod failures;
 mod health;
 mod job_admin;
 mod jobs;
 mod my_photos;
+mod orphans;
 mod photos;
 mod reconcile;
 mod selfies;
 mod stats;
+mod upkeep;
 mod uploads;
 mod views;
 mod worker;
@@ -31,7 +36,7 @@ use crate::error::Result;
 use crate::keys::StorageKey;
 use crate::policy::{self, Access};
 use crate::ports::{
-    ArchiveRepo, Clock, ConsentRepo, DeadLetters, DirectoryRepo, EventSink, FaceEmbedder, FaceRepo,
+    ArchiveRepo, Clock, ConsentRepo, DirectoryRepo, EventSink, FaceEmbedder, FaceRepo, JobAdmin,
     JobQueue, PhotoRepo, SelfieRepo, Storage,
 };
 use crate::settings::DOWNLOAD_URL_TTL;
@@ -39,13 +44,14 @@ use crate::timestamps::truncate_to_micros;
 
 pub use admin::{PurgeReport, ReprocessStep};
 pub use audit::{AuditReport, Finding};
+pub use backoff::Backoff;
 pub use health::Readiness;
 pub use job_admin::{ReprocessOutcome, ReprocessProgress};
 pub use jobs::JobOutcome;
 pub use photos::OperatorFilter;
 pub use uploads::{UploadRequest, UploadTicket};
 pub use views::{ArchiveView, MyPhoto, PhotoView, ProfilePictureUpload, SelfieView};
-pub use worker::{Worker, WorkerEvent, backoff};
+pub use worker::{Worker, WorkerEvent};
 
 /// The ports the service runs on. The repositories and the queue must share
 /// one database: a state change and the jobs it causes commit together
@@ -67,7 +73,7 @@ pub struct Ports {
     /// The job queue workers claim from.
     pub queue: Arc<dyn JobQueue>,
     /// Reading and reviving jobs (CLI, metrics).
-    pub dead_letters: Arc<dyn DeadLetters>,
+    pub job_admin: Arc<dyn JobAdmin>,
     /// The object store.
     pub storage: Arc<dyn Storage>,
     /// The time.

@@ -7,35 +7,10 @@ use tokio::sync::watch;
 use tracing::Instrument;
 
 use super::Media;
+use super::backoff::{Backoff, jitter};
 use super::jobs::JobOutcome;
-use crate::domain::{Job, JobKind, JobStatus};
-use crate::error::{Error, Result};
-
-/// Exponential backoff with "equal jitter": attempt n waits between half and
-/// all of `base · 2^(n-1)` (capped), so delays grow strictly while workers
-/// retrying together spread out. `jitter` is uniform in [0, 1).
-pub fn backoff(attempt: u32, jitter: f64) -> Duration {
-    const BASE: f64 = 2.0;
-    const CAP: f64 = 3600.0;
-    let exp = (BASE * 2f64.powi(attempt.saturating_sub(1).min(30) as i32)).min(CAP);
-    Duration::from_secs_f64(exp / 2.0 + exp / 2.0 * jitter.clamp(0.0, 1.0))
-}
-
-/// How long a worker waits after it could not reach the queue (the
-/// database restarting): 100 ms doubling to the 2 s poll, equal jitter. Each
-/// failure also discards one dead pooled connection (16 per process), so a
-/// job backoff's 1 s, 2 s, 4 s… left jobs waiting 3.4 s (p50) after a
-/// Postgres restart (BENCHMARKS.md, pickup).
-pub(crate) fn reconnect_backoff(failures: u32, jitter: f64) -> Duration {
-    let exp = (0.1 * 2f64.powi(failures.saturating_sub(1).min(10) as i32)).min(2.0);
-    Duration::from_secs_f64(exp / 2.0 + exp / 2.0 * jitter.clamp(0.0, 1.0))
-}
-
-fn random_unit() -> f64 {
-    // A v4 UUID is 122 random bits from the OS generator: enough for jitter.
-    let bits = uuid::Uuid::new_v4().as_u128() as u64;
-    (bits >> 11) as f64 / (1u64 << 53) as f64
-}
+use crate::domain::{Job, JobKind};
+use crate::error::Result;
 
 /// What happened to one job, for metrics and logs.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,7 +82,7 @@ impl Worker {
                 "deferred"
             }
             Err(e) if e.is_retryable() && !job.is_last_attempt() => {
-                let retry_at = now + self.media.retry_delay(&job, random_unit());
+                let retry_at = now + self.media.retry_delay(&job, jitter());
                 tracing::warn!(job = %job.id, kind = job.payload.kind().as_str(), attempt = job.attempts, error = %e, "job failed; will retry");
                 queue
                     .fail(job.id, &self.id, &e.to_string(), Some(retry_at), now)
@@ -176,73 +151,11 @@ impl Worker {
                     failures += 1;
                     tracing::warn!(error = %e, "worker could not reach the queue");
                     tokio::select! {
-                        _ = tokio::time::sleep(reconnect_backoff(failures, random_unit())) => {}
+                        _ = tokio::time::sleep(Backoff::RECONNECT.delay(failures, jitter())) => {}
                         _ = shutdown.changed() => {}
                     }
                 }
             }
         }
-    }
-}
-
-impl Media {
-    /// Periodic upkeep: dead-letters jobs whose lease expired on their last
-    /// attempt, reconciles uploads, purges expired archives, prunes jobs. Returns the jobs it declared dead.
-    #[tracing::instrument(level = "info", skip_all)]
-    pub async fn maintenance(&self) -> Result<u32> {
-        let dead = self.ports.queue.reap_expired(self.now()).await?;
-        for job in &dead {
-            self.on_job_dead(
-                job,
-                &Error::Unavailable("lease expired on the last attempt".into()),
-            )
-            .await?;
-        }
-        self.reconcile_uploads().await?;
-        self.expire_archives().await?;
-        self.prune_jobs(false).await?;
-        self.count_queue().await?;
-        Ok(dead.len() as u32)
-    }
-
-    /// Counts the queue for its gauges (`observe`): one indexed count by
-    /// kind and status and one index probe for the oldest due job, once per
-    /// upkeep cycle whatever the number of scrapers (a scrape that counted
-    /// was 119–131 ms on a million jobs, BENCHMARKS.md).
-    #[tracing::instrument(level = "info", skip_all)]
-    pub async fn count_queue(&self) -> Result<()> {
-        let now = self.now();
-        let counts = self.ports.dead_letters.queue_depth().await?;
-        let oldest = self.ports.dead_letters.oldest_due(now).await?;
-        crate::observe::queue_counted(&counts, oldest, now);
-        Ok(())
-    }
-
-    /// Deletes the jobs finished more than `JOB_RETENTION_HOURS` ago (and,
-    /// with `dead`, the dead ones last changed that long ago), in batches of
-    /// 10,000 — at most 200,000 per call, so an upkeep cycle stays short and
-    /// a backlog drains over a few cycles. Returns how many went.
-    #[tracing::instrument(level = "info", skip_all)]
-    pub async fn prune_jobs(&self, dead: bool) -> Result<u64> {
-        const BATCH: u32 = 10_000;
-        let before = self.now() - self.settings.job_retention;
-        let statuses: &[JobStatus] = if dead {
-            &[JobStatus::Done, JobStatus::Dead]
-        } else {
-            &[JobStatus::Done]
-        };
-        let mut total = 0;
-        for _ in 0..20 {
-            let n = self
-                .ports
-                .dead_letters
-                .prune(statuses, before, BATCH)
-                .await?;
-            total += n;
-            if n < u64::from(BATCH) {
-                break;
-            }
-        }
-        Ok(total)
     }
 }

@@ -6,12 +6,10 @@
 //! least once, retried with backoff, dead after `JOB_MAX_ATTEMPTS` and
 //! visible to `media-cli jobs` like any other job.
 
-use std::time::Duration;
-
 use time::OffsetDateTime;
 
 use super::JobOutcome;
-use crate::domain::{Event, EventData, FailureReason, Job, JobPayload, Photo, Selfie};
+use crate::domain::{Event, EventData, JobPayload, Photo};
 use crate::error::Result;
 use crate::ids::{PhotoId, ProjectId, UserId};
 use crate::service::Media;
@@ -19,15 +17,6 @@ use crate::service::Media;
 /// A notice that lost a race with a "not me" or another notice reads again,
 /// at most this many times in one run.
 const NOTIFY_READS: usize = 3;
-
-/// Event deliveries back off six times longer per attempt from
-/// `event_retry_base` (10 s, 1 min, 6 min, 36 min), capped at 6 h, with equal
-/// jitter like every other job.
-pub(crate) fn event_backoff(base: Duration, attempt: u32, jitter: f64) -> Duration {
-    const CAP: f64 = 6.0 * 3600.0;
-    let exp = (base.as_secs_f64() * 6f64.powi(attempt.saturating_sub(1).min(20) as i32)).min(CAP);
-    Duration::from_secs_f64(exp / 2.0 + exp / 2.0 * jitter.clamp(0.0, 1.0))
-}
 
 impl Media {
     /// The delivery of `event` when events are on; without a receiver no
@@ -44,46 +33,6 @@ impl Media {
         self.announce(Event::photo_ready(photo, now))
             .into_iter()
             .collect()
-    }
-
-    /// Fails the photo with `reason`, announcing `photo.failed` with it.
-    pub(crate) async fn photo_failed(&self, photo: &Photo, reason: FailureReason) -> Result<bool> {
-        let now = self.now();
-        let jobs: Vec<_> = self
-            .announce(Event::photo_failed(photo, reason, None, now))
-            .into_iter()
-            .collect();
-        self.ports
-            .photos
-            .fail_photo(photo.id, reason, &jobs, now)
-            .await
-    }
-
-    /// Fails the selfie with `reason`, announcing `selfie.failed` with it.
-    pub(crate) async fn selfie_failed(
-        &self,
-        selfie: &Selfie,
-        reason: FailureReason,
-    ) -> Result<bool> {
-        let now = self.now();
-        let jobs: Vec<_> = self
-            .announce(Event::selfie_failed(selfie, reason, now))
-            .into_iter()
-            .collect();
-        self.ports
-            .selfies
-            .fail_selfie(selfie.id, reason, &jobs, now)
-            .await
-    }
-
-    /// When a failed job runs again (the worker's backoff).
-    pub(crate) fn retry_delay(&self, job: &Job, jitter: f64) -> Duration {
-        match job.payload {
-            JobPayload::DeliverEvent { .. } => {
-                event_backoff(self.settings.event_retry_base, job.attempts, jitter)
-            }
-            _ => crate::service::worker::backoff(job.attempts, jitter),
-        }
     }
 
     /// The members' debounced notices after new matches in `project`: due
@@ -152,25 +101,5 @@ impl Media {
         Err(crate::error::Error::unavailable(
             "the matches kept changing while announced",
         ))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    proptest! {
-        #[test]
-        fn each_event_retry_waits_longer_than_the_one_before_until_the_cap(attempt in 1u32..4, a in 0.0f64..1.0, b in 0.0f64..1.0) {
-            let base = Duration::from_secs(10);
-            prop_assert!(event_backoff(base, attempt + 1, a) >= event_backoff(base, attempt, b));
-        }
-
-        #[test]
-        fn the_first_event_retry_waits_between_half_and_all_of_the_base(j in 0.0f64..1.0) {
-            let d = event_backoff(Duration::from_secs(10), 1, j);
-            prop_assert!(d >= Duration::from_secs(5) && d <= Duration::from_secs(10));
-        }
     }
 }

@@ -229,7 +229,7 @@ async fn upkeep_buries_jobs_whose_last_lease_expired() {
         .expect_expired_archives()
         .times(1)
         .returning(|_, _| Ok(vec![]));
-    m.dead_letters
+    m.job_admin
         .expect_prune()
         .withf(|statuses, before, _| {
             statuses == [JobStatus::Done] && *before == NOW - Duration::from_secs(168 * 3600)
@@ -237,11 +237,11 @@ async fn upkeep_buries_jobs_whose_last_lease_expired() {
         .times(1)
         .returning(|_, _, _| Ok(3));
     // And counts the queue for its gauges, as of its own time.
-    m.dead_letters
+    m.job_admin
         .expect_queue_depth()
         .times(1)
         .returning(|| Ok(vec![]));
-    m.dead_letters
+    m.job_admin
         .expect_oldest_due()
         .withf(|now| *now == NOW)
         .times(1)
@@ -253,7 +253,7 @@ async fn upkeep_buries_jobs_whose_last_lease_expired() {
 async fn a_large_backlog_of_finished_jobs_is_pruned_in_batches() {
     let mut m = Mocks::new();
     let mut left = 25_000u64;
-    m.dead_letters
+    m.job_admin
         .expect_prune()
         .withf(|statuses, _, limit| {
             statuses == [JobStatus::Done, JobStatus::Dead] && *limit == 10_000

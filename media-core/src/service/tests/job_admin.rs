@@ -26,10 +26,10 @@ async fn only_dead_jobs_are_retried_and_one_bad_id_retries_none() {
     });
     let mut m = Mocks::new();
     let (q, o) = (queued.clone(), ok.clone());
-    m.dead_letters
+    m.job_admin
         .expect_get()
         .returning(move |id| Ok([q.clone(), o.clone()].into_iter().find(|j| j.id == id)));
-    m.dead_letters.expect_retry().never();
+    m.job_admin.expect_retry().never();
     let media = m.media();
     let e = media.retry_jobs(&[ok.id, queued.id]).await.unwrap_err();
     assert!(e.to_string().contains("is queued, not dead"), "{e}");
@@ -44,7 +44,7 @@ async fn a_retried_selfie_job_brings_its_selfie_back_to_processing() {
     let job = dead(JobPayload::ProcessSelfie { selfie_id: s.id });
     let mut m = Mocks::new();
     let j = job.clone();
-    m.dead_letters
+    m.job_admin
         .expect_get()
         .returning(move |_| Ok(Some(j.clone())));
     let sid = s.id;
@@ -54,12 +54,12 @@ async fn a_retried_selfie_job_brings_its_selfie_back_to_processing() {
         .times(1)
         .returning(|_| Ok(true));
     let jid = job.id;
-    m.dead_letters
+    m.job_admin
         .expect_retry()
         .withf(move |ids, _| ids == [jid])
         .times(1)
         .returning(|ids, _| Ok(ids.len() as u64));
-    m.dead_letters.expect_settle().returning(|_, _| Ok(0));
+    m.job_admin.expect_settle().returning(|_, _| Ok(0));
     assert_eq!(m.media().retry_jobs(&[job.id]).await.unwrap(), 1);
 }
 
@@ -71,7 +71,7 @@ async fn a_retried_job_of_a_failed_photo_reprocesses_the_whole_photo() {
     let job = dead(JobPayload::watermark(failed.project_id, failed.id));
     let mut m = Mocks::new();
     let j = job.clone();
-    m.dead_letters
+    m.job_admin
         .expect_get()
         .returning(move |_| Ok(Some(j.clone())));
     m.photos
@@ -87,12 +87,12 @@ async fn a_retried_job_of_a_failed_photo_reprocesses_the_whole_photo() {
         .returning(|_, _, _, _, _, _| Ok(true));
     // The dead job is settled, not run again: the reprocess's jobs do its work.
     let jid = job.id;
-    m.dead_letters
+    m.job_admin
         .expect_settle()
         .withf(move |ids, _| ids == [jid])
         .times(1)
         .returning(|ids, _| Ok(ids.len() as u64));
-    m.dead_letters.expect_retry().returning(|_, _| Ok(0));
+    m.job_admin.expect_retry().returning(|_, _| Ok(0));
     assert_eq!(m.media().retry_jobs(&[job.id]).await.unwrap(), 1);
 }
 
@@ -103,18 +103,18 @@ async fn a_retried_faces_job_of_a_ready_photo_runs_again() {
     let job = dead(JobPayload::thumbnails(ready.project_id, ready.id));
     let mut m = Mocks::new();
     let j = job.clone();
-    m.dead_letters
+    m.job_admin
         .expect_get()
         .returning(move |_| Ok(Some(j.clone())));
     m.photos.expect_photo().return_const(Ok(Some(ready)));
     m.photos.expect_reset_photo().never();
     let jid = job.id;
-    m.dead_letters
+    m.job_admin
         .expect_retry()
         .withf(move |ids, _| ids == [jid])
         .times(1)
         .returning(|ids, _| Ok(ids.len() as u64));
-    m.dead_letters.expect_settle().returning(|_, _| Ok(0));
+    m.job_admin.expect_settle().returning(|_, _| Ok(0));
     assert_eq!(m.media().retry_jobs(&[job.id]).await.unwrap(), 1);
 }
 
@@ -135,7 +135,7 @@ async fn reprocess_progress_reads_queued_and_running_jobs_at_once() {
     m.photos.expect_photo().return_const(Ok(Some(photo)));
     let reads = AtomicUsize::new(0);
     let j = job.clone();
-    m.dead_letters.expect_list().returning(move |statuses, _| {
+    m.job_admin.expect_list().returning(move |statuses, _| {
         // Running at the first read, queued for its faces from the second.
         let now = match reads.fetch_add(1, Ordering::SeqCst) {
             0 => JobStatus::Running,

@@ -135,12 +135,12 @@ proptest::proptest! {
     fn backoff_grows_with_every_attempt(a in 1u32..11, j1 in 0.0f64..1.0, j2 in 0.0f64..1.0) {
         // Below the one-hour cap, the shortest delay of the next attempt is
         // the longest of this one, so any two draws grow.
-        proptest::prop_assert!(backoff(a + 1, j2) > backoff(a, j1));
+        proptest::prop_assert!(Backoff::JOB.delay(a + 1, j2) > Backoff::JOB.delay(a, j1));
     }
 
     #[test]
     fn backoff_stays_within_the_cap(a in 1u32..u32::MAX, j in 0.0f64..=1.0) {
-        let d = backoff(a, j);
+        let d = Backoff::JOB.delay(a, j);
         proptest::prop_assert!(d <= Duration::from_secs(3600));
         proptest::prop_assert!(d >= Duration::from_secs(1));
     }
@@ -150,7 +150,7 @@ proptest::proptest! {
         f in 1u32..u32::MAX,
         j in 0.0f64..=1.0,
     ) {
-        let d = crate::service::worker::reconnect_backoff(f, j);
+        let d = Backoff::RECONNECT.delay(f, j);
         proptest::prop_assert!(d <= Duration::from_secs(2));
         proptest::prop_assert!(f > 1 || d <= Duration::from_millis(100));
     }

@@ -1,4 +1,5 @@
-//! Dead-letter administration on the jobs table (`media-cli jobs`).
+//! Job administration on the jobs table: reading it (`media-cli jobs`, the
+//! queue gauges), reviving and settling dead jobs, pruning.
 
 use async_trait::async_trait;
 use sqlx::Row;
@@ -7,7 +8,7 @@ use time::OffsetDateTime;
 use media_core::domain::{Job, JobCount, JobKind, JobStatus};
 use media_core::error::Result;
 use media_core::ids::JobId;
-use media_core::ports::DeadLetters;
+use media_core::ports::JobAdmin;
 
 use super::binds::Binds;
 use super::queue::{JOB_COLUMNS, job};
@@ -15,7 +16,7 @@ use super::rows::{opt_time, us};
 use super::{SqlStore, db_error};
 
 #[async_trait]
-impl DeadLetters for SqlStore {
+impl JobAdmin for SqlStore {
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn get(&self, id: JobId) -> Result<Option<Job>> {
         let row = sqlx::query(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"))
