@@ -92,7 +92,7 @@ pub async fn assemble(config: &Config, serves_store: bool) -> Result<Assembled, 
         None => Arc::new(NoRetina),
     };
     let authenticator = Arc::new(
-        JwtAuthenticator::new(config.jwt_with_dev_secret()?)
+        JwtAuthenticator::new(config.jwt_with_files()?)
             .map_err(|e| ConfigError(format!("JWT configuration: {e}")))?,
     );
     let mut ports =

@@ -131,12 +131,12 @@ async fn run(cli: Cli) -> CliResult {
     match cli.command {
         Command::Migrate => {
             let config = config()?;
-            let db = media_adapters::sql::SqlStore::connect(
+            // Connecting applies the migrations.
+            media_adapters::sql::SqlStore::connect(
                 &config.database_url,
                 config.settings.job_max_attempts,
             )
             .await?;
-            db.migrate().await?;
             println!("migrations applied");
             Ok(())
         }

@@ -1,9 +1,9 @@
 //! Configuration from the environment (and a `.env` file), SPEC §6. Shared
 //! by the server and the CLI so both see the same database, store and keys
-//! (docs/decisions/0009). Parsing reads variables only; the one file it may
-//! need — the development JWT secret — is created at startup by
-//! [`Config::load`], not while parsing. An invalid value is an error naming
-//! the variable, in one line.
+//! (docs/decisions/0009). Parsing reads variables only; the files they
+//! name — the JWT public key, the development JWT secret (created when
+//! missing) — are read at startup by [`Config::load`], not while parsing.
+//! An invalid value is an error naming the variable, in one line.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -75,11 +75,14 @@ pub struct Config {
     pub retina: Option<RetinaConfig>,
     /// The platform's webhook; `None` when `EVENTS_WEBHOOK_URL` is unset.
     pub events: Option<WebhookConfig>,
-    /// Token verification.
+    /// Token verification: the secrets of the environment, and the public
+    /// key once [`Config::read_jwt_files`] has read it.
     pub jwt: JwtConfig,
+    /// `JWT_PUBLIC_KEY_FILE`: the PEM public key tokens may be signed for.
+    pub jwt_public_key_file: Option<PathBuf>,
     /// True when no JWT key was configured: development mode, with the
     /// secret of `data/jwt-secret` (created by [`Config::load`] or
-    /// [`Config::ensure_dev_jwt_secret`]).
+    /// [`Config::read_jwt_files`]).
     pub jwt_dev_secret: bool,
     /// Workers per process (`WORKER_CONCURRENCY`).
     pub worker_concurrency: usize,
@@ -118,6 +121,7 @@ impl std::fmt::Debug for Config {
             .field("retina", &self.retina)
             .field("events", &self.events)
             .field("jwt", &self.jwt)
+            .field("jwt_public_key_file", &self.jwt_public_key_file)
             .field("jwt_dev_secret", &self.jwt_dev_secret)
             .field("worker_concurrency", &self.worker_concurrency)
             .field("serve", &self.serve)
@@ -175,10 +179,11 @@ fn http_url(var: &str, url: &str) -> Result<(), ConfigError> {
 
 impl Config {
     /// What a process starts with: `.env` (when present) and the
-    /// environment, then the development JWT secret if no key is configured.
+    /// environment, then the files they name (the JWT public key, or the
+    /// development JWT secret if no key is configured).
     pub fn load() -> Result<Self, ConfigError> {
         let mut config = Self::from_env()?;
-        config.ensure_dev_jwt_secret()?;
+        config.read_jwt_files()?;
         Ok(config)
     }
 
@@ -208,20 +213,22 @@ impl Config {
         let data_dir = PathBuf::from(get("MEDIA_DATA_DIR").unwrap_or_else(|| "data".into()));
         let database_url = get("DATABASE_URL")
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("media.db").display()));
-        if crate::sql::Backend::of_url(&database_url).is_none() {
+        if Backend::of_url(&database_url).is_none() {
             return Err(ConfigError(
                 "DATABASE_URL must start with postgres:// or sqlite:".into(),
             ));
         }
         let jwt = jwt(get)?;
+        let jwt_public_key_file = get("JWT_PUBLIC_KEY_FILE").map(PathBuf::from);
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
         Ok(Self {
             addr,
             storage: storage(get, &data_dir)?,
             retina: retina(get)?,
             events: events::events(get)?,
-            jwt_dev_secret: jwt.is_empty(),
+            jwt_dev_secret: jwt.is_empty() && jwt_public_key_file.is_none(),
             jwt,
+            jwt_public_key_file,
             // One more worker than CPUs: a photo's job waits on the store
             // and the database part of the time, and a third worker on 2
             // CPUs fills those waits — 356–376 → 417–429 photos/min in the
@@ -268,17 +275,26 @@ impl Config {
         })
     }
 
-    /// In development mode, reads (or creates, mode 0600) `data/jwt-secret`
-    /// and signs with it. Does nothing when a JWT key is configured.
-    pub fn ensure_dev_jwt_secret(&mut self) -> Result<(), ConfigError> {
-        self.jwt = self.jwt_with_dev_secret()?;
+    /// Reads the files the JWT configuration names into [`Config::jwt`]:
+    /// the public key of `JWT_PUBLIC_KEY_FILE`, or in development mode
+    /// `data/jwt-secret` (created, mode 0600, when missing).
+    pub fn read_jwt_files(&mut self) -> Result<(), ConfigError> {
+        self.jwt = self.jwt_with_files()?;
         Ok(())
     }
 
-    /// The JWT configuration, with the development secret filled in when
-    /// no key is configured (for a `Config` built without [`Config::load`]).
-    pub fn jwt_with_dev_secret(&self) -> Result<JwtConfig, ConfigError> {
+    /// The JWT configuration with the files it names read (for a `Config`
+    /// built without [`Config::load`]).
+    pub fn jwt_with_files(&self) -> Result<JwtConfig, ConfigError> {
         let mut jwt = self.jwt.clone();
+        if let Some(path) = &self.jwt_public_key_file
+            && jwt.public_key_pem.is_none()
+        {
+            jwt.public_key_pem = Some(
+                std::fs::read_to_string(path)
+                    .map_err(|e| ConfigError(format!("JWT_PUBLIC_KEY_FILE={path:?}: {e}")))?,
+            );
+        }
         if self.jwt_dev_secret && jwt.secret.is_none() {
             jwt.secret = Some(dev_secret(&self.data_dir)?);
         }
@@ -338,18 +354,11 @@ fn retina(get: Lookup<'_>) -> Result<Option<RetinaConfig>, ConfigError> {
 
 /// `JWT_*`. HS secrets shorter than 16 bytes are refused.
 fn jwt(get: Lookup<'_>) -> Result<JwtConfig, ConfigError> {
-    let public_key_pem = match get("JWT_PUBLIC_KEY_FILE") {
-        None => None,
-        Some(path) => Some(
-            std::fs::read_to_string(&path)
-                .map_err(|e| ConfigError(format!("JWT_PUBLIC_KEY_FILE={path:?}: {e}")))?,
-        ),
-    };
     let jwt = JwtConfig {
         secret: get("JWT_SECRET"),
         media_secret: get("JWT_MEDIA_SECRET"),
         backoffice_secret: get("JWT_BACKOFFICE_SECRET"),
-        public_key_pem,
+        public_key_pem: None,
         issuer: get("JWT_ISSUER"),
     };
     for (var, secret) in [
@@ -375,8 +384,11 @@ fn dev_secret(data_dir: &Path) -> Result<String, ConfigError> {
     })
 }
 
+mod backend;
 mod events;
 mod limits;
+
+pub use backend::Backend;
 
 #[cfg(test)]
 mod tests;

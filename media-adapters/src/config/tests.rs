@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
     let mut c = parsed(vars)?;
-    c.ensure_dev_jwt_secret()?;
+    c.read_jwt_files()?;
     Ok(c)
 }
 
@@ -54,6 +54,25 @@ fn parsing_writes_no_file() {
     let c = parsed(&[]).unwrap();
     assert!(c.jwt_dev_secret && c.jwt.secret.is_none());
     assert!(!c.data_dir.join("jwt-secret").exists());
+}
+
+#[test]
+fn the_public_key_file_is_read_at_load_not_while_parsing() {
+    let dir = std::env::temp_dir().join(format!("media-config-{}", uuid::Uuid::new_v4()));
+    let missing = dir.join("no-such-key.pem");
+    let vars = [("JWT_PUBLIC_KEY_FILE", missing.to_str().unwrap())];
+    let c = parsed(&vars).unwrap();
+    assert!(!c.jwt_dev_secret && c.jwt.public_key_pem.is_none());
+    let e = config(&vars).unwrap_err();
+    assert!(e.0.contains("JWT_PUBLIC_KEY_FILE"), "{e}");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(&missing, "-----BEGIN PUBLIC KEY-----").unwrap();
+    let c = config(&vars).unwrap();
+    assert_eq!(
+        c.jwt.public_key_pem.as_deref(),
+        Some("-----BEGIN PUBLIC KEY-----")
+    );
+    assert!(c.jwt.secret.is_none() && !c.data_dir.join("jwt-secret").exists());
 }
 
 #[test]
