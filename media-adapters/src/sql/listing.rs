@@ -77,10 +77,10 @@ pub(super) fn statement(query: &PhotoQuery) -> Option<Statement> {
     Some(Statement { sql, binds: b })
 }
 
+#[cfg(feature = "testing")]
 impl SqlStore {
     /// The plan Postgres picks for the page's statement, as `EXPLAIN` prints
     /// it, one node a line (tests check that an index serves the page).
-    #[cfg(feature = "testing")]
     pub async fn explain_listing(&self, query: &PhotoQuery) -> Result<String> {
         let Some(statement) = statement(query) else {
             return Ok(String::new());
