@@ -81,7 +81,7 @@ async fn run(
     .into_iter()
     .collect();
     let config = Config::from_lookup(&|k| vars.get(k).cloned())?;
-    let assembled = assemble(&config, false).await?;
+    let assembled = assemble(&config).await?;
     let media = assembled.media.clone();
     let ports = media.ports().clone();
     let world = World::create(ports.directory.as_ref()).await;

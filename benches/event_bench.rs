@@ -124,7 +124,7 @@ async fn main() -> Result<(), BoxError> {
     let mut vars = vars;
     vars.insert("RETINA_URL", retina.url().to_owned());
     let config = Config::from_lookup(&|k| vars.get(k).cloned())?;
-    let assembled = assemble(&config, false).await?;
+    let assembled = assemble(&config).await?;
     let media = assembled.media.clone();
 
     // The event: one project, one photographer, every member joined with consent.

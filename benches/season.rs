@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use media_adapters::assemble::assemble;
+use media_adapters::assemble::assemble_server;
 use media_adapters::config::Config;
 use media_adapters::testing::{
     FakeRetina, RetinaMode, World, identity_embedding, images, member_of,
@@ -110,7 +110,7 @@ async fn main() -> Result<(), BoxError> {
     .into_iter()
     .collect();
     let config = Config::from_lookup(&|k| vars.get(k).cloned())?;
-    let assembled = assemble(&config, true).await?;
+    let assembled = assemble_server(&config).await?;
     let clock = Arc::new(SeasonClock(Mutex::new(OffsetDateTime::now_utc())));
     let media = Media::new(
         Ports {

@@ -91,7 +91,7 @@ async fn main() -> Result<(), BoxError> {
     .into_iter()
     .collect();
     let config = Config::from_lookup(&|k| vars.get(k).cloned())?;
-    let assembled = assemble(&config, false).await?;
+    let assembled = assemble(&config).await?;
     let media = assembled.media.clone();
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut running = Vec::new();

@@ -34,6 +34,13 @@ pub struct Assembled {
     pub put_events: Option<mpsc::UnboundedReceiver<String>>,
 }
 
+impl Assembled {
+    /// Where the embedded store listens, when there is one.
+    pub fn devstore_addr(&self) -> Option<SocketAddr> {
+        self.devstore.as_ref().map(DevStore::addr)
+    }
+}
+
 impl std::fmt::Debug for Assembled {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Assembled")
@@ -42,12 +49,21 @@ impl std::fmt::Debug for Assembled {
     }
 }
 
-/// Connects everything. With an embedded store, `serves_store` says whose it
-/// is: the server serves it on its address and reports completed uploads;
-/// anyone else (the CLI, tools) uses the running server's store when one
-/// answers on that address, and otherwise a private one on a free port over
-/// the same folder (no server is using it then).
-pub async fn assemble(config: &Config, serves_store: bool) -> Result<Assembled, StartupError> {
+/// Connects everything, for a tool (the CLI, benchmarks): with an embedded
+/// store, it uses the running server's when one answers on its address,
+/// and otherwise a private one on a free port over the same folder (no
+/// server is using it then).
+pub async fn assemble(config: &Config) -> Result<Assembled, StartupError> {
+    connect(config, false).await
+}
+
+/// Connects everything, for the server: an embedded store is served on its
+/// address, and its completed uploads are reported (`put_events`).
+pub async fn assemble_server(config: &Config) -> Result<Assembled, StartupError> {
+    connect(config, true).await
+}
+
+async fn connect(config: &Config, serves_store: bool) -> Result<Assembled, StartupError> {
     let database =
         SqlStore::connect(&config.database_url, config.settings.job_max_attempts).await?;
     let (devstore, storage, put_events) = match &config.storage {

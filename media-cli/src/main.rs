@@ -85,7 +85,7 @@ pub fn config() -> CliResult<Config> {
 }
 
 pub async fn connect() -> CliResult<Assembled> {
-    Ok(assemble(&config()?, false).await?)
+    Ok(assemble(&config()?).await?)
 }
 
 /// Asks on a terminal; refuses without `--yes` elsewhere.

@@ -4,31 +4,24 @@ use media_adapters::config::{Config, StorageConfig};
 use media_server::server::{Role, start};
 use media_server::telemetry::TelemetryConfig;
 
-const USAGE: &str = "usage: media-server [--role api|worker|all] | media-server healthcheck\n\
-Configuration comes from the environment and a .env file (see README.md).";
+/// The media service: the HTTP API and the job workers.
+#[derive(Debug, clap::Parser)]
+#[command(
+    name = "media-server",
+    after_help = "Configuration comes from the environment and a .env file (see README.md)."
+)]
+struct Args {
+    /// What this process runs.
+    #[arg(long, value_enum, default_value = "all")]
+    role: Role,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
 
-fn parse_role() -> Result<Role, String> {
-    let mut args = std::env::args().skip(1);
-    let mut role = Role::All;
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--role" => {
-                let v = args
-                    .next()
-                    .ok_or("--role needs a value: api, worker or all")?;
-                role =
-                    Role::parse(&v).ok_or(format!("--role {v:?}: expected api, worker or all"))?;
-            }
-            s if s.starts_with("--role=") => {
-                let v = &s["--role=".len()..];
-                role =
-                    Role::parse(v).ok_or(format!("--role {v:?}: expected api, worker or all"))?;
-            }
-            "-h" | "--help" => return Err(USAGE.to_owned()),
-            other => return Err(format!("unexpected argument {other:?}\n{USAGE}")),
-        }
-    }
-    Ok(role)
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Exit 0 when this container's `/readyz` answers 200.
+    Healthcheck,
 }
 
 /// `media-server healthcheck`: exit 0 when this container's `/readyz`
@@ -51,11 +44,12 @@ fn healthcheck() -> ExitCode {
 }
 
 fn main() -> ExitCode {
-    if std::env::args().nth(1).as_deref() == Some("healthcheck") {
+    let args = <Args as clap::Parser>::parse();
+    if let Some(Command::Healthcheck) = args.command {
         return healthcheck();
     }
     match media_adapters::allocator::tuned_runtime() {
-        Ok(runtime) => runtime.block_on(serve()),
+        Ok(runtime) => runtime.block_on(serve(args.role)),
         Err(e) => {
             eprintln!("media-server: cannot start the async runtime: {e}");
             ExitCode::FAILURE
@@ -63,14 +57,7 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve() -> ExitCode {
-    let role = match parse_role() {
-        Ok(r) => r,
-        Err(msg) => {
-            eprintln!("{msg}");
-            return ExitCode::from(2);
-        }
-    };
+async fn serve(role: Role) -> ExitCode {
     let config = match Config::load() {
         Ok(c) => c,
         Err(e) => {
@@ -92,7 +79,7 @@ async fn serve() -> ExitCode {
         tracing::info!(%addr, ?role, "media-server listening");
     }
     if let StorageConfig::Embedded { root, .. } = &config.storage
-        && let Some(store) = running.assembled.devstore_addr
+        && let Some(store) = running.assembled.devstore_addr()
     {
         tracing::info!(%store, root = %root.display(), "embedded S3-compatible store (development)");
     }

@@ -19,17 +19,17 @@ const BUCKETS: [f64; 15] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
 ];
 
-/// How often histogram samples are folded in when nobody scrapes: without
-/// it each recorded value is kept until the next scrape.
-pub const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+/// Sets the connection-pool gauges from the pool as it is now: given by
+/// the assembly, so that this crate holds no concrete adapter.
+pub type PoolSampler = Arc<dyn Fn() + Send + Sync>;
 
 /// The process's recorder. The facade has one global recorder, so every
 /// server started in a process (tests start dozens) shares it.
 #[derive(Clone)]
 pub struct Metrics {
     handle: Option<PrometheusHandle>,
-    /// Sampled for the pool gauges at each scrape.
-    database: media_adapters::sql::SqlStore,
+    /// Run for the pool gauges at each scrape.
+    sample_pool: PoolSampler,
     /// The last rendering and when it began: scrapes that arrive while one
     /// renders share it.
     last: Arc<tokio::sync::Mutex<Option<(Instant, Bytes)>>>,
@@ -41,7 +41,7 @@ impl Metrics {
     /// Installs the Prometheus recorder the first time; afterwards the same
     /// one. When another recorder was installed first (an embedding
     /// process), metrics go there and `/metrics` serves only process figures.
-    pub fn install(database: media_adapters::sql::SqlStore) -> Self {
+    pub fn install(sample_pool: PoolSampler) -> Self {
         let handle = HANDLE.get_or_init(|| {
             let builder = match PrometheusBuilder::new().set_buckets(&BUCKETS) {
                 Ok(b) => b,
@@ -63,7 +63,7 @@ impl Metrics {
         });
         Self {
             handle: handle.clone(),
-            database,
+            sample_pool,
             last: Arc::default(),
         }
     }
@@ -93,7 +93,7 @@ impl Metrics {
             return text.clone();
         }
         let began = Instant::now();
-        self.database.record_pool();
+        (self.sample_pool)();
         crate::process::sample();
         let text = Bytes::from(
             self.handle
@@ -105,7 +105,7 @@ impl Metrics {
         text
     }
 
-    /// Folds recorded samples in (run every [`UPKEEP_EVERY`]).
+    /// Folds recorded samples in (the server runs it every 10 s).
     pub fn upkeep(&self) {
         if let Some(h) = &self.handle {
             h.run_upkeep();

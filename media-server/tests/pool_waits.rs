@@ -37,7 +37,8 @@ async fn every_acquire_is_counted_though_sqlx_asks_log_about_each_statement() {
     let Some(store) = postgres_store(3).await else {
         return;
     };
-    let metrics = Metrics::install(store.clone());
+    let sampled = store.clone();
+    let metrics = Metrics::install(std::sync::Arc::new(move || sampled.record_pool()));
     let before = acquires(&metrics.render().await);
     for _ in 0..20 {
         store.list(&[JobStatus::Queued], 10).await.unwrap();

@@ -62,7 +62,7 @@ async fn sigterm_finishes_or_releases_work_and_a_restart_completes_it() {
 
     // The directory, written before the server starts.
     let world = {
-        let a = assemble(&config, false).await.unwrap();
+        let a = assemble(&config).await.unwrap();
         let world = World::create(a.media.ports().directory.as_ref()).await;
         a.database.close().await;
         world

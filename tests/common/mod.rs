@@ -111,7 +111,7 @@ impl TestApp {
     pub fn storage_addr(&self) -> SocketAddr {
         self.running()
             .assembled
-            .devstore_addr
+            .devstore_addr()
             .expect("embedded store")
     }
 

@@ -148,9 +148,7 @@ impl Env {
             _ => None,
         })
         .unwrap();
-        media_adapters::assemble::assemble(&config, false)
-            .await
-            .unwrap()
+        media_adapters::assemble::assemble(&config).await.unwrap()
     }
 
     /// The embedded store as a running media-server serves it: on this

@@ -43,7 +43,7 @@ pub struct Worker {
 
 impl Worker {
     /// A worker named `id` (unique per process and host: leases are held in
-    /// its name) that leases each job for `lease` (the server uses 30 s).
+    /// its name) that leases each job for `lease` (the server uses 60 s).
     pub fn new(media: Media, id: impl Into<String>, lease: Duration) -> Self {
         Self {
             media,
