@@ -12,29 +12,21 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use common::*;
-use media_core::domain::{Audience, Role};
 use media_core::ids::{PhotoId, ProjectId};
 use media_core::keys::{self, PhotoObject};
 use media_core::ports::{Fetched, Storage};
 
-struct Member {
-    token: String,
-    user: media_core::ids::UserId,
-}
-
 /// A member with an approved selfie of identity 7, matched to `n` photos
 /// (and a photo of someone else); every job run.
 async fn matched_member(app: &TestApp, w: &World, n: usize) -> (Member, Vec<Uuid>) {
-    let user = app.member(w.project).await;
-    let token = app.token(user, Audience::Media, Role::User);
-    app.upload_selfie(&token, identity_jpeg(7, 400, 400)).await;
+    let member = app.member_with_selfie(w.project, 7).await;
     let mut photos = Vec::new();
     for _ in 0..n {
         photos.push(app.upload_photo(w, identity_jpeg(7, 640, 480)).await);
     }
     app.upload_photo(w, identity_jpeg(8, 640, 480)).await;
     app.drain().await;
-    (Member { token, user }, photos)
+    (member, photos)
 }
 
 async fn ask(app: &TestApp, m: &Member, project: ProjectId) -> Value {
@@ -68,140 +60,139 @@ async fn object(app: &TestApp, key: &keys::StorageKey) -> Option<Vec<u8>> {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_members_archive_holds_their_watermarked_photos_and_only_they_see_it() {
-    for pg in backends() {
-        let Some(app) = TestApp::start_api_only(pg).await else {
-            continue;
-        };
-        let w = app.world().await;
-        let (ann, photos) = matched_member(&app, &w, 3).await;
-        let (bob, _) = matched_member(&app, &w, 0).await;
+async fn a_members_archive_holds_their_watermarked_photos_and_only_they_see_it(pg: bool) {
+    let Some(app) = TestApp::start_api_only(pg).await else {
+        return;
+    };
+    let w = app.world().await;
+    let (ann, photos) = matched_member(&app, &w, 3).await;
+    let (bob, _) = matched_member(&app, &w, 0).await;
 
-        let first = ask(&app, &ann, w.project).await;
-        assert_eq!(first["status"], "building");
-        let id = first["archiveId"].as_str().unwrap().to_owned();
-        assert_eq!(
-            ask(&app, &ann, w.project).await["archiveId"],
-            first["archiveId"],
-            "the same archive while it builds"
-        );
-        let (code, building) = status(&app, &ann.token, &id).await;
-        assert_eq!(code, 200);
-        assert_eq!(building["status"], "building");
-        assert_eq!(building["url"], Value::Null);
-        assert_eq!(status(&app, &bob.token, &id).await.0, 404, "not Bob's");
-        assert_eq!(
-            status(&app, &ann.token, &Uuid::new_v4().to_string())
-                .await
-                .0,
-            404
-        );
+    let first = ask(&app, &ann, w.project).await;
+    assert_eq!(first["status"], "building");
+    let id = first["archiveId"].as_str().unwrap().to_owned();
+    assert_eq!(
+        ask(&app, &ann, w.project).await["archiveId"],
+        first["archiveId"],
+        "the same archive while it builds"
+    );
+    let (code, building) = status(&app, &ann.token, &id).await;
+    assert_eq!(code, 200);
+    assert_eq!(building["status"], "building");
+    assert_eq!(building["url"], Value::Null);
+    assert_eq!(status(&app, &bob.token, &id).await.0, 404, "not Bob's");
+    assert_eq!(
+        status(&app, &ann.token, &Uuid::new_v4().to_string())
+            .await
+            .0,
+        404
+    );
 
-        app.drain().await;
-        let (code, ready) = status(&app, &ann.token, &id).await;
-        assert_eq!(code, 200);
-        assert_eq!(ready["status"], "ready", "{ready}");
-        assert_eq!(ready["projectId"], json!(w.project));
-        assert_eq!(ready["photoCount"], 3);
-        let expires = time::OffsetDateTime::parse(
-            ready["expiresAt"].as_str().unwrap(),
-            &time::format_description::well_known::Rfc3339,
-        )
-        .unwrap();
-        let ttl = expires - time::OffsetDateTime::now_utc();
-        assert!(
-            ttl > time::Duration::hours(23) && ttl <= time::Duration::hours(24),
-            "{ttl}"
-        );
-        let url = ready["url"].as_str().unwrap();
-        assert!(url.contains("X-Amz-Expires=900"), "{url}");
-        let zip = app.http.get(url).send().await.unwrap();
-        assert!(zip.status().is_success());
-        let zip = zip.bytes().await.unwrap().to_vec();
-        assert_eq!(ready["bytes"], zip.len());
+    app.drain().await;
+    let (code, ready) = status(&app, &ann.token, &id).await;
+    assert_eq!(code, 200);
+    assert_eq!(ready["status"], "ready", "{ready}");
+    assert_eq!(ready["projectId"], json!(w.project));
+    assert_eq!(ready["photoCount"], 3);
+    let expires = time::OffsetDateTime::parse(
+        ready["expiresAt"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let ttl = expires - time::OffsetDateTime::now_utc();
+    assert!(
+        ttl > time::Duration::hours(23) && ttl <= time::Duration::hours(24),
+        "{ttl}"
+    );
+    let url = ready["url"].as_str().unwrap();
+    assert!(url.contains("X-Amz-Expires=900"), "{url}");
+    let zip = app.http.get(url).send().await.unwrap();
+    assert!(zip.status().is_success());
+    let zip = zip.bytes().await.unwrap().to_vec();
+    assert_eq!(ready["bytes"], zip.len());
 
-        let mut archive = ::zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
-        let mut entries = HashMap::new();
-        for i in 0..archive.len() {
-            let mut f = archive.by_index(i).unwrap();
-            let mut body = Vec::new();
-            f.read_to_end(&mut body).unwrap();
-            entries.insert(f.name().unwrap().into_owned(), body);
-        }
-        assert_eq!(entries.len(), 3, "{:?}", entries.keys());
-        for photo in &photos {
-            let (name, body) = entries
-                .iter()
-                .find(|(n, _)| n.ends_with(&format!("-{photo}.jpg")))
-                .unwrap_or_else(|| panic!("{photo} not in {:?}", entries.keys()));
-            assert!(name.starts_with("Gala/"), "{name}");
-            let id = PhotoId::from_uuid(*photo);
-            let copy = object(&app, &keys::photo(w.project, id, PhotoObject::Watermarked)).await;
-            let original = object(&app, &keys::photo(w.project, id, PhotoObject::Original)).await;
-            assert_eq!(
-                Some(body),
-                copy.as_ref(),
-                "the watermarked copy, byte for byte"
-            );
-            assert_ne!(Some(body), original.as_ref(), "never the original");
-        }
-
-        let again = ask(&app, &ann, w.project).await;
-        assert_ne!(
-            again["archiveId"], first["archiveId"],
-            "once ready, a new one"
-        );
-        app.shutdown().await;
+    let mut archive = ::zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+    let mut entries = HashMap::new();
+    for i in 0..archive.len() {
+        let mut f = archive.by_index(i).unwrap();
+        let mut body = Vec::new();
+        f.read_to_end(&mut body).unwrap();
+        entries.insert(f.name().unwrap().into_owned(), body);
     }
+    assert_eq!(entries.len(), 3, "{:?}", entries.keys());
+    for photo in &photos {
+        let (name, body) = entries
+            .iter()
+            .find(|(n, _)| n.ends_with(&format!("-{photo}.jpg")))
+            .unwrap_or_else(|| panic!("{photo} not in {:?}", entries.keys()));
+        assert!(name.starts_with("Gala/"), "{name}");
+        let id = PhotoId::from_uuid(*photo);
+        let copy = object(&app, &keys::photo(w.project, id, PhotoObject::Watermarked)).await;
+        let original = object(&app, &keys::photo(w.project, id, PhotoObject::Original)).await;
+        assert_eq!(
+            Some(body),
+            copy.as_ref(),
+            "the watermarked copy, byte for byte"
+        );
+        assert_ne!(Some(body), original.as_ref(), "never the original");
+    }
+
+    let again = ask(&app, &ann, w.project).await;
+    assert_ne!(
+        again["archiveId"], first["archiveId"],
+        "once ready, a new one"
+    );
+    app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn archives_go_when_they_expire_and_when_the_member_is_erased() {
-    for pg in backends() {
-        let Some(app) = TestApp::start_as(
-            pg,
-            media_server::server::Role::Api,
-            &[("ARCHIVE_TTL_HOURS", "0")],
-        )
-        .await
-        else {
-            continue;
-        };
-        let w = app.world().await;
-        let (ann, _) = matched_member(&app, &w, 1).await;
-        let id = ask(&app, &ann, w.project).await["archiveId"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        app.drain().await;
-        assert_eq!(status(&app, &ann.token, &id).await.1["status"], "ready");
-        let key = keys::archive(ann.user, id.parse::<Uuid>().unwrap().into());
-        assert!(object(&app, &key).await.is_some());
-        app.media().maintenance().await.unwrap();
-        app.drain().await;
-        assert_eq!(status(&app, &ann.token, &id).await.0, 404, "expired");
-        assert!(object(&app, &key).await.is_none(), "and its ZIP purged");
+async fn archives_go_when_they_expire_and_when_the_member_is_erased(pg: bool) {
+    let Some(app) = TestApp::start_as(
+        pg,
+        media_server::server::Role::Api,
+        &[("ARCHIVE_TTL_HOURS", "0")],
+    )
+    .await
+    else {
+        return;
+    };
+    let w = app.world().await;
+    let (ann, _) = matched_member(&app, &w, 1).await;
+    let id = ask(&app, &ann, w.project).await["archiveId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.drain().await;
+    assert_eq!(status(&app, &ann.token, &id).await.1["status"], "ready");
+    let key = keys::archive(ann.user, id.parse::<Uuid>().unwrap().into());
+    assert!(object(&app, &key).await.is_some());
+    app.media().maintenance().await.unwrap();
+    app.drain().await;
+    assert_eq!(status(&app, &ann.token, &id).await.0, 404, "expired");
+    assert!(object(&app, &key).await.is_none(), "and its ZIP purged");
 
-        // Erasure: revocation takes the user's archives at once.
-        let (bob, _) = matched_member(&app, &w, 1).await;
-        let id = ask(&app, &bob, w.project).await["archiveId"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        app.drain().await;
-        let key = keys::archive(bob.user, id.parse::<Uuid>().unwrap().into());
-        assert!(object(&app, &key).await.is_some());
-        let r = app
-            .delete("/v1/me/consents/biometric_processing", &bob.token)
-            .await;
-        assert_eq!(r.status(), 204);
-        assert_eq!(status(&app, &bob.token, &id).await.0, 404);
-        app.drain().await;
-        assert!(
-            object(&app, &key).await.is_none(),
-            "purged with the erasure"
-        );
-        app.shutdown().await;
-    }
+    // Erasure: revocation takes the user's archives at once.
+    let (bob, _) = matched_member(&app, &w, 1).await;
+    let id = ask(&app, &bob, w.project).await["archiveId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.drain().await;
+    let key = keys::archive(bob.user, id.parse::<Uuid>().unwrap().into());
+    assert!(object(&app, &key).await.is_some());
+    let r = app
+        .delete("/v1/me/consents/biometric_processing", &bob.token)
+        .await;
+    assert_eq!(r.status(), 204);
+    assert_eq!(status(&app, &bob.token, &id).await.0, 404);
+    app.drain().await;
+    assert!(
+        object(&app, &key).await.is_none(),
+        "purged with the erasure"
+    );
+    app.shutdown().await;
+}
+
+common::backend_tests! {
+    a_members_archive_holds_their_watermarked_photos_and_only_they_see_it,
+    archives_go_when_they_expire_and_when_the_member_is_erased,
 }

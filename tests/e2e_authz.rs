@@ -251,55 +251,56 @@ async fn fixture(app: &TestApp) -> Fixture {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_route_role_audience_and_ownership_gets_its_exact_status() {
-    for pg in backends() {
-        let Some(app) = TestApp::start_api_only(pg).await else {
-            continue;
-        };
-        let f = fixture(&app).await;
-        let callers = [
-            (f.user, Audience::Media, Role::User),
-            (f.user, Audience::Backoffice, Role::User),
-            (f.photographer, Audience::Media, Role::Photographer),
-            (f.photographer, Audience::Backoffice, Role::Photographer),
-            (f.operator, Audience::Media, Role::Operator),
-            (f.operator, Audience::Backoffice, Role::Operator),
-        ];
-        let mut wrong = Vec::new();
-        let mut cells = 0;
-        for row in rows(&f) {
-            let expected: Vec<(u16, u16)> = row
-                .expect
-                .split_whitespace()
-                .map(|cell| {
-                    let (own, other) = cell.split_once('/').unwrap();
-                    (own.parse().unwrap(), other.parse().unwrap())
-                })
-                .collect();
-            assert_eq!(expected.len(), callers.len(), "{} {}", row.method, row.own);
-            for (&(id, aud, role), &(want_own, want_other)) in callers.iter().zip(&expected) {
-                let token = app.token(id, aud, role);
-                // Another's first: a successful DELETE of one's own must not
-                // change what the other cell sees.
-                let got_other = call(&app, row.method, &row.other, &token, &row.body_other).await;
-                let got_own = call(&app, row.method, &row.own, &token, &row.body_own).await;
-                cells += 2;
-                if (got_own, got_other) != (want_own, want_other) {
-                    wrong.push(format!(
-                        "{} {} as {role:?}@{aud:?}: got {got_own}/{got_other}, want {want_own}/{want_other}",
-                        row.method, row.own
-                    ));
-                }
+async fn every_route_role_audience_and_ownership_gets_its_exact_status(pg: bool) {
+    let Some(app) = TestApp::start_api_only(pg).await else {
+        return;
+    };
+    let f = fixture(&app).await;
+    let callers = [
+        (f.user, Audience::Media, Role::User),
+        (f.user, Audience::Backoffice, Role::User),
+        (f.photographer, Audience::Media, Role::Photographer),
+        (f.photographer, Audience::Backoffice, Role::Photographer),
+        (f.operator, Audience::Media, Role::Operator),
+        (f.operator, Audience::Backoffice, Role::Operator),
+    ];
+    let mut wrong = Vec::new();
+    let mut cells = 0;
+    for row in rows(&f) {
+        let expected: Vec<(u16, u16)> = row
+            .expect
+            .split_whitespace()
+            .map(|cell| {
+                let (own, other) = cell.split_once('/').unwrap();
+                (own.parse().unwrap(), other.parse().unwrap())
+            })
+            .collect();
+        assert_eq!(expected.len(), callers.len(), "{} {}", row.method, row.own);
+        for (&(id, aud, role), &(want_own, want_other)) in callers.iter().zip(&expected) {
+            let token = app.token(id, aud, role);
+            // Another's first: a successful DELETE of one's own must not
+            // change what the other cell sees.
+            let got_other = call(&app, row.method, &row.other, &token, &row.body_other).await;
+            let got_own = call(&app, row.method, &row.own, &token, &row.body_own).await;
+            cells += 2;
+            if (got_own, got_other) != (want_own, want_other) {
+                wrong.push(format!(
+                    "{} {} as {role:?}@{aud:?}: got {got_own}/{got_other}, want {want_own}/{want_other}",
+                    row.method, row.own
+                ));
             }
         }
-        assert!(
-            wrong.is_empty(),
-            "{} of {cells} cells differ:\n{}",
-            wrong.len(),
-            wrong.join("\n")
-        );
-        assert_eq!(cells, 22 * 12);
-        app.shutdown().await;
     }
+    assert!(
+        wrong.is_empty(),
+        "{} of {cells} cells differ:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    assert_eq!(cells, 22 * 12);
+    app.shutdown().await;
+}
+
+common::backend_tests! {
+    every_route_role_audience_and_ownership_gets_its_exact_status,
 }

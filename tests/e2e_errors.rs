@@ -22,325 +22,322 @@ async fn problem(r: reqwest::Response, status: u16, code: &str) {
     assert!(body["title"].is_string() && body["detail"].is_string());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_error_case_is_a_problem_with_its_code() {
-    for pg in backends() {
-        let Some(app) = TestApp::start(pg).await else {
-            continue;
-        };
-        let w = app.world().await;
-        let user = app.member(w.project).await;
-        let ph = app.token(w.photographer, Audience::Backoffice, Role::Photographer);
-        let ph_media = app.token(w.photographer, Audience::Media, Role::Photographer);
-        let op = app.token(w.operator, Audience::Backoffice, Role::Operator);
-        let ut = app.token(user, Audience::Media, Role::User);
+async fn every_error_case_is_a_problem_with_its_code(pg: bool) {
+    let Some(app) = TestApp::start(pg).await else {
+        return;
+    };
+    let w = app.world().await;
+    let user = app.member(w.project).await;
+    let ph = app.token(w.photographer, Audience::Backoffice, Role::Photographer);
+    let ph_media = app.token(w.photographer, Audience::Media, Role::Photographer);
+    let op = app.token(w.operator, Audience::Backoffice, Role::Operator);
+    let ut = app.token(user, Audience::Media, Role::User);
 
-        // 401: no token, bad token, wrong audience for the route
-        let r = app
-            .http
-            .get(app.url("/v1/operators/me/photos"))
-            .send()
-            .await
-            .unwrap();
-        problem(r, 401, "unauthorized").await;
-        problem(
-            app.get("/v1/operators/me/photos", "garbage").await,
-            401,
-            "unauthorized",
-        )
-        .await;
-        let op_media = app.token(w.operator, Audience::Media, Role::Operator);
-        problem(
-            app.get("/v1/operators/me/photos", &op_media).await,
-            401,
-            "unauthorized",
-        )
-        .await;
-        problem(app.get("/v1/selfie", &ph).await, 401, "unauthorized").await;
+    // 401: no token, bad token, wrong audience for the route
+    let r = app
+        .http
+        .get(app.url("/v1/operators/me/photos"))
+        .send()
+        .await
+        .unwrap();
+    problem(r, 401, "unauthorized").await;
+    problem(
+        app.get("/v1/operators/me/photos", "garbage").await,
+        401,
+        "unauthorized",
+    )
+    .await;
+    let op_media = app.token(w.operator, Audience::Media, Role::Operator);
+    problem(
+        app.get("/v1/operators/me/photos", &op_media).await,
+        401,
+        "unauthorized",
+    )
+    .await;
+    problem(app.get("/v1/selfie", &ph).await, 401, "unauthorized").await;
 
-        // 403 forbidden: role not allowed
-        problem(
-            app.get("/v1/operators/me/photos", &ph).await,
-            403,
-            "forbidden",
+    // 403 forbidden: role not allowed
+    problem(
+        app.get("/v1/operators/me/photos", &ph).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    problem(
+        app.post(
+            "/v1/photos/upload-url",
+            &ut,
+            json!({"projectId": w.project}),
         )
-        .await;
-        problem(
-            app.post(
-                "/v1/photos/upload-url",
-                &ut,
-                json!({"projectId": w.project}),
-            )
+        .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    // 403 consent_required
+    let no_consent = app.token(Uuid::new_v4(), Audience::Media, Role::User);
+    problem(
+        app.post("/v1/selfie/upload-url", &no_consent, json!({}))
             .await,
-            403,
-            "forbidden",
+        403,
+        "consent_required",
+    )
+    .await;
+    problem(
+        app.get(
+            &format!("/v1/me/projects/{}/photos", w.project),
+            &no_consent,
         )
-        .await;
-        // 403 consent_required
-        let no_consent = app.token(Uuid::new_v4(), Audience::Media, Role::User);
-        problem(
-            app.post("/v1/selfie/upload-url", &no_consent, json!({}))
-                .await,
-            403,
-            "consent_required",
-        )
-        .await;
-        problem(
-            app.get(
-                &format!("/v1/me/projects/{}/photos", w.project),
-                &no_consent,
-            )
-            .await,
-            403,
-            "consent_required",
-        )
-        .await;
+        .await,
+        403,
+        "consent_required",
+    )
+    .await;
 
-        // 404: outside scope or absent
-        let foreign = app.world().await;
-        problem(
-            app.get(
-                &format!("/v1/photographers/me/projects/{}/photos", foreign.project),
-                &ph,
-            )
+    // 404: outside scope or absent
+    let foreign = app.world().await;
+    problem(
+        app.get(
+            &format!("/v1/photographers/me/projects/{}/photos", foreign.project),
+            &ph,
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
+    problem(
+        app.get(
+            &format!("/v1/operators/me/projects/{}/photos", foreign.project),
+            &op,
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
+    problem(
+        app.post(
+            "/v1/photos/upload-url",
+            &ph_media,
+            json!({"projectId": Uuid::new_v4()}),
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
+    problem(
+        app.get(&format!("/v1/me/projects/{}/photos", foreign.project), &ut)
             .await,
-            404,
-            "not_found",
+        404,
+        "not_found",
+    )
+    .await;
+    problem(app.get("/v1/selfie", &ut).await, 404, "not_found").await;
+    problem(
+        app.get("/v1/operators/me/profile-picture", &op).await,
+        404,
+        "not_found",
+    )
+    .await;
+    problem(
+        app.delete(
+            &format!(
+                "/v1/operators/me/projects/{}/photos/{}",
+                w.project,
+                Uuid::new_v4()
+            ),
+            &op,
         )
-        .await;
-        problem(
-            app.get(
-                &format!("/v1/operators/me/projects/{}/photos", foreign.project),
-                &op,
-            )
-            .await,
-            404,
-            "not_found",
-        )
-        .await;
-        problem(
-            app.post(
-                "/v1/photos/upload-url",
-                &ph_media,
-                json!({"projectId": Uuid::new_v4()}),
-            )
-            .await,
-            404,
-            "not_found",
-        )
-        .await;
-        problem(
-            app.get(&format!("/v1/me/projects/{}/photos", foreign.project), &ut)
-                .await,
-            404,
-            "not_found",
-        )
-        .await;
-        problem(app.get("/v1/selfie", &ut).await, 404, "not_found").await;
-        problem(
-            app.get("/v1/operators/me/profile-picture", &op).await,
-            404,
-            "not_found",
-        )
-        .await;
-        problem(
-            app.delete(
-                &format!(
-                    "/v1/operators/me/projects/{}/photos/{}",
-                    w.project,
-                    Uuid::new_v4()
-                ),
-                &op,
-            )
-            .await,
-            404,
-            "not_found",
-        )
-        .await;
-        problem(
-            app.http.get(app.url("/nowhere")).send().await.unwrap(),
-            404,
-            "not_found",
-        )
-        .await;
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
+    problem(
+        app.http.get(app.url("/nowhere")).send().await.unwrap(),
+        404,
+        "not_found",
+    )
+    .await;
 
-        // 403: sees the photo but may not change it
-        let other_ph = media_core::ids::PhotographerId::new();
-        w.add_photographer(app.media().ports().directory.as_ref(), other_ph, "Quinn")
-            .await;
-        let photo = app.upload_photo(&w, identity_jpeg(0, 32, 32)).await;
-        let quinn = app.token(other_ph, Audience::Backoffice, Role::Photographer);
-        problem(
-            app.delete(
-                &format!("/v1/photographers/me/projects/{}/photos/{photo}", w.project),
-                &quinn,
-            )
-            .await,
-            403,
-            "forbidden",
-        )
+    // 403: sees the photo but may not change it
+    let other_ph = media_core::ids::PhotographerId::new();
+    w.add_photographer(app.media().ports().directory.as_ref(), other_ph, "Quinn")
         .await;
-        // another operator's photo is not found
-        let other_op = app.token(foreign.operator, Audience::Backoffice, Role::Operator);
-        problem(
-            app.delete(
-                &format!("/v1/operators/me/projects/{}/photos/{photo}", w.project),
-                &other_op,
-            )
-            .await,
-            404,
-            "not_found",
+    let photo = app.upload_photo(&w, identity_jpeg(0, 32, 32)).await;
+    let quinn = app.token(other_ph, Audience::Backoffice, Role::Photographer);
+    problem(
+        app.delete(
+            &format!("/v1/photographers/me/projects/{}/photos/{photo}", w.project),
+            &quinn,
         )
-        .await;
+        .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    // another operator's photo is not found
+    let other_op = app.token(foreign.operator, Audience::Backoffice, Role::Operator);
+    problem(
+        app.delete(
+            &format!("/v1/operators/me/projects/{}/photos/{photo}", w.project),
+            &other_op,
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
 
-        // 400: malformed body, ids, query; declared size and type
-        let r = app
-            .http
-            .post(app.url("/v1/photographers/me/photos/upload-url"))
-            .bearer_auth(&ph)
-            .header("content-type", "application/json")
-            .body("{not json")
-            .send()
-            .await
-            .unwrap();
-        problem(r, 400, "invalid_request").await;
-        problem(
-            app.post(
-                "/v1/photographers/me/photos/upload-url",
-                &ph,
-                json!({"projectId": "nope"}),
-            )
+    // 400: malformed body, ids, query; declared size and type
+    let r = app
+        .http
+        .post(app.url("/v1/photographers/me/photos/upload-url"))
+        .bearer_auth(&ph)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    problem(r, 400, "invalid_request").await;
+    problem(
+        app.post(
+            "/v1/photographers/me/photos/upload-url",
+            &ph,
+            json!({"projectId": "nope"}),
+        )
+        .await,
+        400,
+        "invalid_request",
+    )
+    .await;
+    problem(
+        app.post("/v1/photographers/me/photos/upload-url", &ph, json!({}))
             .await,
-            400,
-            "invalid_request",
-        )
-        .await;
-        problem(
-            app.post("/v1/photographers/me/photos/upload-url", &ph, json!({}))
-                .await,
-            400,
-            "invalid_request",
-        )
-        .await;
-        problem(
-            app.get("/v1/photographers/me/projects/not-a-uuid/photos", &ph)
-                .await,
-            400,
-            "invalid_request",
-        )
-        .await;
-        problem(
-            app.get("/v1/operators/me/photos?projectIds=abc", &op).await,
-            400,
-            "invalid_request",
-        )
-        .await;
-        problem(
-            app.get("/v1/operators/me/photos?limit=0", &op).await,
-            400,
-            "invalid_request",
-        )
-        .await;
-        problem(
-            app.get("/v1/operators/me/photos?limit=1001", &op).await,
-            400,
-            "invalid_request",
-        )
-        .await;
-        problem(
-            app.get("/v1/operators/me/photos?cursor=bogus", &op).await,
-            400,
-            "invalid_request",
-        )
-        .await;
-        problem(
-            app.post(
-                "/v1/photographers/me/photos/upload-url",
-                &ph,
-                json!({"projectId": w.project, "contentLength": 60_000_000u64}),
-            )
+        400,
+        "invalid_request",
+    )
+    .await;
+    problem(
+        app.get("/v1/photographers/me/projects/not-a-uuid/photos", &ph)
             .await,
-            400,
-            "upload_too_large",
+        400,
+        "invalid_request",
+    )
+    .await;
+    problem(
+        app.get("/v1/operators/me/photos?projectIds=abc", &op).await,
+        400,
+        "invalid_request",
+    )
+    .await;
+    problem(
+        app.get("/v1/operators/me/photos?limit=0", &op).await,
+        400,
+        "invalid_request",
+    )
+    .await;
+    problem(
+        app.get("/v1/operators/me/photos?limit=1001", &op).await,
+        400,
+        "invalid_request",
+    )
+    .await;
+    problem(
+        app.get("/v1/operators/me/photos?cursor=bogus", &op).await,
+        400,
+        "invalid_request",
+    )
+    .await;
+    problem(
+        app.post(
+            "/v1/photographers/me/photos/upload-url",
+            &ph,
+            json!({"projectId": w.project, "contentLength": 60_000_000u64}),
         )
-        .await;
-        problem(
-            app.post(
-                "/v1/photographers/me/photos/upload-url",
-                &ph,
-                json!({"projectId": w.project, "contentType": "image/gif"}),
-            )
-            .await,
-            400,
-            "unsupported_type",
+        .await,
+        400,
+        "upload_too_large",
+    )
+    .await;
+    problem(
+        app.post(
+            "/v1/photographers/me/photos/upload-url",
+            &ph,
+            json!({"projectId": w.project, "contentType": "image/gif"}),
         )
-        .await;
+        .await,
+        400,
+        "unsupported_type",
+    )
+    .await;
 
-        // 409: confirming an upload that is not in the store
-        let t: Value = app
-            .post(
-                "/v1/photographers/me/photos/upload-url",
-                &ph,
-                json!({"projectId": w.project}),
-            )
-            .await
-            .json()
-            .await
-            .unwrap();
-        let missing = t["photoId"].as_str().unwrap();
-        problem(
-            app.post(&format!("/v1/photos/{missing}/complete"), &ph, json!({}))
-                .await,
-            409,
-            "upload_missing",
+    // 409: confirming an upload that is not in the store
+    let t: Value = app
+        .post(
+            "/v1/photographers/me/photos/upload-url",
+            &ph,
+            json!({"projectId": w.project}),
         )
-        .await;
-        let s: Value = app
-            .post("/v1/selfie/upload-url", &ut, json!({}))
-            .await
-            .json()
-            .await
-            .unwrap();
-        let sid = s["selfieId"].as_str().unwrap();
-        problem(
-            app.post(&format!("/v1/selfie/{sid}/complete"), &ut, json!({}))
-                .await,
-            409,
-            "upload_missing",
-        )
-        .await;
-        // Found by schemathesis: `1945.0` is an integer to JSON Schema (it
-        // was a 400 `malformed JSON body`), and an id filter is the
-        // hyphenated form only (a braced UUID was read as one).
-        let r = app
-            .post(
-                "/v1/selfie/upload-url",
-                &ut,
-                json!({"contentLength": 1945.0}),
-            )
-            .await;
-        assert_eq!(r.status(), 201);
-        problem(
-            app.get(
-                &format!("/v1/operators/me/photos?projectIds={{{}}}", w.project),
-                &op,
-            )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let missing = t["photoId"].as_str().unwrap();
+    problem(
+        app.post(&format!("/v1/photos/{missing}/complete"), &ph, json!({}))
             .await,
-            400,
-            "invalid_request",
+        409,
+        "upload_missing",
+    )
+    .await;
+    let s: Value = app
+        .post("/v1/selfie/upload-url", &ut, json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let sid = s["selfieId"].as_str().unwrap();
+    problem(
+        app.post(&format!("/v1/selfie/{sid}/complete"), &ut, json!({}))
+            .await,
+        409,
+        "upload_missing",
+    )
+    .await;
+    // Found by schemathesis: `1945.0` is an integer to JSON Schema (it
+    // was a 400 `malformed JSON body`), and an id filter is the
+    // hyphenated form only (a braced UUID was read as one).
+    let r = app
+        .post(
+            "/v1/selfie/upload-url",
+            &ut,
+            json!({"contentLength": 1945.0}),
         )
         .await;
-        // Found by schemathesis: serde read `[null, null]` as a body of
-        // all-absent fields and issued a URL. A body is an object or nothing.
-        problem(
-            app.post("/v1/selfie/upload-url", &ut, json!([null, null]))
-                .await,
-            400,
-            "invalid_request",
+    assert_eq!(r.status(), 201);
+    problem(
+        app.get(
+            &format!("/v1/operators/me/photos?projectIds={{{}}}", w.project),
+            &op,
         )
-        .await;
-        app.shutdown().await;
-    }
+        .await,
+        400,
+        "invalid_request",
+    )
+    .await;
+    // Found by schemathesis: serde read `[null, null]` as a body of
+    // all-absent fields and issued a URL. A body is an object or nothing.
+    problem(
+        app.post("/v1/selfie/upload-url", &ut, json!([null, null]))
+            .await,
+        400,
+        "invalid_request",
+    )
+    .await;
+    app.shutdown().await;
 }
 
 /// SPEC §2's order: the role check (403) comes before parsing the body or
@@ -390,4 +387,8 @@ async fn the_wrong_role_is_refused_before_the_body_or_ids_are_read() {
         problem(r, 403, "forbidden").await;
     }
     app.shutdown().await;
+}
+
+common::backend_tests! {
+    every_error_case_is_a_problem_with_its_code,
 }

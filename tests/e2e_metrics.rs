@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::metrics::{families, value};
-use common::{TestApp, backends, identity_jpeg};
+use common::{TestApp, identity_jpeg};
 use media_adapters::testing::{FakeReceiver, RECEIVER_SECRET, ReceiverMode};
 use media_server::server::Role as ServerRole;
 
@@ -27,103 +27,101 @@ fn with_pool_waits() {
 }
 
 /// Every family an operator's dashboard reads moves for one photo.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_photo_moves_requests_jobs_steps_face_calls_objects_pool_and_process_figures() {
+async fn one_photo_moves_requests_jobs_steps_face_calls_objects_pool_and_process_figures(
+    postgres: bool,
+) {
     with_pool_waits();
     let _turn = ONE_AT_A_TIME.lock().await;
-    for postgres in backends() {
-        let Some(app) = TestApp::start(postgres).await else {
-            continue;
-        };
-        let before = app.scrape().await;
-        let w = app.world().await;
-        let id = app.upload_photo(&w, identity_jpeg(0, 64, 48)).await;
-        assert_eq!(app.wait_photo(id).await, "ready");
-        app.wait_idle().await;
-        app.media().count_queue().await.unwrap();
-        let after = app.scrape().await;
-        let delta = |series: &str| {
-            value(&after, series).unwrap_or(0.0) - value(&before, series).unwrap_or(0.0)
-        };
+    let Some(app) = TestApp::start(postgres).await else {
+        return;
+    };
+    let before = app.scrape().await;
+    let w = app.world().await;
+    let id = app.upload_photo(&w, identity_jpeg(0, 64, 48)).await;
+    assert_eq!(app.wait_photo(id).await, "ready");
+    app.wait_idle().await;
+    app.media().count_queue().await.unwrap();
+    let after = app.scrape().await;
+    let delta =
+        |series: &str| value(&after, series).unwrap_or(0.0) - value(&before, series).unwrap_or(0.0);
 
+    assert_eq!(
+        delta(
+            r#"media_http_request_duration_seconds_count{method="POST",route="/v1/photographers/me/photos/upload-url",status="201"}"#
+        ),
+        1.0,
+        "{after}"
+    );
+    // One derivative job, one decode, for all three derivatives (SPEC §5).
+    for (kind, jobs) in [("generate_thumbnail", 1.0), ("generate_watermark", 0.0)] {
         assert_eq!(
-            delta(
-                r#"media_http_request_duration_seconds_count{method="POST",route="/v1/photographers/me/photos/upload-url",status="201"}"#
-            ),
-            1.0,
-            "{after}"
+            delta(&format!(
+                r#"media_job_duration_seconds_count{{kind="{kind}",outcome="done"}}"#
+            )),
+            jobs,
+            "{kind}"
         );
-        // One derivative job, one decode, for all three derivatives (SPEC §5).
-        for (kind, jobs) in [("generate_thumbnail", 1.0), ("generate_watermark", 0.0)] {
-            assert_eq!(
-                delta(&format!(
-                    r#"media_job_duration_seconds_count{{kind="{kind}",outcome="done"}}"#
-                )),
-                jobs,
-                "{kind}"
-            );
-        }
-        assert_eq!(
-            delta(r#"media_pipeline_step_duration_seconds_count{step="decode"}"#),
-            1.0,
-            "the original is decoded once: {after}"
-        );
-        for step in ["probe", "decode", "thumbnails", "watermark", "encode"] {
-            assert!(
-                delta(&format!(
-                    r#"media_pipeline_step_duration_seconds_count{{step="{step}"}}"#
-                )) >= 1.0,
-                "{step}: {after}"
-            );
-        }
-        assert!(
-            delta(r#"media_face_service_request_duration_seconds_count{outcome="ok"}"#) >= 1.0,
-            "{after}"
-        );
-        // Two thumbnails and the watermarked copy.
-        assert_eq!(delta("media_storage_objects_written_total"), 3.0);
-        assert!(delta("media_storage_written_bytes_total") > 300.0);
-
-        // The queue as the upkeep counted it: drained, every kind reported.
-        for kind in media_core::domain::JobKind::ALL {
-            for status in ["queued", "running", "dead"] {
-                assert_eq!(
-                    value(
-                        &after,
-                        &format!(
-                            r#"media_jobs{{kind="{}",status="{status}"}}"#,
-                            kind.as_str()
-                        )
-                    ),
-                    Some(0.0),
-                    "{kind:?} {status}"
-                );
-            }
-        }
-        assert_eq!(
-            value(&after, "media_jobs_oldest_due_age_seconds"),
-            Some(0.0)
-        );
-        let counted = value(&after, "media_jobs_counted_timestamp_seconds").unwrap();
-        let now = time::OffsetDateTime::now_utc().unix_timestamp() as f64;
-        assert!((now - counted).abs() < 60.0, "{counted} vs {now}");
-
-        assert!(value(&after, "media_db_pool_max_connections").unwrap() >= 1.0);
-        let in_use = value(&after, r#"media_db_pool_connections{state="in_use"}"#).unwrap();
-        let idle = value(&after, r#"media_db_pool_connections{state="idle"}"#).unwrap();
-        assert!(in_use + idle >= 1.0, "{in_use} + {idle}");
-        let waits = delta("media_db_pool_acquire_wait_seconds_count");
-        assert!(waits >= 5.0, "every query's wait for a connection: {waits}");
-
-        assert!(value(&after, "process_resident_memory_bytes").unwrap() > 1e6);
-        assert!(value(&after, "process_cpu_seconds_total").unwrap() > 0.0);
-        assert!(value(&after, "process_open_fds").unwrap() > 3.0);
-        assert!(value(&after, "process_threads").unwrap() >= 2.0);
-        let started = value(&after, "process_start_time_seconds").unwrap();
-        assert!(started <= now + 1.0 && started > now - 86_400.0 * 365.0);
-        assert!(after.contains("# HELP media_jobs "), "described");
-        app.shutdown().await;
     }
+    assert_eq!(
+        delta(r#"media_pipeline_step_duration_seconds_count{step="decode"}"#),
+        1.0,
+        "the original is decoded once: {after}"
+    );
+    for step in ["probe", "decode", "thumbnails", "watermark", "encode"] {
+        assert!(
+            delta(&format!(
+                r#"media_pipeline_step_duration_seconds_count{{step="{step}"}}"#
+            )) >= 1.0,
+            "{step}: {after}"
+        );
+    }
+    assert!(
+        delta(r#"media_face_service_request_duration_seconds_count{outcome="ok"}"#) >= 1.0,
+        "{after}"
+    );
+    // Two thumbnails and the watermarked copy.
+    assert_eq!(delta("media_storage_objects_written_total"), 3.0);
+    assert!(delta("media_storage_written_bytes_total") > 300.0);
+
+    // The queue as the upkeep counted it: drained, every kind reported.
+    for kind in media_core::domain::JobKind::ALL {
+        for status in ["queued", "running", "dead"] {
+            assert_eq!(
+                value(
+                    &after,
+                    &format!(
+                        r#"media_jobs{{kind="{}",status="{status}"}}"#,
+                        kind.as_str()
+                    )
+                ),
+                Some(0.0),
+                "{kind:?} {status}"
+            );
+        }
+    }
+    assert_eq!(
+        value(&after, "media_jobs_oldest_due_age_seconds"),
+        Some(0.0)
+    );
+    let counted = value(&after, "media_jobs_counted_timestamp_seconds").unwrap();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp() as f64;
+    assert!((now - counted).abs() < 60.0, "{counted} vs {now}");
+
+    assert!(value(&after, "media_db_pool_max_connections").unwrap() >= 1.0);
+    let in_use = value(&after, r#"media_db_pool_connections{state="in_use"}"#).unwrap();
+    let idle = value(&after, r#"media_db_pool_connections{state="idle"}"#).unwrap();
+    assert!(in_use + idle >= 1.0, "{in_use} + {idle}");
+    let waits = delta("media_db_pool_acquire_wait_seconds_count");
+    assert!(waits >= 5.0, "every query's wait for a connection: {waits}");
+
+    assert!(value(&after, "process_resident_memory_bytes").unwrap() > 1e6);
+    assert!(value(&after, "process_cpu_seconds_total").unwrap() > 0.0);
+    assert!(value(&after, "process_open_fds").unwrap() > 3.0);
+    assert!(value(&after, "process_threads").unwrap() >= 2.0);
+    let started = value(&after, "process_start_time_seconds").unwrap();
+    assert!(started <= now + 1.0 && started > now - 86_400.0 * 365.0);
+    assert!(after.contains("# HELP media_jobs "), "described");
+    app.shutdown().await;
 }
 
 /// A job that waits shows as queue depth and age once the upkeep counts,
@@ -259,4 +257,8 @@ fn series_named(text: &str) -> std::collections::BTreeSet<String> {
         .filter(|t| t.starts_with("media_") || t.starts_with("process_"))
         .map(str::to_owned)
         .collect()
+}
+
+common::backend_tests! {
+    one_photo_moves_requests_jobs_steps_face_calls_objects_pool_and_process_figures,
 }

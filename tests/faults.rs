@@ -93,55 +93,52 @@ fn is_sweep(j: &media_core::domain::Job) -> bool {
     )
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_worker_that_dies_mid_job_loses_its_lease_to_another() {
-    for pg in backends() {
-        let Some(app) = TestApp::start_api_only(pg).await else {
-            continue;
-        };
-        let w = app.world().await;
-        let photo = app.upload_photo(&w, identity_jpeg(3, 640, 480)).await;
-        let db = &app.running().assembled.database;
+async fn a_worker_that_dies_mid_job_loses_its_lease_to_another(pg: bool) {
+    let Some(app) = TestApp::start_api_only(pg).await else {
+        return;
+    };
+    let w = app.world().await;
+    let photo = app.upload_photo(&w, identity_jpeg(3, 640, 480)).await;
+    let db = &app.running().assembled.database;
 
-        // A worker claims the thumbnail job with a one-second lease, then dies.
-        let ghost = db
-            .claim("ghost", OffsetDateTime::now_utc(), Duration::from_secs(1))
-            .await
-            .unwrap()
-            .expect("a job is due");
-        assert_eq!(ghost.payload.kind(), JobKind::GenerateThumbnail);
-        app.drain().await;
-        assert_eq!(
-            db.get(ghost.id).await.unwrap().unwrap().status,
-            JobStatus::Running,
-            "the lease still holds"
-        );
-        tokio::time::sleep(Duration::from_millis(1200)).await;
-        drain_all(&app, Duration::from_secs(20)).await;
-        let taken = db.get(ghost.id).await.unwrap().unwrap();
-        assert_eq!(
-            (taken.status, taken.attempts),
-            (JobStatus::Done, 2),
-            "taken over once"
-        );
-        // The dead worker's late word changes nothing.
-        db.complete(ghost.id, "ghost", &[], OffsetDateTime::now_utc())
-            .await
-            .unwrap();
-        db.fail(
-            ghost.id,
-            "ghost",
-            "late",
-            Some(OffsetDateTime::now_utc()),
-            OffsetDateTime::now_utc(),
-        )
+    // A worker claims the thumbnail job with a one-second lease, then dies.
+    let ghost = db
+        .claim("ghost", OffsetDateTime::now_utc(), Duration::from_secs(1))
+        .await
+        .unwrap()
+        .expect("a job is due");
+    assert_eq!(ghost.payload.kind(), JobKind::GenerateThumbnail);
+    app.drain().await;
+    assert_eq!(
+        db.get(ghost.id).await.unwrap().unwrap().status,
+        JobStatus::Running,
+        "the lease still holds"
+    );
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    drain_all(&app, Duration::from_secs(20)).await;
+    let taken = db.get(ghost.id).await.unwrap().unwrap();
+    assert_eq!(
+        (taken.status, taken.attempts),
+        (JobStatus::Done, 2),
+        "taken over once"
+    );
+    // The dead worker's late word changes nothing.
+    db.complete(ghost.id, "ghost", &[], OffsetDateTime::now_utc())
         .await
         .unwrap();
-        let after = db.get(ghost.id).await.unwrap().unwrap();
-        assert_eq!((after.status, after.attempts), (JobStatus::Done, 2));
-        assert_settled(&app, &[photo], &[]).await;
-        app.shutdown().await;
-    }
+    db.fail(
+        ghost.id,
+        "ghost",
+        "late",
+        Some(OffsetDateTime::now_utc()),
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap();
+    let after = db.get(ghost.id).await.unwrap().unwrap();
+    assert_eq!((after.status, after.attempts), (JobStatus::Done, 2));
+    assert_settled(&app, &[photo], &[]).await;
+    app.shutdown().await;
 }
 
 /// The app on a store of its own behind a proxy the test can cut.
@@ -167,78 +164,75 @@ async fn app_behind_a_store_proxy(pg: bool) -> Option<(TestApp, FaultyProxy, Dev
     Some((app, proxy, store))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn jobs_and_purges_wait_out_a_store_outage_and_complete_once_it_is_back() {
-    for pg in backends() {
-        let Some((app, proxy, _store)) = app_behind_a_store_proxy(pg).await else {
-            continue;
-        };
-        let w = app.world().await;
-        let doomed = app.upload_photo(&w, identity_jpeg(3, 640, 480)).await;
-        drain_all(&app, Duration::from_secs(20)).await;
-        let pending = app.upload_photo(&w, identity_jpeg(4, 640, 480)).await;
+async fn jobs_and_purges_wait_out_a_store_outage_and_complete_once_it_is_back(pg: bool) {
+    let Some((app, proxy, _store)) = app_behind_a_store_proxy(pg).await else {
+        return;
+    };
+    let w = app.world().await;
+    let doomed = app.upload_photo(&w, identity_jpeg(3, 640, 480)).await;
+    drain_all(&app, Duration::from_secs(20)).await;
+    let pending = app.upload_photo(&w, identity_jpeg(4, 640, 480)).await;
 
-        proxy.cut();
-        let operator = app.token(w.operator, Audience::Backoffice, Role::Operator);
-        let r = app
-            .delete(
-                &format!("/v1/operators/me/projects/{}/photos/{doomed}", w.project),
-                &operator,
-            )
-            .await;
-        assert_eq!(r.status(), 204, "a deletion is durable without the store");
-        app.drain().await;
-        let db = &app.running().assembled.database;
-        let retried: Vec<_> = jobs(&app)
+    proxy.cut();
+    let operator = app.token(w.operator, Audience::Backoffice, Role::Operator);
+    let r = app
+        .delete(
+            &format!("/v1/operators/me/projects/{}/photos/{doomed}", w.project),
+            &operator,
+        )
+        .await;
+    assert_eq!(r.status(), 204, "a deletion is durable without the store");
+    app.drain().await;
+    let db = &app.running().assembled.database;
+    let retried: Vec<_> = jobs(&app)
+        .await
+        .into_iter()
+        .filter(|j| j.status == JobStatus::Queued && !is_sweep(j))
+        .collect();
+    assert!(
+        retried
+            .iter()
+            .any(|j| j.payload.kind() == JobKind::PurgeObjects)
+            && retried
+                .iter()
+                .any(|j| j.payload.kind() == JobKind::GenerateThumbnail),
+        "both wait for a retry: {retried:?}"
+    );
+    assert!(
+        retried
+            .iter()
+            .all(|j| j.attempts >= 1 && j.run_at > OffsetDateTime::now_utc()),
+        "with a backoff: {retried:?}"
+    );
+    assert_eq!(
+        db.photo(pending.into())
             .await
-            .into_iter()
-            .filter(|j| j.status == JobStatus::Queued && !is_sweep(j))
-            .collect();
-        assert!(
-            retried
-                .iter()
-                .any(|j| j.payload.kind() == JobKind::PurgeObjects)
-                && retried
-                    .iter()
-                    .any(|j| j.payload.kind() == JobKind::GenerateThumbnail),
-            "both wait for a retry: {retried:?}"
-        );
-        assert!(
-            retried
-                .iter()
-                .all(|j| j.attempts >= 1 && j.run_at > OffsetDateTime::now_utc()),
-            "with a backoff: {retried:?}"
-        );
-        assert_eq!(
-            db.photo(pending.into())
-                .await
-                .unwrap()
-                .unwrap()
-                .status
-                .as_str(),
-            "processing"
-        );
+            .unwrap()
+            .unwrap()
+            .status
+            .as_str(),
+        "processing"
+    );
 
-        proxy.restore();
-        drain_all(&app, Duration::from_secs(60)).await;
-        assert_settled(&app, &[pending], &[(w.project.into(), doomed)]).await;
-        assert_eq!(
-            db.photo(pending.into())
-                .await
-                .unwrap()
-                .unwrap()
-                .status
-                .as_str(),
-            "ready"
-        );
-        let dead = jobs(&app)
+    proxy.restore();
+    drain_all(&app, Duration::from_secs(60)).await;
+    assert_settled(&app, &[pending], &[(w.project.into(), doomed)]).await;
+    assert_eq!(
+        db.photo(pending.into())
             .await
-            .into_iter()
-            .filter(|j| j.status == JobStatus::Dead)
-            .count();
-        assert_eq!(dead, 0);
-        app.shutdown().await;
-    }
+            .unwrap()
+            .unwrap()
+            .status
+            .as_str(),
+        "ready"
+    );
+    let dead = jobs(&app)
+        .await
+        .into_iter()
+        .filter(|j| j.status == JobStatus::Dead)
+        .count();
+    assert_eq!(dead, 0);
+    app.shutdown().await;
 }
 
 async fn selfie(app: &TestApp, user: UserId, bytes: Vec<u8>) {
@@ -259,69 +253,66 @@ fn retina_calls(app: &TestApp) -> usize {
     app.retina.call_count()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn retina_outages_are_retried_and_refusals_fail_with_a_reason() {
-    for pg in backends() {
-        let Some(app) = TestApp::start_api_only(pg).await else {
-            continue;
-        };
-        let w = app.world().await;
-        let user = app.member(w.project).await;
+async fn retina_outages_are_retried_and_refusals_fail_with_a_reason(pg: bool) {
+    let Some(app) = TestApp::start_api_only(pg).await else {
+        return;
+    };
+    let w = app.world().await;
+    let user = app.member(w.project).await;
 
-        // 503, then 429, then a timeout (the client waits 2 s), then an answer.
-        set_retina(&app, RetinaMode::Status(503));
-        selfie(&app, user, identity_jpeg(7, 400, 400)).await;
-        for (mode, next) in [
-            (RetinaMode::Status(503), RetinaMode::Status(429)),
-            (RetinaMode::Status(429), RetinaMode::Slow(3000)),
-            (RetinaMode::Slow(3000), RetinaMode::Identity),
-        ] {
-            assert_eq!(app.retina.mode(), mode);
-            let before = retina_calls(&app);
-            let until = std::time::Instant::now() + Duration::from_secs(30);
-            while retina_calls(&app) == before {
-                assert!(std::time::Instant::now() < until, "no retry with {mode:?}");
-                app.drain().await;
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-            assert_eq!(
-                selfie_status(&app, user).await["status"],
-                "processing",
-                "{mode:?} is retried"
-            );
-            set_retina(&app, next);
+    // 503, then 429, then a timeout (the client waits 2 s), then an answer.
+    set_retina(&app, RetinaMode::Status(503));
+    selfie(&app, user, identity_jpeg(7, 400, 400)).await;
+    for (mode, next) in [
+        (RetinaMode::Status(503), RetinaMode::Status(429)),
+        (RetinaMode::Status(429), RetinaMode::Slow(3000)),
+        (RetinaMode::Slow(3000), RetinaMode::Identity),
+    ] {
+        assert_eq!(app.retina.mode(), mode);
+        let before = retina_calls(&app);
+        let until = std::time::Instant::now() + Duration::from_secs(30);
+        while retina_calls(&app) == before {
+            assert!(std::time::Instant::now() < until, "no retry with {mode:?}");
+            app.drain().await;
+            tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        drain_all(&app, Duration::from_secs(40)).await;
-        assert_eq!(selfie_status(&app, user).await["status"], "approved");
-
-        // A refusal (4xx) is final: the selfie fails with its reason…
-        set_retina(&app, RetinaMode::Status(422));
-        let other = app.member(w.project).await;
-        selfie(&app, other, identity_jpeg(8, 400, 400)).await;
-        drain_all(&app, Duration::from_secs(20)).await;
-        let s = selfie_status(&app, other).await;
         assert_eq!(
-            (s["status"].as_str(), s["failureReason"].as_str()),
-            (Some("failed"), Some("retina_rejected")),
-            "{s}"
+            selfie_status(&app, user).await["status"],
+            "processing",
+            "{mode:?} is retried"
         );
-        // …and a photo is ready without faces, its face step dead for `reprocess`.
-        let photo = app.upload_photo(&w, identity_jpeg(7, 640, 480)).await;
-        drain_all(&app, Duration::from_secs(20)).await;
-        assert_settled(&app, &[photo], &[]).await;
-        let db = &app.running().assembled.database;
-        let p = db.photo(photo.into()).await.unwrap().unwrap();
-        assert_eq!(p.status.as_str(), "ready");
-        assert!(!p.faces_done);
-        let dead: Vec<JobKind> = jobs(&app)
-            .await
-            .iter()
-            .filter(|j| j.status == JobStatus::Dead)
-            .map(|j| j.payload.kind())
-            .collect();
-        assert!(dead.contains(&JobKind::GenerateThumbnail), "{dead:?}");
-        app.shutdown().await;
+        set_retina(&app, next);
     }
+    drain_all(&app, Duration::from_secs(40)).await;
+    assert_eq!(selfie_status(&app, user).await["status"], "approved");
+
+    // A refusal (4xx) is final: the selfie fails with its reason…
+    set_retina(&app, RetinaMode::Status(422));
+    let other = app.member(w.project).await;
+    selfie(&app, other, identity_jpeg(8, 400, 400)).await;
+    drain_all(&app, Duration::from_secs(20)).await;
+    let s = selfie_status(&app, other).await;
+    assert_eq!(
+        (s["status"].as_str(), s["failureReason"].as_str()),
+        (Some("failed"), Some("retina_rejected")),
+        "{s}"
+    );
+    // …and a photo is ready without faces, its face step dead for `reprocess`.
+    let photo = app.upload_photo(&w, identity_jpeg(7, 640, 480)).await;
+    drain_all(&app, Duration::from_secs(20)).await;
+    assert_settled(&app, &[photo], &[]).await;
+    let db = &app.running().assembled.database;
+    let p = db.photo(photo.into()).await.unwrap().unwrap();
+    assert_eq!(p.status.as_str(), "ready");
+    assert!(!p.faces_done);
+    let dead: Vec<JobKind> = jobs(&app)
+        .await
+        .iter()
+        .filter(|j| j.status == JobStatus::Dead)
+        .map(|j| j.payload.kind())
+        .collect();
+    assert!(dead.contains(&JobKind::GenerateThumbnail), "{dead:?}");
+    app.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -389,4 +380,10 @@ async fn a_database_outage_shows_in_readyz_and_503s_and_the_server_recovers_alon
     app.wait_idle().await;
     assert_settled(&app, &[first, second], &[]).await;
     app.shutdown().await;
+}
+
+common::backend_tests! {
+    a_worker_that_dies_mid_job_loses_its_lease_to_another,
+    jobs_and_purges_wait_out_a_store_outage_and_complete_once_it_is_back,
+    retina_outages_are_retried_and_refusals_fail_with_a_reason,
 }

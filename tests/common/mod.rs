@@ -1,7 +1,7 @@
 //! The end-to-end harness: the real server on an ephemeral port with real
 //! adapters (SQLite, or Postgres when configured), the in-process S3 store,
 //! and the fake Retina of `media_adapters::testing` over HTTP (SPEC §7).
-#![allow(dead_code, unused_imports)] // each test crate uses a part of the harness
+#![allow(dead_code, unused_imports, unused_macros)] // each test crate uses a part of the harness
 
 pub mod metrics;
 mod proxy;
@@ -143,6 +143,22 @@ impl TestApp {
             time::OffsetDateTime::now_utc(),
         )
         .await
+    }
+
+    /// A member of the project (consent granted) with a `media` token, who
+    /// uploaded and completed a 400 × 400 selfie of `identity` (its job is
+    /// not awaited).
+    pub async fn member_with_selfie(&self, project: impl Into<ProjectId>, identity: u8) -> Member {
+        let user = self.member(project).await;
+        let token = self.token(user, Audience::Media, Role::User);
+        let selfie = self
+            .upload_selfie(&token, identity_jpeg(identity, 400, 400))
+            .await;
+        Member {
+            user,
+            token,
+            selfie,
+        }
     }
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> reqwest::Response {
@@ -337,10 +353,42 @@ impl TestApp {
     }
 }
 
-/// The backends every end-to-end test runs on.
-pub fn backends() -> [bool; 2] {
-    [false, true]
+/// A member of a project with a selfie: see [`TestApp::member_with_selfie`].
+pub struct Member {
+    /// The member.
+    pub user: UserId,
+    /// A `media` token of theirs.
+    pub token: String,
+    /// Their selfie's id.
+    pub selfie: String,
 }
+
+/// One test per backend for each named `async fn(postgres: bool)`:
+/// `sqlite::name` and `postgres::name`, so that a failure on one backend
+/// never hides the other's result (what `contract_tests!` does for the
+/// repositories). Without a configured Postgres the `postgres::` tests pass
+/// empty, unless `MEDIA_REQUIRE_POSTGRES=1`.
+macro_rules! backend_tests {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(false).await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(true).await;
+                }
+            )+
+        }
+    };
+}
+pub(crate) use backend_tests;
 
 /// Upload URL → PUT → complete, keeping the URL; returns (photo id, URL, key).
 pub async fn photo_with_url(app: &TestApp, w: &World, bytes: &[u8]) -> (String, String, String) {
