@@ -9,7 +9,7 @@ use media_core::domain::{
 use media_core::error::{Error, Result};
 use media_core::ids::{PhotoId, ProjectId};
 use media_core::listing::PhotoQuery;
-use media_core::ports::{PhotoCreation, PhotoRepo};
+use media_core::ports::{PhotoCreation, PhotoRepo, PhotoReset};
 
 use super::binds::Binds;
 use super::listing;
@@ -212,9 +212,7 @@ impl PhotoRepo for SqlStore {
     async fn reset_photo(
         &self,
         id: PhotoId,
-        thumbnails: bool,
-        watermark: bool,
-        faces: bool,
+        reset: PhotoReset,
         jobs: &[JobPayload],
         now: OffsetDateTime,
     ) -> Result<bool> {
@@ -228,9 +226,9 @@ impl PhotoRepo for SqlStore {
                status = CASE WHEN {th} = 1 OR {wm} = 1 THEN {to} ELSE status END, \
                failure_reason = CASE WHEN {th} = 1 OR {wm} = 1 THEN NULL ELSE failure_reason END \
              WHERE id = {id} AND {guard}",
-            th = b.bind(i64::from(thumbnails)),
-            wm = b.bind(i64::from(watermark)),
-            faces = b.bind(i64::from(faces)),
+            th = b.bind(i64::from(reset.thumbnails)),
+            wm = b.bind(i64::from(reset.watermark)),
+            faces = b.bind(i64::from(reset.faces)),
             to = b.bind(t.to.as_str()),
             id = b.bind(id.to_string()),
             guard = b.any_of("status", t.from),

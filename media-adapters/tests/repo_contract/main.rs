@@ -9,7 +9,7 @@ use media_adapters::testing::{Store, World};
 use media_core::domain::*;
 use media_core::ids::*;
 use media_core::listing::{Cursor, PhotoQuery, PhotoScope, listing_order};
-use media_core::ports::PhotoCreation;
+use media_core::ports::{PhotoCreation, PhotoReset};
 use media_core::timestamps::{from_micros, truncate_to_micros};
 
 mod announcements;

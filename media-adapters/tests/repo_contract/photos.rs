@@ -101,9 +101,10 @@ async fn photos_round_trip_and_move_through_their_statuses_once(store: &impl Sto
         store
             .reset_photo(
                 p.id,
-                true,
-                false,
-                false,
+                PhotoReset {
+                    thumbnails: true,
+                    ..PhotoReset::default()
+                },
                 &[JobPayload::thumbnails(w.project, p.id)],
                 t
             )
@@ -305,7 +306,16 @@ async fn apply(
             watermark,
         } => Some(
             store
-                .reset_photo(id, thumbnails, watermark, false, &[], t)
+                .reset_photo(
+                    id,
+                    PhotoReset {
+                        thumbnails,
+                        watermark,
+                        faces: false,
+                    },
+                    &[],
+                    t,
+                )
                 .await
                 .unwrap(),
         ),

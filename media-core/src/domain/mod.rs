@@ -27,9 +27,10 @@ pub use face::{
     PhotoFace,
 };
 pub use job::{Job, JobCount, JobKind, JobPayload, JobStatus, PurgeTarget};
-pub use photo::{
-    FailureReason, Photo, PhotoEvent, PhotoListing, PhotoMetadata, PhotoProgress, PhotoStatus,
-};
+pub use photo::{FailureReason, Photo, PhotoListing, PhotoMetadata, PhotoStatus};
+/// The model the SQL's guarded updates are tested against.
+#[cfg(any(test, feature = "testing"))]
+pub use photo::{PhotoEvent, PhotoProgress};
 pub use principal::{Audience, Principal, Role};
 pub use selfie::{RejectionReason, Selfie, SelfieStatus, SelfieVerdict};
 pub use transition::Transition;

@@ -151,6 +151,34 @@ pub struct Photo {
 }
 
 impl Photo {
+    /// A new photo whose upload URL is issued at `now`, valid until
+    /// `upload_expires_at`: awaiting its original, nothing derived yet.
+    pub fn awaiting_upload(
+        project_id: ProjectId,
+        photographer_id: PhotographerId,
+        now: OffsetDateTime,
+        upload_expires_at: OffsetDateTime,
+    ) -> Self {
+        Self {
+            id: PhotoId::new(),
+            project_id,
+            photographer_id,
+            status: PhotoStatus::AwaitingUpload,
+            taken_at: None,
+            width: None,
+            height: None,
+            created_at: now,
+            upload_expires_at,
+            failure_reason: None,
+            thumbnails_done: false,
+            watermark_done: false,
+            faces_done: false,
+            original_etag: None,
+            thumbhash: None,
+            duplicate_of: None,
+        }
+    }
+
     /// Whether the original object is known to be in the store.
     pub fn original_uploaded(&self) -> bool {
         self.status.original_uploaded()
@@ -189,6 +217,7 @@ pub struct PhotoMetadata {
 
 /// What can happen to a photo's row: the events of the transition table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg(any(test, feature = "testing"))]
 pub enum PhotoEvent {
     /// The original arrived (completion, store report or reconciler).
     UploadArrived,
@@ -211,6 +240,7 @@ pub enum PhotoEvent {
 
 /// A photo's status and derivative flags: what the transition table acts on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg(any(test, feature = "testing"))]
 pub struct PhotoProgress {
     /// The status.
     pub status: PhotoStatus,
@@ -220,6 +250,7 @@ pub struct PhotoProgress {
     pub watermark_done: bool,
 }
 
+#[cfg(any(test, feature = "testing"))]
 impl PhotoProgress {
     /// A photo whose upload URL was just issued.
     pub const NEW: PhotoProgress = PhotoProgress {

@@ -227,7 +227,9 @@ pub use clock::Clock;
 pub use embedder::FaceEmbedder;
 pub use events::{EventSink, NoEvents};
 pub use queue::{JobAdmin, JobQueue};
-pub use repo::{ConsentRepo, DirectoryRepo, FaceRepo, PhotoCreation, PhotoRepo, SelfieRepo};
+pub use repo::{
+    ConsentRepo, DirectoryRepo, FaceRepo, PhotoCreation, PhotoRepo, PhotoReset, SelfieRepo,
+};
 pub use storage::{Fetched, ImageContentType, ObjectInfo, Storage, UploadConstraints};
 
 #[cfg(any(test, feature = "mocks"))]

@@ -24,6 +24,10 @@ use crate::domain::{
     ProjectStats, Selfie,
 };
 
+use crate::error::Result;
+use crate::ids::{OperatorId, PhotoId, PhotographerId, ProjectId, SelfieId, UserId};
+use crate::listing::PhotoQuery;
+
 /// What [`PhotoRepo::create_photo_if_assigned`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PhotoCreation {
@@ -32,9 +36,17 @@ pub enum PhotoCreation {
     /// The photographer is not assigned to the project: nothing was written.
     NotAssigned,
 }
-use crate::error::Result;
-use crate::ids::{OperatorId, PhotoId, PhotographerId, ProjectId, SelfieId, UserId};
-use crate::listing::PhotoQuery;
+
+/// Which done-flags [`PhotoRepo::reset_photo`] clears, for `reprocess`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PhotoReset {
+    /// The thumbnails (rendered again).
+    pub thumbnails: bool,
+    /// The watermarked copy.
+    pub watermark: bool,
+    /// The faces (detected again).
+    pub faces: bool,
+}
 
 /// Operators, photographers, projects, assignments and memberships. In the
 /// platform these rows come from other services; `media-cli directory` writes them.
@@ -160,9 +172,7 @@ pub trait PhotoRepo: Send + Sync {
     async fn reset_photo(
         &self,
         id: PhotoId,
-        thumbnails: bool,
-        watermark: bool,
-        faces: bool,
+        reset: PhotoReset,
         jobs: &[JobPayload],
         now: OffsetDateTime,
     ) -> Result<bool>;

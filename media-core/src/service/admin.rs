@@ -7,6 +7,7 @@ use crate::domain::wire::wire_enum;
 use crate::domain::{JobPayload, Photo, PhotoStatus};
 use crate::error::{Error, Result};
 use crate::ids::{PhotoId, ProjectId};
+use crate::ports::PhotoReset;
 
 wire_enum! {
     /// Which part of processing `reprocess` runs again.
@@ -88,7 +89,16 @@ impl Media {
             }
             self.ports
                 .photos
-                .reset_photo(id, thumbs, wm, faces, &jobs, now)
+                .reset_photo(
+                    id,
+                    PhotoReset {
+                        thumbnails: thumbs,
+                        watermark: wm,
+                        faces,
+                    },
+                    &jobs,
+                    now,
+                )
                 .await?;
             all.extend(jobs);
         }

@@ -151,24 +151,12 @@ impl Media {
             }
         }
         let now = self.now();
-        let photo = Photo {
-            id: PhotoId::new(),
-            project_id: project,
-            photographer_id: principal.as_photographer(),
-            status: PhotoStatus::AwaitingUpload,
-            taken_at: None,
-            width: None,
-            height: None,
-            created_at: now,
-            upload_expires_at: now + UPLOAD_URL_TTL,
-            failure_reason: None,
-            thumbnails_done: false,
-            watermark_done: false,
-            faces_done: false,
-            original_etag: None,
-            thumbhash: None,
-            duplicate_of: None,
-        };
+        let photo = Photo::awaiting_upload(
+            project,
+            principal.as_photographer(),
+            now,
+            now + UPLOAD_URL_TTL,
+        );
         let key = keys::photo(project, photo.id, PhotoObject::Original);
         let upload_url = self
             .ports

@@ -14,9 +14,9 @@ async fn reprocess_resets_the_chosen_steps() {
         .return_const(Ok(Some(ready.clone())));
     m.photos
         .expect_reset_photo()
-        .withf(move |i, thumbs, wm, faces, jobs, _| {
+        .withf(move |i, reset, jobs, _| {
             *i == id
-                && (*thumbs, *wm, *faces) == (false, false, true)
+                && (reset.thumbnails, reset.watermark, reset.faces) == (false, false, true)
                 && jobs
                     == [JobPayload::GenerateThumbnail {
                         photo_id: id,
@@ -26,7 +26,7 @@ async fn reprocess_resets_the_chosen_steps() {
                     }]
         })
         .times(1)
-        .returning(|_, _, _, _, _, _| Ok(true));
+        .returning(|_, _, _, _| Ok(true));
     let jobs = m
         .media()
         .reprocess(&[id], ReprocessStep::Faces)
@@ -42,9 +42,9 @@ async fn reprocess_resets_the_chosen_steps() {
     m.photos.expect_photo().return_const(Ok(Some(failed)));
     m.photos
         .expect_reset_photo()
-        .withf(move |_, thumbs, wm, _, jobs, _| {
-            *thumbs
-                && *wm
+        .withf(move |_, reset, jobs, _| {
+            reset.thumbnails
+                && reset.watermark
                 && matches!(
                     jobs,
                     [JobPayload::GenerateThumbnail {
@@ -55,7 +55,7 @@ async fn reprocess_resets_the_chosen_steps() {
                 )
         })
         .times(1)
-        .returning(|_, _, _, _, _, _| Ok(true));
+        .returning(|_, _, _, _| Ok(true));
     m.media()
         .reprocess(&[id], ReprocessStep::Watermark)
         .await

@@ -80,11 +80,13 @@ async fn a_retried_job_of_a_failed_photo_reprocesses_the_whole_photo() {
     let id = failed.id;
     m.photos
         .expect_reset_photo()
-        .withf(move |i, thumbs, wm, faces, jobs, _| {
-            *i == id && (*thumbs, *wm, *faces) == (true, true, true) && jobs.len() == 1
+        .withf(move |i, reset, jobs, _| {
+            *i == id
+                && (reset.thumbnails, reset.watermark, reset.faces) == (true, true, true)
+                && jobs.len() == 1
         })
         .times(1)
-        .returning(|_, _, _, _, _, _| Ok(true));
+        .returning(|_, _, _, _| Ok(true));
     // The dead job is settled, not run again: the reprocess's jobs do its work.
     let jid = job.id;
     m.job_admin
