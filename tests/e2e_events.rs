@@ -64,7 +64,12 @@ fn assert_well_formed(deliveries: &[Delivery]) {
     }
 }
 
+/// The burst's debounce window is timed for one server at a time: the
+/// test's two backends take turns, as they did when one test ran both.
+static BURST: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 async fn every_change_is_announced_once_and_a_burst_of_matches_is_one_event_per_member(pg: bool) {
+    let _turn = BURST.lock().await;
     let receiver = FakeReceiver::start(ReceiverMode::Accept).await;
     // The window outlasts the burst below (7 small photos, 2 workers).
     let Some(app) = start(pg, &receiver, &[("MATCH_NOTIFY_DEBOUNCE_SECONDS", "4")]).await else {
