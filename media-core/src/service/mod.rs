@@ -94,6 +94,8 @@ pub struct Media {
     /// The decode memory budget of this process, in megabytes, shared by
     /// every worker: a render holds its estimated share while it runs.
     decode_budget: Arc<tokio::sync::Semaphore>,
+    /// This process's workers and their claims, for the lanes' share and cap.
+    lanes: Arc<worker::LaneCounts>,
 }
 
 impl Media {
@@ -107,6 +109,7 @@ impl Media {
             settings: Arc::new(settings),
             reconcile: Arc::default(),
             decode_budget: Arc::new(tokio::sync::Semaphore::new(budget)),
+            lanes: Arc::default(),
         }
     }
 
