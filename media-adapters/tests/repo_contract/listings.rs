@@ -124,7 +124,9 @@ async fn a_project_moved_to_another_operator_leaves_the_old_operators_listing(
     let mine = world(store).await;
     let theirs = world(store).await;
     let a = new_photo(&mine, None, now());
-    media_core::ports::PhotoRepo::create_photo_if_assigned(store, &a).await.unwrap();
+    media_core::ports::PhotoRepo::create_photo_if_assigned(store, &a)
+        .await
+        .unwrap();
     sqlx::query("UPDATE projects SET operator_id = $1 WHERE id = $2")
         .bind(theirs.operator.to_string())
         .bind(mine.project.to_string())

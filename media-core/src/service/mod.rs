@@ -45,7 +45,7 @@ use crate::timestamps::truncate_to_micros;
 pub use admin::{PurgeReport, ReprocessStep};
 pub use audit::{AuditReport, Finding};
 pub use backoff::Backoff;
-pub use health::Readiness;
+pub use health::{READINESS_FRESH, Readiness};
 pub use job_admin::{ReprocessOutcome, ReprocessProgress};
 pub use jobs::JobOutcome;
 pub use photos::OperatorFilter;
@@ -96,6 +96,9 @@ pub struct Media {
     decode_budget: Arc<tokio::sync::Semaphore>,
     /// This process's workers and their claims, for the lanes' share and cap.
     lanes: Arc<worker::LaneCounts>,
+    /// The last readiness probe and when it ran: `/readyz` answers from it
+    /// for [`READINESS_FRESH`].
+    readiness: Arc<tokio::sync::Mutex<Option<(time::OffsetDateTime, health::Readiness)>>>,
 }
 
 impl Media {
@@ -110,6 +113,7 @@ impl Media {
             reconcile: Arc::default(),
             decode_budget: Arc::new(tokio::sync::Semaphore::new(budget)),
             lanes: Arc::default(),
+            readiness: Arc::default(),
         }
     }
 

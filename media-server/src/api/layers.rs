@@ -59,12 +59,7 @@ async fn record_metrics(req: Request, next: Next) -> Response {
     let method = crate::metrics::method_label(req.method());
     let started = Instant::now();
     let resp = next.run(req).await;
-    Metrics::request(
-        method,
-        route,
-        resp.status().as_u16(),
-        started.elapsed(),
-    );
+    Metrics::request(method, route, resp.status().as_u16(), started.elapsed());
     resp
 }
 
