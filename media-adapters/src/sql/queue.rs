@@ -7,9 +7,9 @@ use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use time::OffsetDateTime;
 
-use media_core::domain::{Job, JobPayload, JobStatus, Lane};
+use media_core::domain::{Job, JobKind, JobPayload, JobStatus, Lane};
 use media_core::error::{Error, Result};
-use media_core::ids::JobId;
+use media_core::ids::{JobId, PhotoId, ProjectId};
 use media_core::ports::JobQueue;
 
 use super::binds::Binds;
@@ -335,6 +335,35 @@ impl JobQueue for SqlStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
+    async fn photo_has_job(
+        &self,
+        project: ProjectId,
+        photo: PhotoId,
+        kinds: &[JobKind],
+        statuses: &[JobStatus],
+    ) -> Result<bool> {
+        if kinds.is_empty() || statuses.is_empty() {
+            return Ok(false);
+        }
+        // The project's jobs through `jobs_project_due` (project_id, status,
+        // run_at); the photo's id is in the payload of its jobs.
+        let mut b = Binds::new();
+        let sql = format!(
+            "SELECT 1 AS one FROM jobs WHERE project_id = {project} AND {statuses} AND {kinds} \
+             AND payload LIKE {photo} LIMIT 1",
+            project = b.bind(project.to_string()),
+            statuses = b.any_of("status", statuses),
+            kinds = b.any_of("kind", kinds),
+            photo = b.bind(format!("%\"photo_id\":\"{photo}\"%")),
+        );
+        let row = b
+            .query(&sql)?
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(row.is_some())
+    }
+
     async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)

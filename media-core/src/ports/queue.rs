@@ -3,9 +3,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use crate::domain::{Job, JobCount, JobPayload, JobStatus, Lane};
+use crate::domain::{Job, JobCount, JobKind, JobPayload, JobStatus, Lane};
 use crate::error::Result;
 use crate::ids::JobId;
+use crate::ids::{PhotoId, ProjectId};
 
 /// The durable job queue, in the same database as the rows it serves.
 /// A claimed job belongs to one worker until its lease ends; a worker that
@@ -88,6 +89,17 @@ pub trait JobQueue: Send + Sync {
 
     /// Whether the database behind the queue answers (readiness).
     async fn ping(&self) -> Result<()>;
+
+    /// Whether a job of one of `kinds` for `photo` (of `project`) is in
+    /// one of `statuses`: the audit asks it of each photo still
+    /// `processing`, whatever the length of the queue.
+    async fn photo_has_job(
+        &self,
+        project: ProjectId,
+        photo: PhotoId,
+        kinds: &[JobKind],
+        statuses: &[JobStatus],
+    ) -> Result<bool>;
 }
 
 /// Job administration, everything but the worker protocol: reading the
