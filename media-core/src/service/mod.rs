@@ -14,6 +14,7 @@ mod jobs;
 mod my_photos;
 mod orphans;
 mod photos;
+mod rate;
 mod reconcile;
 mod selfies;
 mod stats;
@@ -99,6 +100,8 @@ pub struct Media {
     /// The last readiness probe and when it ran: `/readyz` answers from it
     /// for [`READINESS_FRESH`].
     readiness: Arc<tokio::sync::Mutex<Option<(time::OffsetDateTime, health::Readiness)>>>,
+    /// Selfie upload URLs per user in the last hour.
+    selfie_uploads: Arc<rate::RateLimiter>,
 }
 
 impl Media {
@@ -114,6 +117,7 @@ impl Media {
             decode_budget: Arc::new(tokio::sync::Semaphore::new(budget)),
             lanes: Arc::default(),
             readiness: Arc::default(),
+            selfie_uploads: Arc::default(),
         }
     }
 
