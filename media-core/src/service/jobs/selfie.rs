@@ -120,6 +120,7 @@ impl Media {
                 let jobs: Vec<_> = self
                     .announce(Event::selfie_rejected(&selfie, reason, now))
                     .into_iter()
+                    .chain([crate::service::failures::selfie_purge(&selfie)])
                     .collect();
                 self.ports
                     .selfies
