@@ -411,7 +411,11 @@ async fn selfie_uploads_past_the_hourly_cap_are_429_with_retry_after(pg: bool) {
     }
     assert_eq!(app.delete("/v1/selfie", &token).await.status(), 204);
     let r = app.post("/v1/selfie/upload-url", &token, json!({})).await;
-    let wait: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=3600).contains(&wait), "{wait}");
     problem(r, 429, "rate_limited").await;
     let other = app.member(w.project).await;

@@ -316,6 +316,7 @@ async fn made_up_methods_and_paths_do_not_grow_metrics() {
         after.len()
     );
     app.shutdown().await;
+}
 
 common::backend_tests! {
     one_photo_moves_requests_jobs_steps_face_calls_objects_pool_and_process_figures,
