@@ -81,6 +81,16 @@ async fn an_approved_selfie_replaces_the_older_one_and_matches_every_project() {
                         user_id: uid,
                         timestamp_ms: 1,
                     }])
+                // Issue 26: swept again once an upload URL issued for the
+                // superseded selfie can no longer write, as deletions are.
+                && jobs[3]
+                    == JobPayload::purge_at(
+                        vec![PurgeTarget::Selfie {
+                            user_id: uid,
+                            timestamp_ms: 1,
+                        }],
+                        NOW + crate::settings::UPLOAD_URL_TTL + Settings::default().upload_grace,
+                    )
         })
         .times(1)
         .returning(|_, _, _, _, _| Ok(true));
