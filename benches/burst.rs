@@ -7,7 +7,14 @@
 //!
 //!     cargo build --release -p media-server -p media-cli
 //!     cargo bench --bench burst -- --corpus /tmp/anchor/bench/corpus --database-url postgres://…/empty \
-//!         [--photos 112] [--clients 4] [--workers N] [--retina]
+//!         [--photos 112] [--clients 4] [--workers N] [--retina | --face-engine builtin] \
+//!         [--selfie-at K] [--selfie FILE]
+//!
+//! With a face service (`--retina`: the fake one; `--face-engine builtin`:
+//! the server's own, `--selfie` then a photo of one face), an attendee's
+//! selfie is uploaded once K photos were (default a third of them) and
+//! timed to `approved` (`selfie_s`, issue 26), then another on the idle
+//! server once the burst is done (`selfie_idle_s`): its own processing time.
 //!
 //! `GLIBC_TUNABLES` in its environment is handed to the server and the
 //! pipeline (the rest of the environment is not): `glibc.malloc.perturb=0`
@@ -32,7 +39,7 @@ use common::{arg, arg_or};
 use media_adapters::jwt::{JwtConfig, mint_hs256};
 use media_adapters::sql::SqlStore;
 use media_adapters::testing::{FakeRetina, RetinaMode, World};
-use media_core::domain::{Audience, Role};
+use media_core::domain::{Audience, DetectedFace, EMBEDDING_DIM, FaceBox, Role};
 use serde_json::{Value, json};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -52,6 +59,22 @@ fn cpu_ms(pid: u32) -> f64 {
     (ticks(11) + ticks(12)) * 1000.0 / TICKS
 }
 
+/// The one face the fake face service finds in an attendee's selfie.
+fn one_face() -> DetectedFace {
+    let mut embedding = vec![0.0; EMBEDDING_DIM];
+    embedding[0] = 1.0;
+    DetectedFace {
+        bbox: FaceBox {
+            x: 10.0,
+            y: 10.0,
+            width: 200.0,
+            height: 200.0,
+        },
+        score: 0.99,
+        embedding,
+    }
+}
+
 fn free_port() -> Result<u16, BoxError> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
@@ -69,6 +92,8 @@ async fn main() -> Result<(), BoxError> {
     let clients: usize = arg_or("--clients", 4);
     let workers = arg("--workers");
     let retina = std::env::args().any(|a| a == "--retina");
+    let builtin = arg("--face-engine").is_some_and(|e| e == "builtin");
+    let selfie_at: usize = arg_or("--selfie-at", n / 3);
     let release = PathBuf::from(arg("--bin-dir").unwrap_or_else(|| "target/release".into()));
 
     let mut files: Vec<PathBuf> = std::fs::read_dir(&corpus)?
@@ -119,6 +144,9 @@ async fn main() -> Result<(), BoxError> {
     if let Some(f) = &fake {
         server.env("RETINA_URL", f.url());
     }
+    if builtin {
+        server.env("FACE_ENGINE", "builtin");
+    }
     let server = Killed(server.spawn()?);
     let pid = server.0.id();
     let base = format!("http://127.0.0.1:{port}");
@@ -150,6 +178,30 @@ async fn main() -> Result<(), BoxError> {
         Duration::from_secs(3600),
     )?;
 
+    // Two attendees: one uploads during the burst, one after it.
+    let selfie_bytes = match arg("--selfie") {
+        Some(path) => std::fs::read(path)?,
+        None => originals[0].clone(),
+    };
+    let mut attendees = Vec::new();
+    for _ in 0..2 {
+        let user = world
+            .member(&db, &db, time::OffsetDateTime::now_utc())
+            .await;
+        if let Some(f) = &fake {
+            f.answer(user.as_uuid(), vec![one_face()]);
+        }
+        let token = mint_hs256(
+            &jwt,
+            user.as_uuid(),
+            Audience::Media,
+            Role::User,
+            Duration::from_secs(3600),
+        )?;
+        attendees.push(token);
+    }
+    let with_faces = retina || builtin;
+
     let cpu_before = cpu_ms(pid);
     let store_before = cpu_ms(store_pid);
     let queue: Arc<Mutex<Vec<Vec<u8>>>> = Arc::new(Mutex::new(
@@ -159,9 +211,21 @@ async fn main() -> Result<(), BoxError> {
             .collect(),
     ));
     let started = Instant::now();
+    let uploaded = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let selfie = with_faces.then(|| {
+        let (http, base, uploaded) = (http.clone(), base.clone(), uploaded.clone());
+        let (token, bytes) = (attendees[0].clone(), selfie_bytes.clone());
+        tokio::spawn(async move {
+            while uploaded.load(std::sync::atomic::Ordering::Acquire) < selfie_at {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            common::selfie_probe::time_to_approved(&http, &base, &token, bytes).await
+        })
+    });
     let mut tasks = Vec::new();
     for _ in 0..clients {
         let (queue, http, base, token) = (queue.clone(), http.clone(), base.clone(), token.clone());
+        let uploaded = uploaded.clone();
         let project = world.project;
         tasks.push(tokio::spawn(async move {
             loop {
@@ -190,6 +254,7 @@ async fn main() -> Result<(), BoxError> {
                     .send()
                     .await?
                     .error_for_status()?;
+                uploaded.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
             }
         }));
     }
@@ -220,6 +285,19 @@ async fn main() -> Result<(), BoxError> {
     let server_cpu = cpu_ms(pid) - cpu_before;
     let store_cpu = cpu_ms(store_pid) - store_before;
     let rss = child_store::status_mib(Some(pid), "VmHWM").round();
+    // The burst's selfie, then one on the idle server: its own time.
+    let selfie_s = match selfie {
+        Some(task) => Some(task.await??),
+        None => None,
+    };
+    let selfie_idle_s = if with_faces {
+        Some(
+            common::selfie_probe::time_to_approved(&http, &base, &attendees[1], selfie_bytes)
+                .await?,
+        )
+    } else {
+        None
+    };
     let failed: i64 = sqlx::Row::try_get(
         &sqlx::query(
             "SELECT COUNT(*) AS n FROM photos WHERE project_id = $1 AND status = 'failed'",
@@ -270,6 +348,20 @@ async fn main() -> Result<(), BoxError> {
         json!(workers.unwrap_or_else(|| "default".into())),
     );
     result.insert("retina", json!(retina));
+    result.insert(
+        "face_engine",
+        json!(if builtin {
+            "builtin"
+        } else if retina {
+            "fake"
+        } else {
+            "none"
+        }),
+    );
+    let tenths = |s: Option<f64>| s.map(|s| (s * 100.0).round() / 100.0);
+    result.insert("selfie_at", json!(selfie_at));
+    result.insert("selfie_s", json!(tenths(selfie_s)));
+    result.insert("selfie_idle_s", json!(tenths(selfie_idle_s)));
     result.insert("uploaded_s", json!((uploaded_s * 10.0).round() / 10.0));
     result.insert("wall_s", json!((wall_s * 10.0).round() / 10.0));
     result.insert("photos_per_min", json!((n as f64 / wall_s * 60.0).round()));

@@ -132,6 +132,37 @@ async fn sqlx_delete_jobs(app: &TestApp, ids: &[media_core::ids::JobId]) {
     }
 }
 
+/// Issue 26: the audit asks "has a job" of each photo still processing,
+/// whatever the length of the queue. It read the 10,000 newest queued jobs:
+/// behind 10,001 purges a photo's queued thumbnail job was not among them,
+/// so the photo was reported stuck and `--fix` queued it a second job.
+async fn a_photo_whose_job_waits_behind_ten_thousand_others_is_not_stuck(pg: bool) {
+    use media_core::domain::{JobPayload, PurgeTarget};
+    let Some(app) = TestApp::start_api_only(pg).await else {
+        return;
+    };
+    let w = app.world().await;
+    app.upload_photo(&w, identity_jpeg(0, 64, 48)).await;
+    let purges: Vec<JobPayload> = (0..10_001)
+        .map(|_| {
+            JobPayload::purge(vec![PurgeTarget::AllSelfiesOf {
+                user_id: UserId::new(),
+            }])
+        })
+        .collect();
+    let later = time::OffsetDateTime::now_utc() + std::time::Duration::from_secs(1);
+    app.media()
+        .ports()
+        .queue
+        .enqueue(&purges, later)
+        .await
+        .unwrap();
+    let report = app.media().audit(false, &|_| {}).await.unwrap();
+    assert_eq!(report.stuck_photos.count, 0, "{report:?}");
+    app.shutdown().await;
+}
+
 common::backend_tests! {
     the_audit_finds_each_kind_and_fix_repairs_what_is_safe,
+    a_photo_whose_job_waits_behind_ten_thousand_others_is_not_stuck,
 }

@@ -389,6 +389,43 @@ async fn the_wrong_role_is_refused_before_the_body_or_ids_are_read() {
     app.shutdown().await;
 }
 
+/// Issue 26: selfie upload URLs are capped per user per hour
+/// (`SELFIE_UPLOADS_PER_HOUR`): past it, 429 `rate_limited` with
+/// `Retry-After`, also after an erasure; other users are not limited.
+async fn selfie_uploads_past_the_hourly_cap_are_429_with_retry_after(pg: bool) {
+    let Some(app) = TestApp::start_as(
+        pg,
+        media_server::server::Role::Api,
+        &[("SELFIE_UPLOADS_PER_HOUR", "3")],
+    )
+    .await
+    else {
+        return;
+    };
+    let w = app.world().await;
+    let user = app.member(w.project).await;
+    let token = app.token(user, Audience::Media, Role::User);
+    for _ in 0..3 {
+        let r = app.post("/v1/selfie/upload-url", &token, json!({})).await;
+        assert_eq!(r.status(), 201);
+    }
+    assert_eq!(app.delete("/v1/selfie", &token).await.status(), 204);
+    let r = app.post("/v1/selfie/upload-url", &token, json!({})).await;
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=3600).contains(&wait), "{wait}");
+    problem(r, 429, "rate_limited").await;
+    let other = app.member(w.project).await;
+    let other = app.token(other, Audience::Media, Role::User);
+    let r = app.post("/v1/selfie/upload-url", &other, json!({})).await;
+    assert_eq!(r.status(), 201);
+    app.shutdown().await;
+}
+
 common::backend_tests! {
     every_error_case_is_a_problem_with_its_code,
+    selfie_uploads_past_the_hourly_cap_are_429_with_retry_after,
 }

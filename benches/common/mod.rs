@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each benchmark uses a part
 
 pub mod child_store;
+pub mod selfie_probe;
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -21,12 +21,14 @@
 
 pub mod allocator;
 pub mod assemble;
+pub mod bearer;
 /// The system clock.
 pub mod clock;
 pub mod config;
 pub mod devstore;
 pub mod jwt;
 pub mod observe;
+pub mod redact;
 pub mod retina;
 pub mod s3;
 mod secret_file;

@@ -56,7 +56,8 @@ impl WebhookSecret {
 }
 
 /// Where events go: `EVENTS_WEBHOOK_URL` and `EVENTS_WEBHOOK_SECRET`.
-#[derive(Debug, Clone)]
+/// `Debug` shows the URL's origin only: its path or query may be a token.
+#[derive(Clone)]
 pub struct WebhookConfig {
     /// The receiver.
     pub url: String,
@@ -64,6 +65,16 @@ pub struct WebhookConfig {
     pub secret: WebhookSecret,
     /// A slower answer is a failed attempt (retried).
     pub timeout: Duration,
+}
+
+impl std::fmt::Debug for WebhookConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookConfig")
+            .field("url", &crate::redact::origin(&self.url))
+            .field("secret", &self.secret)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
 }
 
 /// [`EventSink`] over HTTP.

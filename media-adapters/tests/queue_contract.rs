@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use media_adapters::sql::SqlStore;
 use media_adapters::testing::Store;
 use media_core::domain::{JobPayload, JobStatus, PurgeTarget};
-use media_core::ids::{ProjectId, UserId};
+use media_core::ids::{PhotoId, ProjectId, SelfieId, UserId};
 use media_core::ports::JobQueue;
 use media_core::service::Backoff;
 
@@ -360,7 +360,44 @@ async fn a_job_enqueued_between_an_empty_claim_and_the_wait_is_not_missed(store:
     );
 }
 
+/// Lanes (SPEC §5 "Fairness", issue 26): a selfie queued after a burst of
+/// photo work and a purge is claimed first, photo work next, bulk last.
+async fn a_selfie_is_claimed_before_the_photo_work_and_the_purges_queued_before_it(
+    store: &impl Store,
+) {
+    let t0 = now();
+    let project = ProjectId::new();
+    let photos: Vec<JobPayload> = (0..3)
+        .map(|_| JobPayload::thumbnails(project, PhotoId::new()))
+        .collect();
+    store.enqueue(&[purge()], t0).await.unwrap();
+    store.enqueue(&photos, t0).await.unwrap();
+    let selfie = JobPayload::ProcessSelfie {
+        selfie_id: SelfieId::new(),
+    };
+    store
+        .enqueue(std::slice::from_ref(&selfie), t0 + Duration::from_secs(1))
+        .await
+        .unwrap();
+    let t = t0 + Duration::from_secs(2);
+    let mut kinds = Vec::new();
+    while let Some(job) = store.claim("w", t, LEASE).await.unwrap() {
+        kinds.push(job.payload.kind().as_str());
+    }
+    assert_eq!(
+        kinds,
+        [
+            "process_selfie",
+            "generate_thumbnail",
+            "generate_thumbnail",
+            "generate_thumbnail",
+            "purge_objects"
+        ]
+    );
+}
+
 media_adapters::contract_tests! {
+    a_selfie_is_claimed_before_the_photo_work_and_the_purges_queued_before_it: 5,
     two_concurrent_claimers_never_get_the_same_job: 5,
     an_expired_lease_is_claimed_again: 5,
     heartbeats_keep_the_lease: 5,

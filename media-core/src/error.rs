@@ -68,6 +68,7 @@ impl ConflictKind {
 /// | `NotFound` | 404 | dead |
 /// | `Invalid` | 400, `code` from its kind | dead |
 /// | `Conflict` | 409 | dead |
+/// | `RateLimited` | 429 `rate_limited`, `Retry-After` | — |
 /// | `Unavailable` | 503 | retried with backoff |
 /// | `Permanent` | 500 | dead |
 ///
@@ -103,6 +104,13 @@ pub enum Error {
         kind: ConflictKind,
         /// What conflicts, for the client.
         detail: String,
+    },
+    /// The caller asked for more than its share (SPEC §5 "Fairness"):
+    /// allowed again after `retry_after`.
+    #[error("rate limited; retry after {retry_after:?}")]
+    RateLimited {
+        /// How long until the next request is allowed.
+        retry_after: std::time::Duration,
     },
     /// A dependency (database, store, Retina) is unavailable: retry later.
     #[error("unavailable: {0}")]

@@ -44,6 +44,9 @@ pub struct Settings {
     /// A built (or failed) archive is purged this long after
     /// (`ARCHIVE_TTL_HOURS`, 24 h).
     pub archive_ttl: Duration,
+    /// Selfie upload URLs a user may ask for in an hour
+    /// (`SELFIE_UPLOADS_PER_HOUR`, 10); past it, 429 `rate_limited`.
+    pub selfie_uploads_per_hour: u32,
 }
 
 impl Default for Settings {
@@ -55,6 +58,10 @@ impl Default for Settings {
             watermark_max_edge: 2560,
             match_max_distance: 0.5,
             selfie_min_score: 0.8,
+            // A retake or two after a rejection, a new selfie after an
+            // erasure: a person needs a handful an hour; each costs a face
+            // detection and may cost an erasure's purges (issue 26).
+            selfie_uploads_per_hour: 10,
             upload_grace: Duration::from_secs(300),
             job_max_attempts: 5,
             // A week: long enough to look into last weekend's event, short

@@ -146,7 +146,10 @@ pub async fn start(config: &Config, role: Role) -> Result<Running, StartupError>
             media: assembled.media.clone(),
             auth: assembled.authenticator.clone(),
             metrics: metrics_addr.is_none().then(|| metrics.clone()),
-            webhook_secret: config.webhook_secret.clone(),
+            webhook_secret: config
+                .webhook_secret
+                .as_deref()
+                .map(media_adapters::bearer::BearerSecret::new),
         };
         addr = spawn_api(&mut tasks, config.addr, state, limits, stop.clone()).await?;
     }

@@ -83,6 +83,8 @@ pub fn init(config: &TelemetryConfig) -> Telemetry {
         match otel::layer(endpoint) {
             Ok((layer, provider)) => {
                 registry.with(layer).init();
+                // Without user information or query: either may be a key.
+                let endpoint = media_adapters::redact::without_credentials(endpoint);
                 tracing::info!(%endpoint, "exporting traces over OTLP");
                 return Telemetry {
                     provider: Some(provider),

@@ -47,6 +47,13 @@ pub(super) fn limits(get: Lookup<'_>) -> Result<Settings, ConfigError> {
             |v| (0.0..=1.0).contains(v),
             "a score from 0 to 1",
         )?,
+        selfie_uploads_per_hour: parse(
+            get,
+            "SELFIE_UPLOADS_PER_HOUR",
+            d.selfie_uploads_per_hour,
+            |v| (1..=10_000).contains(v),
+            "a number from 1 to 10000",
+        )?,
         upload_grace: Duration::from_secs(parse(
             get,
             "UPLOAD_GRACE_SECONDS",

@@ -241,7 +241,10 @@ impl Config {
                 |v| (1..=256).contains(v),
                 "a number from 1 to 256",
             )?,
-            webhook_secret: get("STORAGE_WEBHOOK_SECRET"),
+            webhook_secret: secrets::shared_secret(
+                "STORAGE_WEBHOOK_SECRET",
+                get("STORAGE_WEBHOOK_SECRET"),
+            )?,
             serve: ServeConfig {
                 // Ten seconds: a phone on a bad network sends a few hundred
                 // bytes of headers in well under that; a slowloris waits longer.
@@ -327,7 +330,11 @@ fn storage(get: Lookup<'_>, data_dir: &Path) -> Result<StorageConfig, ConfigErro
         bucket: need("R2_BUCKET")?,
         region: get("R2_REGION").unwrap_or_else(|| "auto".into()),
         access_key_id: need("R2_ACCESS_KEY_ID")?,
-        secret_access_key: need("R2_SECRET_ACCESS_KEY")?,
+        secret_access_key: secrets::not_placeholder(
+            "R2_SECRET_ACCESS_KEY",
+            Some(need("R2_SECRET_ACCESS_KEY")?),
+        )?
+        .unwrap_or_default(),
         public_url: get("R2_PUBLIC_URL"),
     }))
 }
@@ -347,30 +354,21 @@ fn retina(get: Lookup<'_>) -> Result<Option<RetinaConfig>, ConfigError> {
     )?;
     Ok(Some(RetinaConfig {
         url,
-        api_key: get("RETINA_API_KEY"),
+        api_key: secrets::not_placeholder("RETINA_API_KEY", get("RETINA_API_KEY"))?,
         timeout: Duration::from_millis(ms),
     }))
 }
 
-/// `JWT_*`. HS secrets shorter than 16 bytes are refused.
+/// `JWT_*`. HS secrets shorter than 16 bytes, or placeholders, are refused.
 fn jwt(get: Lookup<'_>) -> Result<JwtConfig, ConfigError> {
-    let jwt = JwtConfig {
-        secret: get("JWT_SECRET"),
-        media_secret: get("JWT_MEDIA_SECRET"),
-        backoffice_secret: get("JWT_BACKOFFICE_SECRET"),
+    let secret = |var: &str| secrets::shared_secret(var, get(var));
+    Ok(JwtConfig {
+        secret: secret("JWT_SECRET")?,
+        media_secret: secret("JWT_MEDIA_SECRET")?,
+        backoffice_secret: secret("JWT_BACKOFFICE_SECRET")?,
         public_key_pem: None,
         issuer: get("JWT_ISSUER"),
-    };
-    for (var, secret) in [
-        ("JWT_SECRET", &jwt.secret),
-        ("JWT_MEDIA_SECRET", &jwt.media_secret),
-        ("JWT_BACKOFFICE_SECRET", &jwt.backoffice_secret),
-    ] {
-        if secret.as_ref().is_some_and(|s| s.len() < 16) {
-            return Err(ConfigError(format!("{var} is shorter than 16 bytes")));
-        }
-    }
-    Ok(jwt)
+    })
 }
 
 /// The development JWT secret: created once in `data/jwt-secret` (mode 0600).
@@ -387,6 +385,7 @@ fn dev_secret(data_dir: &Path) -> Result<String, ConfigError> {
 mod backend;
 mod events;
 mod limits;
+mod secrets;
 
 pub use backend::Backend;
 

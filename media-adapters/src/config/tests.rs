@@ -134,7 +134,7 @@ fn debug_redacts_the_database_password_and_the_webhook_secret() {
             "DATABASE_URL",
             "postgres://media:db-pass-123@db.internal:5432/media",
         ),
-        ("STORAGE_WEBHOOK_SECRET", "hook-secret-456"),
+        ("STORAGE_WEBHOOK_SECRET", "hook-secret-456-0123"),
     ])
     .unwrap();
     let shown = format!("{c:?}");
@@ -198,4 +198,56 @@ fn events_need_both_url_and_secret_and_the_secret_never_shows() {
     );
     assert_eq!(c.settings.match_notify_debounce, Duration::from_secs(30));
     assert!(!format!("{c:?}").contains("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
+}
+
+/// Issue 26: the manifests' and compose file's placeholders, published
+/// with the code, are refused at start, and so is a webhook secret too
+/// short to resist guessing; the value is never echoed.
+#[test]
+fn placeholder_and_short_secrets_stop_the_process() {
+    for (var, value) in [
+        ("JWT_SECRET", "CHANGE-ME-to-a-long-random-secret"),
+        ("JWT_SECRET", "change-me-to-a-long-random-secret"),
+        ("JWT_MEDIA_SECRET", "please_changeme_0123456789"),
+        ("STORAGE_WEBHOOK_SECRET", "CHANGE-ME"),
+        ("STORAGE_WEBHOOK_SECRET", "change-me-too-0123456789"),
+        ("STORAGE_WEBHOOK_SECRET", "short-secret"),
+        ("R2_SECRET_ACCESS_KEY", "CHANGE-ME"),
+    ] {
+        let mut vars = vec![(var, value)];
+        if var == "R2_SECRET_ACCESS_KEY" {
+            vars.extend([
+                ("R2_ENDPOINT", "https://account.r2.cloudflarestorage.com"),
+                ("R2_ACCESS_KEY_ID", "key-id-0123"),
+                ("R2_BUCKET", "media"),
+            ]);
+        }
+        let e = parsed(&vars).expect_err(value).0;
+        assert!(e.contains(var), "{var}={value}: {e}");
+        assert!(!e.contains(value), "the value is not echoed: {e}");
+    }
+    let ok = parsed(&[("STORAGE_WEBHOOK_SECRET", "0123456789abcdef")]).unwrap();
+    assert!(ok.webhook_secret.is_some(), "16 bytes are enough");
+}
+
+/// The events webhook URL may carry a token (a query or a path segment):
+/// `Debug` shows its scheme and host only.
+#[test]
+fn debug_shows_the_events_webhook_url_without_its_path_or_query() {
+    let c = config(&[
+        (
+            "EVENTS_WEBHOOK_URL",
+            "https://user:pw@platform.example/hooks/tok-path-123?token=tok-query-456",
+        ),
+        (
+            "EVENTS_WEBHOOK_SECRET",
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        ),
+    ])
+    .unwrap();
+    let shown = format!("{c:?}");
+    for secret in ["tok-path-123", "tok-query-456", "pw@"] {
+        assert!(!shown.contains(secret), "{secret}: {shown}");
+    }
+    assert!(shown.contains("platform.example"), "{shown}");
 }

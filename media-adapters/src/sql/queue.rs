@@ -7,9 +7,9 @@ use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use time::OffsetDateTime;
 
-use media_core::domain::{Job, JobPayload, JobStatus};
+use media_core::domain::{Job, JobKind, JobPayload, JobStatus, Lane};
 use media_core::error::{Error, Result};
-use media_core::ids::JobId;
+use media_core::ids::{JobId, PhotoId, ProjectId};
 use media_core::ports::JobQueue;
 
 use super::binds::Binds;
@@ -56,8 +56,8 @@ impl SqlStore {
             let mut b = Binds::new();
             let sql = format!(
                 "INSERT INTO jobs (id, kind, payload, status, attempts, max_attempts, run_at, dedup_key, \
-                 created_at, updated_at, project_id) \
-                 VALUES ({id}, {kind}, {payload}, {queued}, 0, {max}, {run_at}, {dedup}, {now}, {now}, {project}) \
+                 created_at, updated_at, project_id, lane) \
+                 VALUES ({id}, {kind}, {payload}, {queued}, 0, {max}, {run_at}, {dedup}, {now}, {now}, {project}, {lane}) \
                  ON CONFLICT DO NOTHING",
                 id = b.bind(JobId::new().to_string()),
                 kind = b.bind(payload.kind().as_str()),
@@ -68,6 +68,8 @@ impl SqlStore {
                 dedup = b.bind(payload.dedup_key()),
                 now = b.bind(us(now)),
                 project = b.bind(payload.project_id().map(|p| p.to_string())),
+                // The core's lane of the kind, written once: a claim orders by it.
+                lane = b.bind(i32::from(Lane::of(payload.kind()).rank())),
             );
             b.query(&sql)?.execute(&mut *conn).await.map_err(db_error)?;
         }
@@ -179,34 +181,51 @@ impl JobQueue for SqlStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn claim(
+    async fn claim_in(
         &self,
         worker: &str,
         now: OffsetDateTime,
         lease: Duration,
+        lanes: &[Lane],
     ) -> Result<Option<Job>> {
-        // Due: queued and due, or running with an expired lease on an attempt
-        // that may still be retried. One statement, so two claimers can never
+        if lanes.is_empty() {
+            return Ok(None);
+        }
+        // Due: running with an expired lease on an attempt that may still be
+        // retried (its work was under way), else queued and due in the first
+        // of `lanes` that has one. One statement, so two claimers can never
         // take the same job: Postgres skips rows another claimer has locked,
-        // SQLite runs one writer at a time.
+        // SQLite runs one writer at a time. COALESCE stops at the first
+        // subquery that finds a job: each is one probe of `jobs_lane_due`
+        // (status, lane, run_at, created_at), whatever the backlog.
         let lock = match self.backend {
             Backend::Postgres => "FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
         };
         let mut b = Binds::new();
+        let worker = b.bind(worker);
+        let lease_until = b.bind(us(now + lease));
+        let now = b.bind(us(now));
+        let running = b.bind(JobStatus::Running.as_str());
+        let queued = b.bind(JobStatus::Queued.as_str());
+        let allowed = b.list(lanes.iter().map(|l| i32::from(l.rank())));
+        let mut candidates = vec![format!(
+            "(SELECT id FROM jobs WHERE status = {running} AND lease_until < {now} \
+               AND attempts < max_attempts AND lane IN ({allowed}) ORDER BY lease_until LIMIT 1 {lock})"
+        )];
+        for lane in lanes {
+            let lane = b.bind(i32::from(lane.rank()));
+            candidates.push(format!(
+                "(SELECT id FROM jobs WHERE status = {queued} AND lane = {lane} AND run_at <= {now} \
+                   ORDER BY run_at, created_at LIMIT 1 {lock})"
+            ));
+        }
         let sql = format!(
             "UPDATE jobs SET status = {running}, attempts = attempts + 1, locked_by = {worker}, \
              lease_until = {lease_until}, updated_at = {now}, started_at = {now} \
-             WHERE id = (SELECT id FROM jobs WHERE \
-                 (status = {queued} AND run_at <= {now}) OR \
-                 (status = {running} AND lease_until < {now} AND attempts < max_attempts) \
-               ORDER BY run_at, created_at LIMIT 1 {lock}) \
+             WHERE id = COALESCE({candidates}) \
              RETURNING {JOB_COLUMNS}",
-            worker = b.bind(worker),
-            lease_until = b.bind(us(now + lease)),
-            now = b.bind(us(now)),
-            running = b.bind(JobStatus::Running.as_str()),
-            queued = b.bind(JobStatus::Queued.as_str()),
+            candidates = candidates.join(", "),
         );
         let row = b
             .query(&sql)?
@@ -316,6 +335,35 @@ impl JobQueue for SqlStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
+    async fn photo_has_job(
+        &self,
+        project: ProjectId,
+        photo: PhotoId,
+        kinds: &[JobKind],
+        statuses: &[JobStatus],
+    ) -> Result<bool> {
+        if kinds.is_empty() || statuses.is_empty() {
+            return Ok(false);
+        }
+        // The project's jobs through `jobs_project_due` (project_id, status,
+        // run_at); the photo's id is in the payload of its jobs.
+        let mut b = Binds::new();
+        let sql = format!(
+            "SELECT 1 AS one FROM jobs WHERE project_id = {project} AND {statuses} AND {kinds} \
+             AND payload LIKE {photo} LIMIT 1",
+            project = b.bind(project.to_string()),
+            statuses = b.any_of("status", statuses),
+            kinds = b.any_of("kind", kinds),
+            photo = b.bind(format!("%\"photo_id\":\"{photo}\"%")),
+        );
+        let row = b
+            .query(&sql)?
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(row.is_some())
+    }
+
     async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)

@@ -324,12 +324,13 @@ impl SelfieRepo for SqlStore {
         let user = user.to_string();
         // Selfies first: on Postgres this waits for a `cluster_faces` that holds
         // the selfie row, so the matches it commits are seen and deleted next.
-        sqlx::query("DELETE FROM selfies WHERE user_id = $1 AND key_ts <= $2")
+        let mut erased = sqlx::query("DELETE FROM selfies WHERE user_id = $1 AND key_ts <= $2")
             .bind(&user)
             .bind(through_ms)
             .execute(&mut *tx)
             .await
-            .map_err(db_error)?;
+            .map_err(db_error)?
+            .rows_affected();
         // A selfie left is newer than the erasure and not approved yet: the
         // matches, suppressions (derived from matches) and progress below
         // all come from erased ones.
@@ -337,8 +338,6 @@ impl SelfieRepo for SqlStore {
             "DELETE FROM matches WHERE user_id = $1",
             "DELETE FROM match_suppressions WHERE user_id = $1",
             "DELETE FROM match_progress WHERE user_id = $1",
-            // Archives hold matched photos: derived from the matches too.
-            "DELETE FROM archives WHERE user_id = $1",
         ] {
             sqlx::query(sql)
                 .bind(&user)
@@ -346,6 +345,13 @@ impl SelfieRepo for SqlStore {
                 .await
                 .map_err(db_error)?;
         }
+        // Archives hold matched photos: derived from the matches too.
+        erased += sqlx::query("DELETE FROM archives WHERE user_id = $1")
+            .bind(&user)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?
+            .rows_affected();
         if let Some(purpose) = revoke {
             sqlx::query("DELETE FROM consents WHERE user_id = $1 AND purpose = $2")
                 .bind(&user)
@@ -354,6 +360,9 @@ impl SelfieRepo for SqlStore {
                 .await
                 .map_err(db_error)?;
         }
+        // Objects exist only under selfie and archive rows: none deleted,
+        // nothing to purge (embeddings and matches are rows only).
+        let jobs = if erased > 0 { jobs } else { &[] };
         self.insert_jobs(&mut tx, jobs, now).await?;
         tx.commit().await.map_err(db_error)?;
         self.jobs_committed(jobs);

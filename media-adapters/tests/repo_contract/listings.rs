@@ -115,7 +115,49 @@ async fn operator_scope_and_filters(store: &impl Store) {
     );
 }
 
+/// Issue 26: a project moved to another operator (the platform's directory
+/// changed its `operator_id`) is no longer listed to the old operator, its
+/// originals included, and is listed to the new one.
+async fn a_project_moved_to_another_operator_leaves_the_old_operators_listing(
+    store: &media_adapters::sql::SqlStore,
+) {
+    let mine = world(store).await;
+    let theirs = world(store).await;
+    let a = new_photo(&mine, None, now());
+    media_core::ports::PhotoRepo::create_photo_if_assigned(store, &a)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE projects SET operator_id = $1 WHERE id = $2")
+        .bind(theirs.operator.to_string())
+        .bind(mine.project.to_string())
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let listed = |operator| PhotoQuery {
+        scope: PhotoScope::Operator {
+            operator,
+            project_ids: None,
+            photographer_ids: None,
+        },
+        after: None,
+        limit: 100,
+    };
+    let old = media_core::ports::PhotoRepo::list_photos(store, &listed(mine.operator))
+        .await
+        .unwrap();
+    assert!(old.is_empty(), "still listed to the old operator: {old:?}");
+    let new = media_core::ports::PhotoRepo::list_photos(store, &listed(theirs.operator))
+        .await
+        .unwrap();
+    assert_eq!(
+        new.iter().map(|l| l.photo.id).collect::<Vec<_>>(),
+        [a.id],
+        "listed to the new one"
+    );
+}
+
 media_adapters::contract_tests! {
+    a_project_moved_to_another_operator_leaves_the_old_operators_listing: 5,
     listings_follow_the_spec_order_and_cursors_visit_each_photo_once: 5,
     operator_scope_and_filters: 5,
 }

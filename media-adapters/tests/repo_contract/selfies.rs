@@ -206,6 +206,32 @@ async fn selfies_consents_approval_and_erasure(store: &impl Store) {
     );
 }
 
+/// Issue 26: `DELETE /v1/selfie` in a loop queued an erasure's purges per
+/// call. Once everything is erased, another erasure finds nothing and
+/// queues nothing.
+async fn an_erasure_with_nothing_left_to_erase_queues_no_job(store: &impl Store) {
+    let user = UserId::new();
+    let t = now();
+    let purge = JobPayload::purge(vec![PurgeTarget::AllSelfiesOf { user_id: user }]);
+    store
+        .create_selfie(&new_selfie(user, t - Duration::from_secs(60)))
+        .await
+        .unwrap();
+    let cut = media_core::keys::timestamp_ms(t);
+    for _ in 0..3 {
+        store
+            .erase_biometrics(user, None, cut, std::slice::from_ref(&purge), t)
+            .await
+            .unwrap();
+    }
+    let queued = media_core::ports::JobAdmin::list(store, &[JobStatus::Queued], 100)
+        .await
+        .unwrap();
+    let purges = queued.iter().filter(|j| j.payload == purge).count();
+    assert_eq!(purges, 1, "one erasure had something to erase");
+}
+
 media_adapters::contract_tests! {
+    an_erasure_with_nothing_left_to_erase_queues_no_job: 5,
     selfies_consents_approval_and_erasure: 5,
 }

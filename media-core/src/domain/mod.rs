@@ -10,6 +10,8 @@ pub mod event;
 pub mod face;
 /// Background jobs: payloads, kinds, statuses.
 pub mod job;
+/// Lanes of the queue: which work is claimed first.
+pub mod lane;
 /// Photos: statuses, failure reasons, the transition table.
 pub mod photo;
 /// Who is calling: audiences, roles, principals.
@@ -27,6 +29,7 @@ pub use face::{
     PhotoFace,
 };
 pub use job::{Job, JobCount, JobKind, JobPayload, JobStatus, PurgeTarget};
+pub use lane::Lane;
 pub use photo::{FailureReason, Photo, PhotoListing, PhotoMetadata, PhotoStatus};
 /// The model the SQL's guarded updates are tested against.
 #[cfg(any(test, feature = "testing"))]

@@ -110,6 +110,16 @@ wire_enum! {
     }
 }
 
+impl FailureReason {
+    /// Whether the object itself is the reason (unusable whatever retries):
+    /// a selfie that failed so has its object purged at once (issue 26).
+    /// The others (`retina_unavailable`, `processing_failed`) keep it, so
+    /// that retrying the dead job processes it again.
+    pub fn object_unusable(self) -> bool {
+        !matches!(self, Self::RetinaUnavailable | Self::ProcessingFailed)
+    }
+}
+
 /// A photo row as the repository stores it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Photo {

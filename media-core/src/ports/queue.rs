@@ -3,9 +3,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use crate::domain::{Job, JobCount, JobPayload, JobStatus};
+use crate::domain::{Job, JobCount, JobKind, JobPayload, JobStatus, Lane};
 use crate::error::Result;
 use crate::ids::JobId;
+use crate::ids::{PhotoId, ProjectId};
 
 /// The durable job queue, in the same database as the rows it serves.
 /// A claimed job belongs to one worker until its lease ends; a worker that
@@ -21,12 +22,27 @@ pub trait JobQueue: Send + Sync {
     async fn enqueue(&self, jobs: &[JobPayload], now: OffsetDateTime) -> Result<()>;
 
     /// Takes the next due job (queued and due, or running with an expired lease),
-    /// counts an attempt, and leases it to `worker` until `now + lease`.
+    /// counts an attempt, and leases it to `worker` until `now + lease`:
+    /// the first due job of the most urgent lane (every lane, in order).
     async fn claim(
         &self,
         worker: &str,
         now: OffsetDateTime,
         lease: Duration,
+    ) -> Result<Option<Job>> {
+        self.claim_in(worker, now, lease, &Lane::ALL).await
+    }
+
+    /// Like [`JobQueue::claim`], trying only `lanes`, in their order (the
+    /// core's [`Lane::claim_order`]): a job whose lease expired first (its
+    /// work was under way), then the oldest due job of the first lane that
+    /// has one.
+    async fn claim_in(
+        &self,
+        worker: &str,
+        now: OffsetDateTime,
+        lease: Duration,
+        lanes: &[Lane],
     ) -> Result<Option<Job>>;
 
     /// Extends the lease; false when the job is no longer this worker's.
@@ -73,6 +89,17 @@ pub trait JobQueue: Send + Sync {
 
     /// Whether the database behind the queue answers (readiness).
     async fn ping(&self) -> Result<()>;
+
+    /// Whether a job of one of `kinds` for `photo` (of `project`) is in
+    /// one of `statuses`: the audit asks it of each photo still
+    /// `processing`, whatever the length of the queue.
+    async fn photo_has_job(
+        &self,
+        project: ProjectId,
+        photo: PhotoId,
+        kinds: &[JobKind],
+        statuses: &[JobStatus],
+    ) -> Result<bool>;
 }
 
 /// Job administration, everything but the worker protocol: reading the

@@ -282,6 +282,9 @@ pub trait SelfieRepo: Send + Sync {
     /// timestamp), every embedding, match, suppression, archive and matching progress of the user
     /// (and revokes the consent when `revoke` is set), enqueuing `jobs`, in
     /// one transaction. A selfie issued after `through_ms` is untouched.
+    /// `jobs` are enqueued only when a selfie or archive row was deleted:
+    /// with nothing left to erase there is nothing to purge, so erasures
+    /// repeated in a loop queue nothing (issue 26).
     async fn erase_biometrics(
         &self,
         user: UserId,

@@ -4,15 +4,20 @@
 use std::collections::HashSet;
 
 use super::{Media, PurgeReport, ReprocessStep};
-use crate::domain::{ConsentPurpose, JobPayload, JobStatus, PhotoStatus};
+use crate::domain::{ConsentPurpose, JobKind, JobStatus, PhotoStatus};
 use crate::error::Result;
-use crate::ids::{PhotoId, UserId};
+use crate::ids::UserId;
 use crate::keys::{self, ParsedKey, PhotoObject};
 
 /// Examples kept per finding.
 const EXAMPLES: usize = 5;
 /// Rows read per query while scanning.
 const PAGE: u32 = 1000;
+
+/// The jobs that finish a processing photo, and the statuses in which one
+/// is still going to.
+const PHOTO_JOBS: [JobKind; 2] = [JobKind::GenerateThumbnail, JobKind::GenerateWatermark];
+const PENDING: [JobStatus; 2] = [JobStatus::Queued, JobStatus::Running];
 
 /// How many of one kind were found, with a few examples.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -177,16 +182,6 @@ impl Media {
                 .add(format!("{} {}", job.payload.kind(), job.id));
         }
 
-        let mut active: HashSet<PhotoId> = HashSet::new();
-        for status in [JobStatus::Queued, JobStatus::Running] {
-            for job in self.list_jobs(Some(status), 10_000).await? {
-                if let JobPayload::GenerateThumbnail { photo_id, .. }
-                | JobPayload::GenerateWatermark { photo_id, .. } = job.payload
-                {
-                    active.insert(photo_id);
-                }
-            }
-        }
         let mut stuck = Vec::new();
         let mut after = None;
         loop {
@@ -195,8 +190,16 @@ impl Media {
                 .photos
                 .photos_with_status(PhotoStatus::Processing, after, PAGE)
                 .await?;
+            // Asked of each photo, not read from a capped list of the
+            // queue: behind 10,000 other jobs a photo's own was missed and
+            // `--fix` queued it a second one (issue 26).
             for p in &page {
-                if !active.contains(&p.id) {
+                let has_job = self
+                    .ports
+                    .queue
+                    .photo_has_job(p.project_id, p.id, &PHOTO_JOBS, &PENDING)
+                    .await?;
+                if !has_job {
                     report.stuck_photos.add(p.id);
                     stuck.push(p.id);
                 }

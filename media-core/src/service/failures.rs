@@ -2,7 +2,7 @@
 //! announces it committed in the same transaction.
 
 use super::Media;
-use crate::domain::{Event, FailureReason, Photo, Selfie};
+use crate::domain::{Event, FailureReason, JobPayload, Photo, PurgeTarget, Selfie};
 use crate::error::Result;
 
 impl Media {
@@ -26,13 +26,25 @@ impl Media {
         reason: FailureReason,
     ) -> Result<bool> {
         let now = self.now();
-        let jobs: Vec<_> = self
+        let mut jobs: Vec<_> = self
             .announce(Event::selfie_failed(selfie, reason, now))
             .into_iter()
             .collect();
+        if reason.object_unusable() {
+            jobs.push(selfie_purge(selfie));
+        }
         self.ports
             .selfies
             .fail_selfie(selfie.id, reason, &jobs, now)
             .await
     }
+}
+
+/// The purge of one selfie's object: a rejected or unusable selfie keeps
+/// nothing in the store (issue 26).
+pub(crate) fn selfie_purge(selfie: &Selfie) -> JobPayload {
+    JobPayload::purge(vec![PurgeTarget::Selfie {
+        user_id: selfie.user_id,
+        timestamp_ms: selfie.key_timestamp_ms,
+    }])
 }

@@ -14,6 +14,7 @@ mod jobs;
 mod my_photos;
 mod orphans;
 mod photos;
+mod rate;
 mod reconcile;
 mod selfies;
 mod stats;
@@ -45,7 +46,7 @@ use crate::timestamps::truncate_to_micros;
 pub use admin::{PurgeReport, ReprocessStep};
 pub use audit::{AuditReport, Finding};
 pub use backoff::Backoff;
-pub use health::Readiness;
+pub use health::{READINESS_FRESH, Readiness};
 pub use job_admin::{ReprocessOutcome, ReprocessProgress};
 pub use jobs::JobOutcome;
 pub use photos::OperatorFilter;
@@ -94,6 +95,13 @@ pub struct Media {
     /// The decode memory budget of this process, in megabytes, shared by
     /// every worker: a render holds its estimated share while it runs.
     decode_budget: Arc<tokio::sync::Semaphore>,
+    /// This process's workers and their claims, for the lanes' share and cap.
+    lanes: Arc<worker::LaneCounts>,
+    /// The last readiness probe and when it ran: `/readyz` answers from it
+    /// for [`READINESS_FRESH`].
+    readiness: Arc<tokio::sync::Mutex<Option<(time::OffsetDateTime, health::Readiness)>>>,
+    /// Selfie upload URLs per user in the last hour.
+    selfie_uploads: Arc<rate::RateLimiter>,
 }
 
 impl Media {
@@ -107,6 +115,9 @@ impl Media {
             settings: Arc::new(settings),
             reconcile: Arc::default(),
             decode_budget: Arc::new(tokio::sync::Semaphore::new(budget)),
+            lanes: Arc::default(),
+            readiness: Arc::default(),
+            selfie_uploads: Arc::default(),
         }
     }
 

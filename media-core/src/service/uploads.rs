@@ -85,6 +85,8 @@ impl Media {
         let constraints = self.upload_constraints(req)?;
         let now = self.now();
         let user = principal.as_user();
+        self.selfie_uploads
+            .take(user, now, self.settings.selfie_uploads_per_hour)?;
         let timestamp_ms = keys::timestamp_ms(now);
         let key = keys::selfie(user, timestamp_ms);
         let upload_url = self

@@ -1,6 +1,7 @@
 //! The worker loop: claim a job, run its handler while keeping the lease
 //! alive, then record the outcome — done, retry with backoff, or dead.
 
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
@@ -9,8 +10,48 @@ use tracing::Instrument;
 use super::Media;
 use super::backoff::{Backoff, jitter};
 use super::jobs::JobOutcome;
-use crate::domain::{Job, JobKind};
+use crate::domain::{Job, JobKind, Lane};
 use crate::error::Result;
+
+/// A process's workers and claims: bulk work may hold only
+/// [`Lane::bulk_cap`] of the workers and comes before photo work in one
+/// claim of [`crate::domain::lane::BULK_SHARE`] (decision 0032).
+#[derive(Debug, Default)]
+pub(crate) struct LaneCounts {
+    workers: AtomicUsize,
+    claims: AtomicU64,
+    bulk_running: AtomicUsize,
+}
+
+/// A bulk slot taken for one claim; given back when dropped (the claim
+/// found other work, or the bulk job finished).
+pub(super) struct BulkSlot<'a>(Option<&'a AtomicUsize>);
+
+impl Drop for BulkSlot<'_> {
+    fn drop(&mut self) {
+        if let Some(running) = self.0 {
+            running.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
+
+impl LaneCounts {
+    /// The lanes of the next claim, with the bulk slot it may use: taken
+    /// before the claim, so workers claiming at once cannot pass the cap.
+    pub(super) fn next_claim(&self) -> (Vec<Lane>, BulkSlot<'_>) {
+        let cap = Lane::bulk_cap(self.workers.load(Ordering::Acquire));
+        let claim = self.claims.fetch_add(1, Ordering::AcqRel);
+        let before = self.bulk_running.fetch_add(1, Ordering::AcqRel);
+        let lanes = Lane::claim_order(claim, before, cap);
+        let slot = BulkSlot(Some(&self.bulk_running));
+        if lanes.contains(&Lane::Bulk) {
+            (lanes, slot)
+        } else {
+            drop(slot);
+            (lanes, BulkSlot(None))
+        }
+    }
+}
 
 /// What happened to one job, for metrics and logs.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +86,7 @@ impl Worker {
     /// A worker named `id` (unique per process and host: leases are held in
     /// its name) that leases each job for `lease` (the server uses 60 s).
     pub fn new(media: Media, id: impl Into<String>, lease: Duration) -> Self {
+        media.lanes.workers.fetch_add(1, Ordering::AcqRel);
         Self {
             media,
             id: id.into(),
@@ -52,15 +94,26 @@ impl Worker {
         }
     }
 
-    /// Claims and runs at most one job.
+    /// Claims and runs at most one job: the lanes tried, and in which
+    /// order, are [`Lane::claim_order`]'s for this process.
     pub async fn run_once(&self) -> Result<WorkerEvent> {
         let queue = &self.media.ports.queue;
-        let Some(job) = queue.claim(&self.id, self.media.now(), self.lease).await? else {
+        let (lanes, mut slot) = self.media.lanes.next_claim();
+        let Some(job) = queue
+            .claim_in(&self.id, self.media.now(), self.lease, &lanes)
+            .await?
+        else {
             return Ok(WorkerEvent::Idle);
         };
+        if Lane::of(job.payload.kind()) != Lane::Bulk {
+            // Not bulk work: the slot is free again while this job runs.
+            drop(std::mem::replace(&mut slot, BulkSlot(None)));
+        }
         // Everything the job does, adapters included, is under this span.
         let span = tracing::info_span!("job", id = %job.id, kind = job.payload.kind().as_str(), attempt = job.attempts);
-        self.finish(job).instrument(span).await
+        let event = self.finish(job).instrument(span).await;
+        drop(slot);
+        event
     }
 
     async fn finish(&self, job: Job) -> Result<WorkerEvent> {
@@ -157,5 +210,11 @@ impl Worker {
                 }
             }
         }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.media.lanes.workers.fetch_sub(1, Ordering::AcqRel);
     }
 }

@@ -56,15 +56,10 @@ async fn record_metrics(req: Request, next: Next) -> Response {
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let method = req.method().clone();
+    let method = crate::metrics::method_label(req.method());
     let started = Instant::now();
     let resp = next.run(req).await;
-    Metrics::request(
-        method.as_str(),
-        route,
-        resp.status().as_u16(),
-        started.elapsed(),
-    );
+    Metrics::request(method, route, resp.status().as_u16(), started.elapsed());
     resp
 }
 

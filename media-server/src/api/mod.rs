@@ -34,7 +34,8 @@ pub struct AppState {
     pub auth: Arc<dyn Authenticator>,
     /// `None` when `/metrics` is served on its own address (`MEDIA_METRICS_ADDR`).
     pub metrics: Option<Metrics>,
-    pub webhook_secret: Option<String>,
+    /// `STORAGE_WEBHOOK_SECRET`'s digest; `None` disables the route.
+    pub webhook_secret: Option<media_adapters::bearer::BearerSecret>,
 }
 
 /// Every route of the API and the paths of the document they make. The

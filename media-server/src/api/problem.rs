@@ -18,12 +18,15 @@ pub struct Problem {
     pub status: u16,
     /// Stable machine-readable code: unauthorized, forbidden, consent_required,
     /// not_found, invalid_request, upload_too_large, unsupported_type,
-    /// upload_missing, conflict, duplicate, unavailable, internal.
+    /// upload_missing, conflict, duplicate, rate_limited, unavailable, internal.
     pub code: &'static str,
     pub detail: String,
     /// With `duplicate`: the project's photo that holds the same bytes.
     #[serde(rename = "photoId", skip_serializing_if = "Option::is_none")]
     pub photo_id: Option<uuid::Uuid>,
+    /// With `rate_limited`: the `Retry-After` header, in seconds.
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
 }
 
 impl Problem {
@@ -35,6 +38,7 @@ impl Problem {
             code,
             detail: detail.into(),
             photo_id: None,
+            retry_after: None,
         }
     }
 
@@ -63,6 +67,9 @@ impl IntoResponse for Problem {
         if status == StatusCode::UNAUTHORIZED {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        if let Some(seconds) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         resp
     }
 }
@@ -86,6 +93,16 @@ impl From<Error> for Problem {
                 if let media_core::ConflictKind::Duplicate { photo_id } = kind {
                     p.photo_id = Some(photo_id.as_uuid());
                 }
+                p
+            }
+            Error::RateLimited { retry_after } => {
+                let seconds = retry_after.as_secs().max(1);
+                let mut p = Self::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    format!("too many requests; retry after {seconds} s"),
+                );
+                p.retry_after = Some(seconds);
                 p
             }
             Error::Unavailable(detail) => {

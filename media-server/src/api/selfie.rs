@@ -23,7 +23,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[utoipa::path(post, path = "/v1/selfie/upload-url", tag = "selfie", request_body(content = UploadBody, description = "optional"),
-    responses((status = 201, body = SelfieTicket), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)),
+    responses((status = 201, body = SelfieTicket), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 429, body = Problem, description = "`rate_limited`: more than `SELFIE_UPLOADS_PER_HOUR` (10) upload URLs in the last hour",
+            headers(("Retry-After" = u64, description = "seconds until the next upload URL is allowed")))),
     security(("media" = [])))]
 pub async fn selfie_upload_url(
     State(s): State<AppState>,

@@ -19,11 +19,6 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(storage_events))
 }
 
-/// Compares without an early exit, so timing reveals nothing of the secret.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// Object keys of completed writes in either event form.
 pub fn event_keys(body: &Value) -> Vec<String> {
     let mut keys = Vec::new();
@@ -99,7 +94,7 @@ pub async fn storage_events(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> ApiResult<StatusCode> {
-    let Some(secret) = s.webhook_secret.as_deref() else {
+    let Some(secret) = s.webhook_secret.as_ref() else {
         return Err(Problem::not_found());
     };
     let token = headers
@@ -107,7 +102,9 @@ pub async fn storage_events(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
-    if !constant_time_eq(token.trim().as_bytes(), secret.as_bytes()) {
+    // Digests of equal length, compared in full: the time says nothing of
+    // the secret, its length included.
+    if !secret.matches(token.trim()) {
         return Err(Problem::unauthorized("wrong or missing webhook secret"));
     }
     let value: Value = serde_json::from_slice(&body)
@@ -142,10 +139,5 @@ mod tests {
         let batch = json!([r2, {"action": "DeleteObject", "object": {"key": "k2"}}]);
         assert_eq!(event_keys(&batch), vec!["k1"]);
         assert!(event_keys(&json!({"nothing": true})).is_empty());
-        assert!(
-            constant_time_eq(b"abc", b"abc")
-                && !constant_time_eq(b"abc", b"abd")
-                && !constant_time_eq(b"ab", b"abc")
-        );
     }
 }

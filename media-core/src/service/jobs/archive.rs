@@ -22,12 +22,48 @@ pub(crate) const ARCHIVE_PART: usize = 8 << 20;
 /// 2560 px): see BENCHMARKS.md "Archives" for what it bought.
 const READ_AHEAD: usize = 4;
 
+/// Unicode format characters (category Cf): bidi overrides and isolates
+/// (U+202E shows `gpj.exe` as `exe.jpg`), zero-width joiners and marks,
+/// the byte-order mark, tags. Invisible in a name, so they go.
+fn format_character(c: char) -> bool {
+    matches!(
+        c,
+        '\u{AD}'
+            | '\u{600}'..='\u{605}'
+            | '\u{61C}'
+            | '\u{6DD}'
+            | '\u{70F}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}'
+    )
+}
+
+/// Whether Windows reads `name` as a device (CON, PRN, AUX, NUL, COM1–9,
+/// LPT1–9, whatever the case or extension): such a folder cannot be made.
+fn windows_device(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or_default().trim_end();
+    let upper = stem.to_ascii_uppercase();
+    matches!(upper.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || (upper.len() == 4
+            && (upper.starts_with("COM") || upper.starts_with("LPT"))
+            && upper.as_bytes()[3].is_ascii_digit()
+            && upper.as_bytes()[3] != b'0')
+}
+
 /// A file or folder name that unzips the same on every system: no path
-/// separators, no characters Windows refuses, no control characters, not
-/// empty, at most 100 characters.
+/// separators, no characters Windows refuses, no control or format
+/// characters, no Windows device name, not empty, at most 100 characters.
 pub(crate) fn safe_name(name: &str, fallback: &str) -> String {
     let cleaned: String = name
         .chars()
+        .filter(|&c| !format_character(c))
         .map(|c| match c {
             '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
             c if c.is_control() => '_',
@@ -38,6 +74,8 @@ pub(crate) fn safe_name(name: &str, fallback: &str) -> String {
     let trimmed = cleaned.trim_matches(|c: char| c == '.' || c.is_whitespace());
     if trimmed.is_empty() {
         fallback.to_owned()
+    } else if windows_device(trimmed) {
+        format!("_{trimmed}")
     } else {
         trimmed.to_owned()
     }
@@ -209,5 +247,21 @@ mod tests {
         assert_eq!(safe_name("a\u{0}b\nc", "x"), "a_b_c");
         assert_eq!(safe_name(&"é".repeat(300), "x").chars().count(), 100);
         assert_eq!(safe_name("../../etc", "x"), "_.._etc");
+    }
+
+    /// Issue 26: a project named with a right-to-left override shows
+    /// `gpj.exe` as `exe.jpg`; format characters go. A folder named like a
+    /// Windows device (CON, nul, COM1.txt) cannot be created there.
+    #[test]
+    fn names_drop_format_characters_and_never_are_a_windows_device() {
+        assert_eq!(safe_name("Gala\u{202E}gpj.exe", "x"), "Galagpj.exe");
+        assert_eq!(safe_name("a\u{200B}b\u{2066}c\u{FEFF}", "x"), "abc");
+        assert_eq!(safe_name("\u{202E}\u{200F}", "fallback"), "fallback");
+        for device in ["CON", "nul", "Com1", "LPT9", "aux.txt", "PRN "] {
+            let name = safe_name(device, "x");
+            assert!(name.starts_with('_'), "{device} -> {name}");
+        }
+        assert_eq!(safe_name("Concert", "x"), "Concert");
+        assert_eq!(safe_name("COM10", "x"), "COM10");
     }
 }

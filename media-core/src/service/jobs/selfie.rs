@@ -100,14 +100,20 @@ impl Media {
                     .map(|project_id| JobPayload::ClusterFaces { project_id })
                     .collect();
                 if !older.is_empty() {
-                    jobs.push(JobPayload::purge(
-                        older
-                            .iter()
-                            .map(|s| PurgeTarget::Selfie {
-                                user_id: s.user_id,
-                                timestamp_ms: s.key_timestamp_ms,
-                            })
-                            .collect(),
+                    let targets: Vec<PurgeTarget> = older
+                        .iter()
+                        .map(|s| PurgeTarget::Selfie {
+                            user_id: s.user_id,
+                            timestamp_ms: s.key_timestamp_ms,
+                        })
+                        .collect();
+                    jobs.push(JobPayload::purge(targets.clone()));
+                    // An upload URL of a superseded selfie may still write
+                    // its key until it expires: swept again then, as a
+                    // deletion's are (SPEC §3.11, issue 26).
+                    jobs.push(JobPayload::purge_at(
+                        targets,
+                        now + crate::settings::UPLOAD_URL_TTL + self.settings.upload_grace,
                     ));
                 }
                 jobs.extend(self.announce(Event::selfie_approved(&selfie, now)));
@@ -120,6 +126,7 @@ impl Media {
                 let jobs: Vec<_> = self
                     .announce(Event::selfie_rejected(&selfie, reason, now))
                     .into_iter()
+                    .chain([crate::service::failures::selfie_purge(&selfie)])
                     .collect();
                 self.ports
                     .selfies

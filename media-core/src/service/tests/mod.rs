@@ -4,6 +4,7 @@
 mod admin;
 mod archives;
 mod events;
+mod health;
 mod job_admin;
 mod listings;
 mod photo_faces;

@@ -81,6 +81,16 @@ async fn an_approved_selfie_replaces_the_older_one_and_matches_every_project() {
                         user_id: uid,
                         timestamp_ms: 1,
                     }])
+                // Issue 26: swept again once an upload URL issued for the
+                // superseded selfie can no longer write, as deletions are.
+                && jobs[3]
+                    == JobPayload::purge_at(
+                        vec![PurgeTarget::Selfie {
+                            user_id: uid,
+                            timestamp_ms: 1,
+                        }],
+                        NOW + crate::settings::UPLOAD_URL_TTL + Settings::default().upload_grace,
+                    )
         })
         .times(1)
         .returning(|_, _, _, _, _| Ok(true));
@@ -105,6 +115,11 @@ async fn rejected_selfies_keep_their_reason() {
         let u = user();
         let s = selfie_of(&u, SelfieStatus::Processing);
         let sid = s.id;
+        // Issue 26: a rejected selfie's object is purged at once.
+        let purge = JobPayload::purge(vec![PurgeTarget::Selfie {
+            user_id: s.user_id,
+            timestamp_ms: s.key_timestamp_ms,
+        }]);
         let mut m = Mocks::new();
         m.consent(true);
         processing_selfie(&mut m, &s);
@@ -113,7 +128,7 @@ async fn rejected_selfies_keep_their_reason() {
             .return_once(move |_| Ok(faces));
         m.selfies
             .expect_reject_selfie()
-            .withf(move |id, r, jobs, _| *id == sid && *r == reason && jobs.is_empty())
+            .withf(move |id, r, jobs, _| *id == sid && *r == reason && jobs == [purge.clone()])
             .times(1)
             .returning(|_, _, _, _| Ok(true));
         m.media()
@@ -209,7 +224,12 @@ async fn a_dead_selfie_job_ends_retina_unavailable() {
     m.selfies.expect_selfie().return_const(Ok(Some(s)));
     m.selfies
         .expect_fail_selfie()
-        .withf(move |id, r, _, _| *id == sid && *r == FailureReason::RetinaUnavailable)
+        // Kept: retrying the dead job processes it again (issue 26).
+        .withf(move |id, r, jobs, _| {
+            *id == sid
+                && *r == FailureReason::RetinaUnavailable
+                && jobs.iter().all(|j| j.kind() != JobKind::PurgeObjects)
+        })
         .times(1)
         .returning(|_, _, _, _| Ok(true));
     let job = Job {
@@ -248,7 +268,12 @@ async fn a_selfie_replaced_while_retina_reads_it_fails_as_changed() {
     m.selfies.expect_approve_selfie().never();
     m.selfies
         .expect_fail_selfie()
-        .withf(move |id, r, _, _| *id == sid && *r == FailureReason::UploadChanged)
+        // The unusable object is purged at once (issue 26).
+        .withf(move |id, r, jobs, _| {
+            *id == sid
+                && *r == FailureReason::UploadChanged
+                && jobs.iter().any(|j| j.kind() == JobKind::PurgeObjects)
+        })
         .times(1)
         .returning(|_, _, _, _| Ok(true));
     let out = m

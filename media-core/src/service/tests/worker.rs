@@ -13,8 +13,8 @@ async fn the_worker_completes_retries_and_buries_jobs() {
     let job = claimed(failing.clone(), 1);
     let id = job.id;
     m.queue
-        .expect_claim()
-        .return_once(move |_, _, _| Ok(Some(job)));
+        .expect_claim_in()
+        .return_once(move |_, _, _, _| Ok(Some(job)));
     m.storage.expect_delete_prefix().returning(|_| Ok(0));
     m.queue
         .expect_complete()
@@ -37,8 +37,8 @@ async fn the_worker_completes_retries_and_buries_jobs() {
     let mut m = Mocks::new();
     let job = claimed(failing.clone(), 2);
     m.queue
-        .expect_claim()
-        .return_once(move |_, _, _| Ok(Some(job)));
+        .expect_claim_in()
+        .return_once(move |_, _, _, _| Ok(Some(job)));
     m.storage
         .expect_delete_prefix()
         .returning(|_| Err(Error::unavailable("down")));
@@ -65,8 +65,8 @@ async fn the_worker_completes_retries_and_buries_jobs() {
     let mut m = Mocks::new();
     let job = claimed(failing, 5);
     m.queue
-        .expect_claim()
-        .return_once(move |_, _, _| Ok(Some(job)));
+        .expect_claim_in()
+        .return_once(move |_, _, _, _| Ok(Some(job)));
     m.storage
         .expect_delete_prefix()
         .returning(|_| Err(Error::unavailable("down")));
@@ -89,7 +89,7 @@ async fn the_worker_completes_retries_and_buries_jobs() {
 
     // nothing due
     let mut m = Mocks::new();
-    m.queue.expect_claim().returning(|_, _, _| Ok(None));
+    m.queue.expect_claim_in().returning(|_, _, _, _| Ok(None));
     assert_eq!(
         Worker::new(m.media(), "w1", Duration::from_secs(30))
             .run_once()
@@ -110,8 +110,8 @@ async fn deferred_jobs_are_released_without_spending_an_attempt() {
     m.embedder.expect_is_configured().return_const(false);
     let job = claimed(JobPayload::ProcessSelfie { selfie_id: s.id }, 1);
     m.queue
-        .expect_claim()
-        .return_once(move |_, _, _| Ok(Some(job)));
+        .expect_claim_in()
+        .return_once(move |_, _, _, _| Ok(Some(job)));
     m.queue
         .expect_release()
         .withf(|_, _, at| *at > NOW)
@@ -154,4 +154,31 @@ proptest::proptest! {
         proptest::prop_assert!(d <= Duration::from_secs(2));
         proptest::prop_assert!(f > 1 || d <= Duration::from_millis(100));
     }
+}
+
+/// Decision 0032: bulk jobs hold at most half of a process's workers, and
+/// one claim in four tries bulk before photo work.
+#[test]
+fn bulk_work_holds_at_most_half_the_workers_and_comes_first_in_one_claim_of_four() {
+    let media = Mocks::default().media();
+    let _workers: Vec<Worker> = (0..4)
+        .map(|i| Worker::new(media.clone(), format!("w{i}"), Duration::from_secs(30)))
+        .collect();
+    // Two bulk jobs running (the cap of four workers), claims try no bulk.
+    let (first, a) = media.lanes.next_claim();
+    let (second, b) = media.lanes.next_claim();
+    assert!(first.contains(&Lane::Bulk) && second.contains(&Lane::Bulk));
+    for _ in 0..8 {
+        let (lanes, _none) = media.lanes.next_claim();
+        assert_eq!(lanes, [Lane::Interactive, Lane::Photo]);
+    }
+    drop((a, b));
+    let orders: Vec<Vec<Lane>> = (0..4).map(|_| media.lanes.next_claim().0).collect();
+    let bulk_first = orders.iter().filter(|o| o[1] == Lane::Bulk).count();
+    assert_eq!(bulk_first, 1, "{orders:?}");
+    assert!(
+        orders
+            .iter()
+            .all(|o| o.len() == 3 && o[0] == Lane::Interactive)
+    );
 }
