@@ -1,0 +1,208 @@
+//! Browsers are clients (SPEC §1.6), in a real one: headless Chromium loads
+//! a page from an origin of its own (a second loopback port) and calls the
+//! API and the embedded store as the dashboard and attendee apps do. A
+//! third origin, not listed in `CORS_ALLOWED_ORIGINS`, is refused by both.
+//! Screenshots go to `target/browser-screenshots/`.
+
+mod common;
+
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use common::browser::{Browser, serve_page};
+use common::*;
+use media_core::domain::{Audience, Role};
+
+const PAGE: &str = include_str!("browser_page.html");
+
+/// The server (listing `page` as its one browser origin) and a browser.
+async fn setup(postgres: bool, page: &str) -> Option<(TestApp, Browser)> {
+    let browser = Browser::start().await?;
+    let app = TestApp::start_with(postgres, &[("CORS_ALLOWED_ORIGINS", page)]).await?;
+    Some((app, browser))
+}
+
+fn backend(postgres: bool) -> &'static str {
+    if postgres { "postgres" } else { "sqlite" }
+}
+
+/// An upload URL for a JPEG of any size.
+async fn ticket(app: &TestApp, ph: &str, w: &World) -> Value {
+    let r = app
+        .post(
+            "/v1/photographers/me/photos/upload-url",
+            ph,
+            json!({"projectId": w.project, "contentType": "image/jpeg"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    r.json().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_puts_a_canvas_jpeg_to_the_store_and_a_stranger_cannot() {
+    let page = serve_page(PAGE).await;
+    let stranger = serve_page(PAGE).await;
+    for postgres in backends() {
+        let Some((app, browser)) = setup(postgres, &page).await else {
+            continue;
+        };
+        let w = app.world().await;
+        let ph = app.token(w.photographer, Audience::Backoffice, Role::Photographer);
+        browser.goto(&page).await;
+        let t = ticket(&app, &ph, &w).await;
+        let put = browser
+            .run("return flows.putOnly(args)", json!({"url": t["uploadUrl"]}))
+            .await;
+        assert_eq!(put["status"], 200, "{put}");
+        // ETag is exposed to the page (a multipart uploader needs it).
+        assert!(put["etag"].as_str().is_some_and(|e| e.len() > 2), "{put}");
+        let id: Uuid = t["photoId"].as_str().unwrap().parse().unwrap();
+        assert_eq!(app.wait_photo(id).await, "ready");
+
+        browser.goto(&stranger).await;
+        let t = ticket(&app, &ph, &w).await;
+        let refused = browser
+            .run(
+                "return flows.refusedCalls(args)",
+                json!({"uploadUrl": t["uploadUrl"]}),
+            )
+            .await;
+        assert!(
+            refused["store"]
+                .as_str()
+                .is_some_and(|e| e.contains("TypeError")),
+            "{refused}"
+        );
+        // Nothing was stored: the browser stopped at the preflight.
+        let key = t["key"].as_str().unwrap();
+        let head = app
+            .http
+            .head(format!("http://{}/media/{key}", app.storage_addr()))
+            .send()
+            .await
+            .unwrap();
+        assert_ne!(head.status(), 200, "{key} was stored");
+        browser.close().await;
+        app.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_photographer_uploads_from_a_page_and_sees_the_thumbnail() {
+    let page = serve_page(PAGE).await;
+    for postgres in backends() {
+        let Some((app, browser)) = setup(postgres, &page).await else {
+            continue;
+        };
+        let w = app.world().await;
+        let ph = app.token(w.photographer, Audience::Backoffice, Role::Photographer);
+        browser.goto(&page).await;
+        let seen = browser
+            .run(
+                "return flows.photographer(args)",
+                json!({"api": app.base, "token": ph, "project": w.project}),
+            )
+            .await;
+        let shot = browser
+            .screenshot(&format!("photographer-{}", backend(postgres)))
+            .await;
+        assert_eq!(seen["naturalWidth"], 400, "{seen} (screenshot {shot:?})");
+        assert_eq!(seen["naturalHeight"], 267, "{seen}");
+        assert_eq!(seen["put"]["status"], 200, "{seen}");
+        assert_eq!(seen["completeStatus"], 202, "{seen}");
+        // Exposed to the page; and no cache keeps a presigned URL.
+        assert!(
+            seen["requestId"].as_str().is_some_and(|s| !s.is_empty()),
+            "{seen}"
+        );
+        assert_eq!(seen["uploadUrlCacheControl"], "no-store", "{seen}");
+        assert_eq!(seen["listingCacheControl"], "no-store", "{seen}");
+        browser.close().await;
+        app.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attendee_consents_and_uploads_a_selfie_from_a_page() {
+    let page = serve_page(PAGE).await;
+    for postgres in backends() {
+        let Some((app, browser)) = setup(postgres, &page).await else {
+            continue;
+        };
+        let w = app.world().await;
+        let user = Uuid::new_v4();
+        app.media()
+            .ports()
+            .directory
+            .join(w.project, user.into(), &[], time::OffsetDateTime::now_utc())
+            .await
+            .unwrap();
+        let ut = app.token(user, Audience::Media, Role::User);
+        browser.goto(&page).await;
+        let seen = browser
+            .run(
+                "return flows.attendee(args)",
+                json!({"api": app.base, "token": ut}),
+            )
+            .await;
+        assert_eq!(seen["consentStatus"], 200, "{seen}");
+        assert_eq!(seen["put"]["status"], 200, "{seen}");
+        assert_eq!(seen["completeStatus"], 202, "{seen}");
+        // processing or later: the upload arrived (what the engine says is its own test's).
+        let status = seen["status"].as_str().unwrap_or_default();
+        assert!(
+            ["processing", "approved", "rejected", "failed"].contains(&status),
+            "{seen}"
+        );
+        browser.close().await;
+        app.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_problem_is_readable_and_a_stranger_is_refused() {
+    let page = serve_page(PAGE).await;
+    let stranger = serve_page(PAGE).await;
+    for postgres in backends() {
+        let Some((app, browser)) = setup(postgres, &page).await else {
+            continue;
+        };
+        let w = app.world().await;
+        let ph = app.token(w.photographer, Audience::Backoffice, Role::Photographer);
+        let missing = format!("/v1/photographers/me/projects/{}/photos", Uuid::new_v4());
+        browser.goto(&page).await;
+        let seen = browser
+            .run(
+                "return flows.problem(args)",
+                json!({"api": app.base, "token": ph, "path": missing}),
+            )
+            .await;
+        assert_eq!(seen["status"], 404, "{seen}");
+        assert_eq!(seen["code"], "not_found", "{seen}");
+        let seen = browser
+            .run(
+                "return flows.problem(args)",
+                json!({"api": app.base, "token": "not-a-token", "path": missing}),
+            )
+            .await;
+        assert_eq!(seen["status"], 401, "{seen}");
+        assert_eq!(seen["code"], "unauthorized", "{seen}");
+
+        browser.goto(&stranger).await;
+        let refused = browser
+            .run(
+                "return flows.refusedCalls(args)",
+                json!({"api": app.base, "token": ph, "path": format!("/v1/photographers/me/projects/{}/photos", w.project)}),
+            )
+            .await;
+        assert!(
+            refused["api"]
+                .as_str()
+                .is_some_and(|e| e.contains("TypeError")),
+            "{refused}"
+        );
+        browser.close().await;
+        app.shutdown().await;
+    }
+}
