@@ -206,3 +206,138 @@ async fn a_problem_is_readable_and_a_stranger_is_refused() {
         app.shutdown().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn docs_renders_every_operation_of_the_document_from_this_server_only() {
+    for postgres in backends() {
+        let Some((app, browser)) = setup(postgres, "https://app.example.com").await else {
+            continue;
+        };
+        let document: Value = app
+            .http
+            .get(app.url("/openapi.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let methods = ["get", "put", "post", "delete", "patch", "head", "options"];
+        let operations: usize = document["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|item| methods.iter().filter(|m| item.get(**m).is_some()).count())
+            .sum();
+        assert!(operations > 20, "{operations} operations");
+
+        browser.goto(&app.url("/docs")).await;
+        // Swagger UI renders one .opblock per operation once the document is in.
+        let seen = browser
+            .run(
+                "let last = -1;
+                 for (let i = 0; i < 300; i++) {
+                   const n = document.querySelectorAll('.opblock').length;
+                   if (n > 0 && n === last) break;
+                   last = n;
+                   await new Promise((r) => setTimeout(r, 100));
+                 }
+                 return {
+                   operations: document.querySelectorAll('.opblock').length,
+                   title: (document.querySelector('.title') || {}).textContent || '',
+                   fetched: performance.getEntriesByType('resource').map((e) => e.name),
+                 };",
+                json!({}),
+            )
+            .await;
+        let shot = browser
+            .screenshot(&format!("docs-{}", backend(postgres)))
+            .await;
+        assert_eq!(
+            seen["operations"], operations,
+            "{seen} (screenshot {shot:?})"
+        );
+        assert!(
+            seen["title"].as_str().is_some_and(|t| !t.is_empty()),
+            "{seen}"
+        );
+        // Nothing from elsewhere: every file the page fetched is this server's.
+        let fetched = seen["fetched"].as_array().unwrap();
+        assert!(fetched.len() >= 3, "{seen}");
+        for url in fetched {
+            assert!(
+                url.as_str().unwrap().starts_with(&app.base),
+                "fetched from elsewhere: {url}"
+            );
+        }
+        browser.close().await;
+        app.shutdown().await;
+    }
+}
+
+/// The headers themselves, without a browser (runs wherever the tests run).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preflights_and_problems_carry_the_cors_headers_for_listed_origins_only() {
+    let page = "http://127.0.0.1:8088";
+    for postgres in backends() {
+        let Some(app) = TestApp::start_with(postgres, &[("CORS_ALLOWED_ORIGINS", page)]).await
+        else {
+            continue;
+        };
+        let preflight = |origin: &'static str| {
+            app.http
+                .request(
+                    reqwest::Method::OPTIONS,
+                    app.url("/v1/photographers/me/photos/upload-url"),
+                )
+                .header("origin", origin)
+                .header("access-control-request-method", "POST")
+                .header(
+                    "access-control-request-headers",
+                    "authorization,content-type",
+                )
+                .send()
+        };
+        let r = preflight(page).await.unwrap();
+        assert!(r.status().is_success(), "{}", r.status());
+        let h = r.headers();
+        assert_eq!(h["access-control-allow-origin"], page);
+        let methods = h["access-control-allow-methods"].to_str().unwrap();
+        for m in ["GET", "POST", "PUT", "DELETE"] {
+            assert!(methods.contains(m), "{methods}");
+        }
+        let headers = h["access-control-allow-headers"].to_str().unwrap();
+        assert!(headers.contains("authorization") && headers.contains("content-type"));
+        assert_eq!(h["access-control-max-age"], "3600");
+
+        let r = app
+            .http
+            .get(app.url("/v1/selfie"))
+            .header("origin", page)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+        assert_eq!(r.headers()["access-control-allow-origin"], page);
+        assert_eq!(r.headers()["cache-control"], "no-store");
+        let exposed = r.headers()["access-control-expose-headers"]
+            .to_str()
+            .unwrap()
+            .to_ascii_lowercase();
+        for name in ["x-request-id", "link", "retry-after", "www-authenticate"] {
+            assert!(exposed.contains(name), "{exposed}");
+        }
+
+        let r = preflight("http://127.0.0.1:8089").await.unwrap();
+        assert!(!r.headers().contains_key("access-control-allow-origin"));
+        let r = app
+            .http
+            .get(app.url("/v1/selfie"))
+            .header("origin", "https://evil.example")
+            .send()
+            .await
+            .unwrap();
+        assert!(!r.headers().contains_key("access-control-allow-origin"));
+        app.shutdown().await;
+    }
+}

@@ -147,6 +147,7 @@ pub async fn start(config: &Config, role: Role) -> Result<Running, StartupError>
             auth: assembled.authenticator.clone(),
             metrics: metrics_addr.is_none().then(|| metrics.clone()),
             webhook_secret: config.webhook_secret.clone(),
+            cors: config.cors.clone(),
         };
         addr = spawn_api(&mut tasks, config.addr, state, limits, stop.clone()).await?;
     }
