@@ -12,6 +12,8 @@ use uuid::Uuid;
 use common::browser::{Browser, serve_page};
 use common::*;
 use media_core::domain::{Audience, Role};
+use media_core::keys::{self, PhotoObject};
+use media_core::ports::Storage;
 
 const PAGE: &str = include_str!("browser_page.html");
 
@@ -75,14 +77,18 @@ async fn a_page_puts_a_canvas_jpeg_to_the_store_and_a_stranger_cannot() {
             "{refused}"
         );
         // Nothing was stored: the browser stopped at the preflight.
-        let key = t["key"].as_str().unwrap();
-        let head = app
-            .http
-            .head(format!("http://{}/media/{key}", app.storage_addr()))
-            .send()
-            .await
-            .unwrap();
-        assert_ne!(head.status(), 200, "{key} was stored");
+        let id: Uuid = t["photoId"].as_str().unwrap().parse().unwrap();
+        let key = keys::photo(w.project, id.into(), PhotoObject::Original);
+        assert_eq!(key.to_string(), t["key"].as_str().unwrap());
+        assert!(
+            app.running()
+                .assembled
+                .storage
+                .head(&key)
+                .await
+                .unwrap()
+                .is_none()
+        );
         browser.close().await;
         app.shutdown().await;
     }

@@ -98,7 +98,7 @@ impl Browser {
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {"binary": chromium, "args": args},
-            "timeouts": {"script": 60_000, "pageLoad": 30_000},
+            "timeouts": {"script": 120_000, "pageLoad": 30_000},
         }}});
         let mut browser = Self {
             driver,
