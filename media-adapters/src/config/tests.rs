@@ -199,3 +199,26 @@ fn events_need_both_url_and_secret_and_the_secret_never_shows() {
     assert_eq!(c.settings.match_notify_debounce, Duration::from_secs(30));
     assert!(!format!("{c:?}").contains("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
 }
+
+#[test]
+fn browsers_of_loopback_are_allowed_in_development_mode_only() {
+    let dev = parsed(&[]).unwrap();
+    assert_eq!(dev.cors, AllowedOrigins::Loopback);
+    // Any key configured, a public key file alone included, is not development.
+    for key in [
+        ("JWT_SECRET", "a-production-secret-0123456789"),
+        ("JWT_PUBLIC_KEY_FILE", "/run/secrets/jwt.pem"),
+    ] {
+        let c = parsed(&[key]).unwrap();
+        assert!(c.cors.is_none(), "{key:?}: {:?}", c.cors);
+    }
+    let listed = parsed(&[("CORS_ALLOWED_ORIGINS", "https://app.example.com")]).unwrap();
+    assert!(listed.cors.allows(b"https://app.example.com"));
+    assert!(!listed.cors.allows(b"http://localhost:5173"));
+    let e = parsed(&[("CORS_ALLOWED_ORIGINS", "app.example.com")]).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("configuration: CORS_ALLOWED_ORIGINS"),
+        "{e}"
+    );
+}
