@@ -93,7 +93,7 @@ async fn connect(config: &Config, serves_store: bool) -> Result<Assembled, Start
                 } else {
                     SocketAddr::from(([127, 0, 0, 1], 0))
                 };
-                let dev = DevStore::start(root, at, bucket, tx).await?;
+                let dev = DevStore::start_for(root, at, bucket, tx, config.cors.clone()).await?;
                 let mut s3 = dev.config().clone();
                 s3.public_url = public_url.clone();
                 let storage = S3Storage::new(&s3);

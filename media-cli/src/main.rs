@@ -5,6 +5,7 @@ mod directory;
 mod jobs;
 mod pipeline;
 mod processing;
+mod storage;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -58,6 +59,11 @@ enum Command {
         /// Lifetime, e.g. 30m, 1h, 7d
         #[arg(long, default_value = "1h")]
         ttl: String,
+    },
+    /// The object store's settings: the bucket CORS rules browsers need.
+    Storage {
+        #[command(subcommand)]
+        command: storage::StorageCommand,
     },
     /// Run the image pipeline on local files.
     Pipeline {
@@ -157,6 +163,7 @@ async fn run(cli: Cli) -> CliResult {
             println!("{token}");
             Ok(())
         }
+        Command::Storage { command } => storage::run(command).await,
         Command::Pipeline { command } => pipeline::run(command),
     }
 }

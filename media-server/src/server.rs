@@ -150,6 +150,7 @@ pub async fn start(config: &Config, role: Role) -> Result<Running, StartupError>
                 .webhook_secret
                 .as_deref()
                 .map(media_adapters::bearer::BearerSecret::new),
+            cors: config.cors.clone(),
         };
         addr = spawn_api(&mut tasks, config.addr, state, limits, stop.clone()).await?;
     }

@@ -3,6 +3,7 @@
 //! and the fake Retina of `media_adapters::testing` over HTTP (SPEC §7).
 #![allow(dead_code, unused_imports, unused_macros)] // each test crate uses a part of the harness
 
+pub mod browser;
 pub mod metrics;
 mod proxy;
 

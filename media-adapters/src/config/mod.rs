@@ -91,6 +91,9 @@ pub struct Config {
     pub webhook_secret: Option<String>,
     /// Connection limits and timeouts of the HTTP server.
     pub serve: ServeConfig,
+    /// `CORS_ALLOWED_ORIGINS`: the browser origins the API and the embedded
+    /// store answer (SPEC §1.6).
+    pub cors: AllowedOrigins,
     /// The core's tunables.
     pub settings: Settings,
 }
@@ -125,6 +128,7 @@ impl std::fmt::Debug for Config {
             .field("jwt_dev_secret", &self.jwt_dev_secret)
             .field("worker_concurrency", &self.worker_concurrency)
             .field("serve", &self.serve)
+            .field("cors", &self.cors)
             .field(
                 "webhook_secret",
                 &self.webhook_secret.as_ref().map(|_| "<redacted>"),
@@ -220,13 +224,15 @@ impl Config {
         }
         let jwt = jwt(get)?;
         let jwt_public_key_file = get("JWT_PUBLIC_KEY_FILE").map(PathBuf::from);
+        let development = jwt.is_empty() && jwt_public_key_file.is_none();
+        let cors = cors::allowed_origins(get("CORS_ALLOWED_ORIGINS"), development)?;
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
         Ok(Self {
             addr,
             storage: storage(get, &data_dir)?,
             retina: retina(get)?,
             events: events::events(get)?,
-            jwt_dev_secret: jwt.is_empty() && jwt_public_key_file.is_none(),
+            jwt_dev_secret: development,
             jwt,
             jwt_public_key_file,
             // One more worker than CPUs: a photo's job waits on the store
@@ -272,6 +278,7 @@ impl Config {
                     })
                     .transpose()?,
             },
+            cors,
             settings: limits::limits(get)?,
             data_dir,
             database_url,
@@ -383,11 +390,13 @@ fn dev_secret(data_dir: &Path) -> Result<String, ConfigError> {
 }
 
 mod backend;
+mod cors;
 mod events;
 mod limits;
 mod secrets;
 
 pub use backend::Backend;
+pub use cors::AllowedOrigins;
 
 #[cfg(test)]
 mod tests;

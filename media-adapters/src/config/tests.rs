@@ -251,3 +251,26 @@ fn debug_shows_the_events_webhook_url_without_its_path_or_query() {
     }
     assert!(shown.contains("platform.example"), "{shown}");
 }
+
+#[test]
+fn browsers_of_loopback_are_allowed_in_development_mode_only() {
+    let dev = parsed(&[]).unwrap();
+    assert_eq!(dev.cors, AllowedOrigins::Loopback);
+    // Any key configured, a public key file alone included, is not development.
+    for key in [
+        ("JWT_SECRET", "a-production-secret-0123456789"),
+        ("JWT_PUBLIC_KEY_FILE", "/run/secrets/jwt.pem"),
+    ] {
+        let c = parsed(&[key]).unwrap();
+        assert!(c.cors.is_none(), "{key:?}: {:?}", c.cors);
+    }
+    let listed = parsed(&[("CORS_ALLOWED_ORIGINS", "https://app.example.com")]).unwrap();
+    assert!(listed.cors.allows(b"https://app.example.com"));
+    assert!(!listed.cors.allows(b"http://localhost:5173"));
+    let e = parsed(&[("CORS_ALLOWED_ORIGINS", "app.example.com")]).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("configuration: CORS_ALLOWED_ORIGINS"),
+        "{e}"
+    );
+}

@@ -1,6 +1,7 @@
 //! R2 or any S3-compatible store, through aws-sdk-s3 (path-style addressing).
 //! Presigned URLs come from [`presign::Presigner`], byte-identical to the SDK's.
 
+pub mod cors;
 mod multipart;
 pub mod presign;
 

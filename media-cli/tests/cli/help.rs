@@ -12,6 +12,7 @@ fn every_command_has_help() {
         vec!["jobs", "list", "--help"],
         vec!["directory", "project", "add", "--help"],
         vec!["token", "--help"],
+        vec!["storage", "cors", "--help"],
         vec!["pipeline", "run", "--help"],
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_media-cli"))

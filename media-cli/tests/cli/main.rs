@@ -93,6 +93,34 @@ impl Env {
         self.command(args).output().unwrap()
     }
 
+    /// [`Env::ok`] with more variables.
+    pub fn ok_with(&self, args: &[&str], vars: &[(&str, &str)]) -> String {
+        let out = self
+            .command(args)
+            .envs(vars.iter().copied())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Fails with one line on stderr, with more variables; returns it.
+    pub fn fails_with(&self, args: &[&str], vars: &[(&str, &str)]) -> String {
+        let out = self
+            .command(args)
+            .envs(vars.iter().copied())
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?} should fail");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err:?}");
+        err
+    }
+
     /// The command started, its output piped.
     pub fn spawn(&self, args: &[&str]) -> std::process::Child {
         self.command(args)
@@ -187,6 +215,7 @@ mod directory;
 mod help;
 mod jobs;
 mod purge;
+mod storage;
 
 pub async fn photo_with_objects(
     db: &SqlStore,

@@ -1,6 +1,7 @@
 //! What every API request passes through, in one place: the fallbacks,
-//! request metrics, compression, the body limit, the trace span, request
-//! ids and the timeout. A new layer goes into [`around`].
+//! request metrics, `no-store` on `/v1`, compression, the body limit, the
+//! trace span, request ids, the timeout and CORS. A new layer goes into
+//! [`around`].
 
 use std::time::{Duration, Instant};
 
@@ -12,12 +13,15 @@ use axum::response::{IntoResponse, Response};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use media_adapters::config::AllowedOrigins;
+
 use super::AppState;
 use super::problem::Problem;
 use crate::metrics::Metrics;
 
-/// The routes in the API's layers (the first added is the innermost).
-pub fn around(routes: Router<AppState>) -> Router<AppState> {
+/// The routes in the API's layers (the first added is the innermost);
+/// `origins` may call them from a browser.
+pub fn around(routes: Router<AppState>, origins: AllowedOrigins) -> Router<AppState> {
     let request_id = axum::http::HeaderName::from_static("x-request-id");
     routes
         .fallback(fallback)
@@ -26,6 +30,7 @@ pub fn around(routes: Router<AppState>) -> Router<AppState> {
                 .into_response()
         })
         .layer(middleware::from_fn(record_metrics))
+        .layer(middleware::from_fn(no_store))
         .layer(compression())
         .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))
         .layer(
@@ -44,6 +49,26 @@ pub fn around(routes: Router<AppState>) -> Router<AppState> {
             StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(30),
         ))
+        // Outermost: a preflight is answered before anything else runs, and
+        // every answer, a timeout's 503 too, carries the headers.
+        .layer(super::cors::layer(origins))
+}
+
+/// Every `/v1` answer is `Cache-Control: no-store`: each is one caller's
+/// data, and the listings, upload-url answers, my-photos, archives and the
+/// profile picture carry presigned URLs that open objects to whoever holds
+/// them for up to 900 s (SPEC §1.6). One rule for the prefix, so a new route
+/// cannot forget it.
+async fn no_store(req: Request, next: Next) -> Response {
+    let private = req.uri().path().starts_with("/v1/");
+    let mut resp = next.run(req).await;
+    if private {
+        resp.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        );
+    }
+    resp
 }
 
 /// A path no route serves: 404 `not_found`.

@@ -4,6 +4,8 @@
 
 pub mod archives;
 pub mod consents;
+pub mod cors;
+pub mod docs;
 pub mod dto;
 pub mod extract;
 pub mod layers;
@@ -36,6 +38,8 @@ pub struct AppState {
     pub metrics: Option<Metrics>,
     /// `STORAGE_WEBHOOK_SECRET`'s digest; `None` disables the route.
     pub webhook_secret: Option<media_adapters::bearer::BearerSecret>,
+    /// `CORS_ALLOWED_ORIGINS` (SPEC §1.6).
+    pub cors: media_adapters::config::AllowedOrigins,
 }
 
 /// Every route of the API and the paths of the document they make. The
@@ -98,7 +102,10 @@ pub fn router(state: AppState) -> Router {
     ))
     .map(Bytes::from)
     .unwrap_or_default();
-    let mut app = api.merge(openapi.with_state(document));
+    // `/docs` renders the document; it is not part of it.
+    let mut app = api
+        .merge(openapi.with_state(document))
+        .merge(docs::router());
     // With no secret configured the webhook route does not exist (SPEC §3.10).
     if state.webhook_secret.is_some() {
         app = app.merge(webhook);
@@ -106,7 +113,8 @@ pub fn router(state: AppState) -> Router {
     if let Some(m) = &state.metrics {
         app = app.merge(metrics.with_state(m.clone()));
     }
-    layers::around(app).with_state(state)
+    let cors = state.cors.clone();
+    layers::around(app, cors).with_state(state)
 }
 
 /// `/metrics` and `/healthz`, for `MEDIA_METRICS_ADDR` (a worker's

@@ -2,12 +2,17 @@
 //! (s3s over the file system). It checks SigV4 signatures, expiry and signed
 //! headers as R2 does, and reports each completed PUT so uploads complete at
 //! once (SPEC §3.10). The server's embedded mode and the tests use it through
-//! the same [`S3Storage`] adapter as production.
+//! the same [`S3Storage`] adapter as production. Browsers of the allowed
+//! origins may use its presigned URLs ([`cors`]).
+
+pub mod cors;
 
 use std::net::SocketAddr;
 use std::path::Path;
 
 use async_trait::async_trait;
+use http::Request;
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use s3s::dto::*;
 use s3s::{S3, S3Request, S3Response, S3Result};
@@ -17,6 +22,7 @@ use tokio::task::JoinHandle;
 
 use media_core::error::{Error, Result};
 
+use crate::config::AllowedOrigins;
 use crate::s3::{S3Config, S3Storage};
 
 /// The file-system store, reporting completed PUTs.
@@ -151,12 +157,23 @@ const ACCESS_KEY: &str = "media-dev";
 
 impl DevStore {
     /// Serves `root` on `addr` (port 0 picks one) with bucket `bucket`;
-    /// completed PUT keys go to `on_put`.
+    /// completed PUT keys go to `on_put`. No browser origin may use it.
     pub async fn start(
         root: &Path,
         addr: SocketAddr,
         bucket: &str,
         on_put: Option<mpsc::UnboundedSender<String>>,
+    ) -> Result<Self> {
+        Self::start_for(root, addr, bucket, on_put, AllowedOrigins::none()).await
+    }
+
+    /// [`DevStore::start`], answering browsers of `origins` (SPEC §1.6).
+    pub async fn start_for(
+        root: &Path,
+        addr: SocketAddr,
+        bucket: &str,
+        on_put: Option<mpsc::UnboundedSender<String>>,
+        origins: AllowedOrigins,
     ) -> Result<Self> {
         let fail = |what: &str, e: &dyn std::fmt::Display| {
             Error::unavailable(format!("embedded store: {what}: {e}"))
@@ -177,15 +194,31 @@ impl DevStore {
             .await
             .map_err(|e| fail(&format!("binding {addr}"), &e))?;
         let addr = listener.local_addr().map_err(|e| fail("address", &e))?;
+        let origins = std::sync::Arc::new(origins);
         let task = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     continue;
                 };
                 let service = service.clone();
+                let origins = origins.clone();
                 tokio::spawn(async move {
+                    let with_cors = hyper::service::service_fn(move |req: Request<Incoming>| {
+                        let service = service.clone();
+                        let origin = cors::allowed_origin(&origins, req.headers());
+                        let preflight = cors::is_preflight(req.method(), req.headers())
+                            .then(|| cors::preflight(origin.clone(), req.headers()));
+                        async move {
+                            if let Some(answer) = preflight {
+                                return Ok(answer);
+                            }
+                            let mut response = hyper::service::Service::call(&service, req).await?;
+                            cors::decorate(&mut response, origin);
+                            Ok::<_, s3s::HttpError>(response)
+                        }
+                    });
                     let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                        .serve_connection(TokioIo::new(stream), service)
+                        .serve_connection(TokioIo::new(stream), with_cors)
                         .await;
                 });
             }
