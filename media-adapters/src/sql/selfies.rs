@@ -156,6 +156,7 @@ impl SelfieRepo for SqlStore {
     async fn approve_selfie(
         &self,
         id: SelfieId,
+        model: &str,
         embedding: &[f32],
         superseded: &[SelfieId],
         jobs: &[JobPayload],
@@ -165,11 +166,12 @@ impl SelfieRepo for SqlStore {
         let t = SelfieStatus::APPROVED;
         let mut b = Binds::new();
         let sql = format!(
-            "UPDATE selfies SET status = {to}, embedding = {embedding}, processed_at = {now}, \
+            "UPDATE selfies SET status = {to}, embedding = {embedding}, processed_at = {now}, model = {model}, \
              rejection_reason = NULL, failure_reason = NULL WHERE id = {id} AND {guard}",
             to = b.bind(t.to.as_str()),
             embedding = b.bind(embedding_bytes(embedding)),
             now = b.bind(us(now)),
+            model = b.bind(model.to_owned()),
             id = b.bind(id.to_string()),
             guard = b.any_of("status", t.from),
         );

@@ -63,7 +63,7 @@ async fn selfies_consents_approval_and_erasure(store: &impl Store) {
     );
     assert!(
         store
-            .approve_selfie(first.id, &unit(1), &[], &[], t)
+            .approve_selfie(first.id, TEST_MODEL, &unit(1), &[], &[], t)
             .await
             .unwrap()
     );
@@ -78,7 +78,7 @@ async fn selfies_consents_approval_and_erasure(store: &impl Store) {
     );
     assert!(
         !store
-            .approve_selfie(first.id, &unit(1), &[], &[], t)
+            .approve_selfie(first.id, TEST_MODEL, &unit(1), &[], &[], t)
             .await
             .unwrap(),
         "only while processing"
@@ -112,6 +112,7 @@ async fn selfies_consents_approval_and_erasure(store: &impl Store) {
         store
             .approve_selfie(
                 second.id,
+                TEST_MODEL,
                 &unit(2),
                 &[first.id],
                 std::slice::from_ref(&cluster),

@@ -112,6 +112,8 @@ pub enum SelfieVerdict {
     Approved {
         /// Its unit-length embedding.
         embedding: Vec<f32>,
+        /// The model that made it.
+        model: String,
     },
     /// Retina answered, but the selfie cannot be used; the user may retake it.
     Rejected(RejectionReason),

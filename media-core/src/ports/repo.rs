@@ -234,12 +234,13 @@ pub trait SelfieRepo: Send + Sync {
         now: OffsetDateTime,
     ) -> Result<bool>;
     /// [`SelfieStatus::APPROVED`](crate::domain::SelfieStatus::APPROVED) with the
-    /// embedding; removes the `superseded` selfies with the user's matches and
+    /// embedding and the model that made it; removes the `superseded` selfies with the user's matches and
     /// matching progress; enqueues `jobs`. False when the selfie was not
     /// processing any more (erased meanwhile): nothing changes then.
     async fn approve_selfie(
         &self,
         id: SelfieId,
+        model: &str,
         embedding: &[f32],
         superseded: &[SelfieId],
         jobs: &[JobPayload],
@@ -314,11 +315,13 @@ pub trait ConsentRepo: Send + Sync {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait FaceRepo: Send + Sync {
-    /// Stores the photo's faces (replacing any), marks its faces done, and
-    /// enqueues `jobs`. Face sequence numbers grow in commit order per project.
+    /// Stores the photo's faces (replacing any), each embedding made by
+    /// `model`, marks its faces done, and enqueues `jobs`. Face sequence
+    /// numbers grow in commit order per project.
     async fn store_faces(
         &self,
         photo: PhotoId,
+        model: &str,
         embeddings: &[Vec<f32>],
         jobs: &[JobPayload],
         now: OffsetDateTime,
