@@ -21,6 +21,7 @@
 
 pub mod allocator;
 pub mod assemble;
+pub mod builtin;
 /// The system clock.
 pub mod clock;
 pub mod config;

@@ -335,6 +335,7 @@ impl Media {
             .faces
             .store_faces(photo.id, &model, &embeddings, &jobs, now)
             .await?;
+        crate::observe::faces_stored(embeddings.len());
         Ok(JobOutcome::Done)
     }
 
