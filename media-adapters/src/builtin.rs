@@ -59,6 +59,10 @@ impl FaceEmbedder for BuiltinEngine {
         Some(media_faces::MODEL.to_owned())
     }
 
+    fn keeps(&self, model: &str) -> bool {
+        model == MODEL
+    }
+
     async fn detect_faces(&self, _image_url: &str) -> Result<Vec<DetectedFace>> {
         Err(Error::invalid(
             "the built-in face engine is given decoded images, not URLs",

@@ -90,6 +90,13 @@ impl FaceEmbedder for RetinaClient {
         true
     }
 
+    /// Retina names its model in its answers only: what it keeps is every
+    /// model but the built-in engine's and the label of rows stored before
+    /// models were recorded (re-described by `reprocess --step faces`).
+    fn keeps(&self, model: &str) -> bool {
+        model != crate::builtin::MODEL && model != LEGACY_RETINA_MODEL
+    }
+
     #[tracing::instrument(level = "debug", skip_all)]
     async fn detect_faces(&self, image_url: &str) -> Result<Vec<DetectedFace>> {
         let started = std::time::Instant::now();

@@ -12,6 +12,9 @@ async fn the_built_in_engine_is_shown_pixels_and_names_its_model() {
     assert!(engine.is_configured());
     assert_eq!(engine.input(), FaceInput::Image);
     assert_eq!(engine.model().as_deref(), Some(MODEL));
+    // Only its own embeddings stay; Retina's are described again.
+    assert!(engine.keeps(MODEL));
+    assert!(!engine.keeps("retina") && !engine.keeps("arcface-r100"));
     // Never a URL.
     assert!(matches!(
         engine.detect_faces("https://store/x").await,

@@ -300,6 +300,37 @@ impl SelfieRepo for SqlStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
+    async fn redescribe_selfie(
+        &self,
+        id: SelfieId,
+        jobs: &[JobPayload],
+        now: OffsetDateTime,
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let t = SelfieStatus::REDESCRIBED;
+        let mut b = Binds::new();
+        let sql = format!(
+            "UPDATE selfies SET status = {to}, processed_at = NULL WHERE id = {id} AND {guard}",
+            to = b.bind(t.to.as_str()),
+            id = b.bind(id.to_string()),
+            guard = b.any_of("status", t.from),
+        );
+        let done = b.query(&sql)?.execute(&mut *tx).await.map_err(db_error)?;
+        if done.rows_affected() != 1 {
+            return Ok(false); // dropped transaction rolls back
+        }
+        sqlx::query("DELETE FROM match_progress WHERE selfie_id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        self.insert_jobs(&mut tx, jobs, now).await?;
+        tx.commit().await.map_err(db_error)?;
+        self.jobs_committed(jobs);
+        Ok(true)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn expire_selfie(&self, id: SelfieId) -> Result<()> {
         let t = SelfieStatus::EXPIRED;
         let mut b = Binds::new();

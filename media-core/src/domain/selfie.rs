@@ -58,6 +58,11 @@ impl SelfieStatus {
         from: &[Self::Failed],
         to: Self::Processing,
     };
+    /// Described again after a change of face engine (`reprocess --step faces`).
+    pub const REDESCRIBED: Transition<SelfieStatus> = Transition {
+        from: &[Self::Approved],
+        to: Self::Processing,
+    };
 
     /// Whether the upload is still awaited (or arrived after its expiry).
     pub fn awaits_upload(self) -> bool {

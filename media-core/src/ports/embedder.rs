@@ -34,6 +34,13 @@ pub trait FaceEmbedder: Send + Sync {
     fn model(&self) -> Option<String> {
         None
     }
+    /// Whether a stored embedding of `model` stays while this engine runs:
+    /// false when this engine makes another model's, and `reprocess --step
+    /// faces` re-describes it.
+    fn keeps(&self, model: &str) -> bool {
+        let _ = model;
+        true
+    }
     /// Every face Retina finds in the image at `image_url` (a presigned GET
     /// valid 900 s), with unit-length embeddings, whatever their score: the
     /// core applies the score and size rules.

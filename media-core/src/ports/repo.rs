@@ -275,6 +275,15 @@ pub trait SelfieRepo: Send + Sync {
     async fn expire_selfie(&self, id: SelfieId) -> Result<()>;
     /// Every user with a selfie row, a match, a suppression or matching progress.
     async fn users_with_biometrics(&self) -> Result<Vec<UserId>>;
+    /// [`SelfieStatus::REDESCRIBED`](crate::domain::SelfieStatus::REDESCRIBED),
+    /// its matching progress deleted (compared again with every face), `jobs`
+    /// enqueued. False when the selfie is gone or not approved.
+    async fn redescribe_selfie(
+        &self,
+        id: SelfieId,
+        jobs: &[JobPayload],
+        now: OffsetDateTime,
+    ) -> Result<bool>;
     /// [`SelfieStatus::RETRIED`](crate::domain::SelfieStatus::RETRIED): failure reason and processing time cleared.
     /// False when the selfie is gone or not failed.
     async fn revive_selfie(&self, id: SelfieId) -> Result<bool>;

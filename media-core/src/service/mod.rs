@@ -15,6 +15,7 @@ mod my_photos;
 mod orphans;
 mod photos;
 mod reconcile;
+mod redescribe;
 mod selfies;
 mod stats;
 mod upkeep;

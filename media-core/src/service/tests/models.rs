@@ -121,3 +121,56 @@ fn an_explicit_threshold_overrides_every_models_default() {
     assert_eq!(settings.match_max_distance_for(ENGINE_MODEL), 0.3);
     assert_eq!(settings.match_max_distance_for(RETINA_TEST_MODEL), 0.3);
 }
+
+/// After a change of engine, `reprocess --step faces` describes again the
+/// approved selfies of the photos' projects the running engine would not
+/// have made; each once, whatever the projects it is in.
+#[tokio::test]
+async fn a_faces_reprocess_describes_again_the_selfies_of_another_model() {
+    let p = photographer(Audience::Media);
+    let (one, two) = (ProjectId::new(), ProjectId::new());
+    let (a, b) = (
+        photo_of(&p, one, PhotoStatus::Ready),
+        photo_of(&p, two, PhotoStatus::Ready),
+    );
+    let kept = member(ENGINE_MODEL, unit128(0));
+    let stale = member(RETINA_TEST_MODEL, unit_vec(0));
+    let stale_id = stale.selfie_id;
+    let mut m = Mocks::new();
+    let photos = [a.clone(), b.clone()];
+    m.photos
+        .expect_photo()
+        .returning(move |id| Ok(photos.iter().find(|p| p.id == id).cloned()));
+    m.photos
+        .expect_reset_photo()
+        .times(2)
+        .returning(|_, _, _, _, _, _| Ok(true));
+    // The stale selfie's member is in both projects.
+    m.faces
+        .expect_matchable_members()
+        .times(2)
+        .return_const(Ok(vec![kept, stale]));
+    m.embedder
+        .expect_keeps()
+        .returning(|model| model == ENGINE_MODEL);
+    m.selfies
+        .expect_redescribe_selfie()
+        .withf(move |id, jobs, _| {
+            *id == stale_id
+                && jobs
+                    == [JobPayload::ProcessSelfie {
+                        selfie_id: stale_id,
+                    }]
+        })
+        .times(1)
+        .returning(|_, _, _| Ok(true));
+    let jobs = m
+        .media()
+        .reprocess(&[a.id, b.id], ReprocessStep::Faces)
+        .await
+        .unwrap();
+    assert_eq!(jobs.len(), 3, "{jobs:?}");
+    assert!(jobs.contains(&JobPayload::ProcessSelfie {
+        selfie_id: stale_id
+    }));
+}
