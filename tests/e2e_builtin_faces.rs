@@ -5,9 +5,9 @@
 //! - Each of the 22 faces becomes a photo of its own (a crop of its demo
 //!   photo, the other faces painted out) and, for the 20 that can be, a
 //!   guest's selfie (another crop, mirrored or not, darker or brighter). At
-//!   the default threshold every guest finds the photo of their face and no
-//!   other: every same-person pair matches, and no known-different pair (two
-//!   people of one demo photo) nor any other does.
+//!   the default threshold every guest finds the photo of their face (every
+//!   same-person pair matches) and none of the other faces of its demo photo
+//!   (no known-different pair does: two people of one photo).
 //! - The six photos in one 6000 × 4000 group photo (the layout of
 //!   /work/faceref's mosaic: scales 0.70–1.04, faces 2.0–4.9 % of the long
 //!   edge): all 22 faces are found.
@@ -263,6 +263,10 @@ async fn every_guest_finds_their_face_and_no_other(pg: bool) {
     assert_eq!(guests.len(), 20);
     app.wait_idle().await;
 
+    // Every guest's result, then one assertion naming every wrong one
+    // (photo and face indices are 0-based, in face-api's order).
+    let which = |id: &Uuid| face_photos.iter().position(|p| p == id);
+    let mut wrong = Vec::new();
     for (k, token) in &guests {
         let mine: Vec<Value> = app
             .get(&format!("/v1/me/projects/{}/photos", w.project), token)
@@ -275,13 +279,33 @@ async fn every_guest_finds_their_face_and_no_other(pg: bool) {
             .map(|p| p["photoId"].as_str().unwrap().parse().unwrap())
             .collect();
         let (i, j) = faces[*k];
-        assert_eq!(
-            found,
-            BTreeSet::from([face_photos[*k]]),
-            "guest of face {j} of demo photo {}: {mine:?}",
-            i + 1
-        );
+        let seen: Vec<((usize, usize), f64)> = mine
+            .iter()
+            .filter_map(|p| {
+                let id: Uuid = p["photoId"].as_str().unwrap().parse().unwrap();
+                which(&id).map(|f| (faces[f], p["distance"].as_f64().unwrap()))
+            })
+            .collect();
+        // Two faces of one demo photo are two people; whether two demo
+        // photos show one person is not known (face-api's closest faces of
+        // two photos are 0.053 apart): those matches are only reported.
+        let own = found.contains(&face_photos[*k]);
+        let known_different = seen.iter().any(|((pi, pj), _)| *pi == i && *pj != j);
+        if !own || known_different {
+            wrong.push(format!("selfie of (photo {i}, face {j}) found {seen:?}"));
+        } else if seen.len() > 1 {
+            eprintln!(
+                "selfie of (photo {i}, face {j}) also matched another photo's face: {seen:?}"
+            );
+        }
     }
+    assert!(
+        wrong.is_empty(),
+        "{} of {} guests:\n{}",
+        wrong.len(),
+        guests.len(),
+        wrong.join("\n")
+    );
 
     // The group photo: every face found.
     let group = app.upload_photo(&w, mosaic(&photos).jpeg()).await;
