@@ -324,12 +324,6 @@ async fn every_guest_finds_their_face_and_no_other(pg: bool) {
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_guest_finds_their_face_and_no_other_on_sqlite() {
-    every_guest_finds_their_face_and_no_other(false).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_guest_finds_their_face_and_no_other_on_postgres() {
-    every_guest_finds_their_face_and_no_other(true).await;
+common::backend_tests! {
+    every_guest_finds_their_face_and_no_other,
 }
