@@ -144,7 +144,7 @@ async fn a_faces_reprocess_describes_again_the_selfies_of_another_model() {
     m.photos
         .expect_reset_photo()
         .times(2)
-        .returning(|_, _, _, _, _, _| Ok(true));
+        .returning(|_, _, _, _| Ok(true));
     // The stale selfie's member is in both projects.
     m.faces
         .expect_matchable_members()
