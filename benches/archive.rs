@@ -64,6 +64,8 @@ async fn run(
 ) -> Result<(), BoxError> {
     let vars: std::collections::HashMap<&str, String> = [
         ("MEDIA_DATA_DIR", dir.display().to_string()),
+        // Archives are measured, not faces.
+        ("FACE_ENGINE", "off".to_owned()),
         (
             "DATABASE_URL",
             format!("sqlite://{}/media.db", dir.display()),

@@ -26,7 +26,7 @@ use media_adapters::assemble::assemble;
 use media_adapters::config::Config;
 use media_adapters::testing::{FakeRetina, RetinaMode, World, images};
 use media_core::domain::{
-    Audience, DetectedFace, EMBEDDING_DIM, FaceBox, JobKind, Principal, Role,
+    Audience, DetectedFace, FaceBox, JobKind, Principal, RETINA_EMBEDDING_DIM, Role,
 };
 use media_core::ids::{PhotoId, UserId};
 use media_core::matching::normalize;
@@ -52,7 +52,7 @@ impl Rng {
         (u(self) + u(self) + u(self) + u(self)) * 3f32.sqrt()
     }
     fn unit(&mut self) -> Vec<f32> {
-        let mut v: Vec<f32> = (0..EMBEDDING_DIM).map(|_| self.gauss()).collect();
+        let mut v: Vec<f32> = (0..RETINA_EMBEDDING_DIM).map(|_| self.gauss()).collect();
         normalize(&mut v);
         v
     }
@@ -74,6 +74,7 @@ fn face(side: f32, embedding: Vec<f32>) -> DetectedFace {
         },
         score: 0.99,
         embedding,
+        model: "fake".to_owned(),
     }
 }
 

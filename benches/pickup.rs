@@ -152,6 +152,7 @@ async fn main() -> Result<(), Error> {
                 .args(["--role", role])
                 .env("MEDIA_ADDR", format!("127.0.0.1:{api_port}"))
                 .env("MEDIA_DATA_DIR", &data)
+                .env("FACE_ENGINE", "off")
                 .env("DATABASE_URL", &database_url)
                 .env("JWT_SECRET", SECRET)
                 .env("R2_ENDPOINT", &s3.endpoint)

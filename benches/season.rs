@@ -54,6 +54,7 @@ fn face(identity: usize) -> DetectedFace {
         },
         score: 0.99,
         embedding: identity_embedding(identity),
+        model: "fake".to_owned(),
     }
 }
 

@@ -77,6 +77,7 @@ async fn main() -> Result<(), BoxError> {
     let receiver = FakeReceiver::start(ReceiverMode::Accept).await;
     let vars: HashMap<&str, String> = [
         ("MEDIA_DATA_DIR", dir.path().display().to_string()),
+        ("FACE_ENGINE", "off".to_owned()),
         ("MEDIA_STORAGE_ADDR", "127.0.0.1:0".to_owned()),
         ("DATABASE_URL", database_url),
         (

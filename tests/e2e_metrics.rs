@@ -218,6 +218,16 @@ async fn the_dashboard_and_alert_rules_read_only_series_that_exist() {
     let id = app.upload_photo(&w, identity_jpeg(0, 32, 32)).await;
     assert_eq!(app.wait_photo(id).await, "ready");
     app.wait_idle().await;
+    // The built-in engine's series too: one photo through a server running
+    // it (the recorder is the process's, shared by both servers).
+    let builtin = TestApp::start_with(false, &[("FACE_ENGINE", "builtin")])
+        .await
+        .unwrap();
+    let bw = builtin.world().await;
+    let other = builtin.upload_photo(&bw, identity_jpeg(0, 64, 48)).await;
+    assert_eq!(builtin.wait_photo(other).await, "ready");
+    builtin.wait_idle().await;
+    builtin.shutdown().await;
     app.media().count_queue().await.unwrap();
     let ready = app.http.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 200);

@@ -41,6 +41,9 @@ pub fn config(
         ("MEDIA_ADDR", "127.0.0.1:0".to_owned()),
         ("MEDIA_STORAGE_ADDR", "127.0.0.1:0".to_owned()),
         ("MEDIA_DATA_DIR", dir.display().to_string()),
+        // These benchmarks measure no face work: faces wait, as before
+        // face engines (a bench may set FACE_ENGINE in `extra`).
+        ("FACE_ENGINE", "off".to_owned()),
         ("DATABASE_URL", database_url.to_owned()),
         ("JWT_SECRET", jwt_secret.to_owned()),
     ]

@@ -9,8 +9,9 @@ use tokio::sync::mpsc;
 use media_core::ports::FaceEmbedder;
 use media_core::service::Media;
 
+use crate::builtin::BuiltinEngine;
 use crate::clock::SystemClock;
-use crate::config::{Config, ConfigError, StartupError, StorageConfig};
+use crate::config::{Config, ConfigError, FaceEngine, StartupError, StorageConfig};
 use crate::devstore::DevStore;
 use crate::jwt::JwtAuthenticator;
 use crate::retina::{NoRetina, RetinaClient};
@@ -103,9 +104,18 @@ async fn connect(config: &Config, serves_store: bool) -> Result<Assembled, Start
         StorageConfig::Remote(s3) => (None, S3Storage::new(s3), None),
     };
     let storage = Arc::new(storage);
-    let embedder: Arc<dyn FaceEmbedder> = match &config.retina {
-        Some(r) => Arc::new(RetinaClient::new(r.clone()).map_err(|e| ConfigError(e.to_string()))?),
-        None => Arc::new(NoRetina),
+    let embedder: Arc<dyn FaceEmbedder> = match (config.face_engine, &config.retina) {
+        (FaceEngine::Retina, Some(r)) => {
+            Arc::new(RetinaClient::new(r.clone()).map_err(|e| ConfigError(e.to_string()))?)
+        }
+        // Loads and checks the weights now, once per process: a broken
+        // build stops the process at start, not at its first photo.
+        (FaceEngine::Builtin, _) => Arc::new(BuiltinEngine::load().map_err(|e| {
+            ConfigError(format!(
+                "FACE_ENGINE=builtin: the face engine did not load: {e}"
+            ))
+        })?),
+        (FaceEngine::Retina | FaceEngine::Off, _) => Arc::new(NoRetina),
     };
     let authenticator = Arc::new(
         JwtAuthenticator::new(config.jwt_with_files()?)
@@ -117,7 +127,14 @@ async fn connect(config: &Config, serves_store: bool) -> Result<Assembled, Start
         ports.events =
             Arc::new(WebhookSender::new(events.clone()).map_err(|e| ConfigError(e.to_string()))?);
     }
-    let media = Media::new(ports, config.settings.clone());
+    let mut settings = config.settings.clone();
+    // The built-in engine's measured threshold serves its embeddings
+    // whichever engine runs now (stored ones wait for a reprocess).
+    settings.model_match_distances.push((
+        media_faces::MODEL.to_owned(),
+        media_faces::DEFAULT_MATCH_MAX_DISTANCE,
+    ));
+    let media = Media::new(ports, settings);
     Ok(Assembled {
         media,
         database,

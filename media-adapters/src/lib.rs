@@ -22,6 +22,7 @@
 pub mod allocator;
 pub mod assemble;
 pub mod bearer;
+pub mod builtin;
 /// The system clock.
 pub mod clock;
 pub mod config;

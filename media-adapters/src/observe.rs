@@ -7,6 +7,9 @@ use std::time::Duration;
 /// Histogram: one face-service call, by `outcome` (`ok`, `unavailable`
 /// — no answer, 429 or 5xx —, `refused` — another 4xx —, `bad_answer`).
 pub const FACE_SERVICE: &str = "media_face_service_request_duration_seconds";
+/// Histogram: one step of the built-in face engine on one image, by `step`
+/// (`detect`, `landmarks`, `describe`).
+pub const FACE_ENGINE_STEP: &str = "media_face_engine_seconds";
 /// Counter: objects this process wrote to the store (derivatives, archives).
 pub const OBJECTS_WRITTEN: &str = "media_storage_objects_written_total";
 /// Counter: bytes of those objects.
@@ -37,6 +40,11 @@ pub fn describe() {
         FACE_SERVICE,
         metrics::Unit::Seconds,
         "Face-service (Retina) calls, by outcome."
+    );
+    metrics::describe_histogram!(
+        FACE_ENGINE_STEP,
+        metrics::Unit::Seconds,
+        "Built-in face engine steps on one image (detect, landmarks, describe)."
     );
     metrics::describe_counter!(
         OBJECTS_WRITTEN,
@@ -71,6 +79,21 @@ pub fn describe() {
 
 pub(crate) fn face_call(outcome: &'static str, took: Duration) {
     metrics::histogram!(FACE_SERVICE, "outcome" => outcome).record(took.as_secs_f64());
+}
+
+/// The built-in engine's steps on one image: a histogram sample each, and
+/// a span each under the engine's (their times as measured by the engine,
+/// which opens no span of its own).
+pub(crate) fn face_engine(timings: &media_faces::Timings) {
+    for (step, took) in [
+        ("detect", timings.detect),
+        ("landmarks", timings.landmarks),
+        ("describe", timings.describe),
+    ] {
+        metrics::histogram!(FACE_ENGINE_STEP, "step" => step).record(took.as_secs_f64());
+        let _span =
+            tracing::info_span!("face_engine_step", step, seconds = took.as_secs_f64()).entered();
+    }
 }
 
 pub(crate) fn object_written(bytes: usize) {

@@ -5,7 +5,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use media_core::domain::{DetectedFace, EMBEDDING_DIM, FaceBox};
+use media_core::domain::{DetectedFace, FaceBox, LEGACY_RETINA_MODEL, RETINA_EMBEDDING_DIM};
 use media_core::error::{Error, Result};
 use media_core::matching::normalize;
 use media_core::ports::FaceEmbedder;
@@ -43,6 +43,11 @@ pub struct RetinaClient {
 
 #[derive(Deserialize)]
 struct FacesResponse {
+    /// The model that made the embeddings, recorded with each of them; an
+    /// answer without one is labelled as the rows stored before models
+    /// were recorded.
+    #[serde(default)]
+    model: Option<String>,
     faces: Vec<WireFace>,
 }
 
@@ -83,6 +88,13 @@ impl RetinaClient {
 impl FaceEmbedder for RetinaClient {
     fn is_configured(&self) -> bool {
         true
+    }
+
+    /// Retina names its model in its answers only: what it keeps is every
+    /// model but the built-in engine's and the label of rows stored before
+    /// models were recorded (re-described by `reprocess --step faces`).
+    fn keeps(&self, model: &str) -> bool {
+        model != crate::builtin::MODEL && model != LEGACY_RETINA_MODEL
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
@@ -142,12 +154,16 @@ impl RetinaClient {
                 e.without_url()
             )))
         })?;
+        let model = body
+            .model
+            .filter(|m| !m.trim().is_empty())
+            .unwrap_or_else(|| LEGACY_RETINA_MODEL.to_owned());
         body.faces
             .into_iter()
             .map(|f| {
-                if f.embedding.len() != EMBEDDING_DIM {
+                if f.embedding.len() != RETINA_EMBEDDING_DIM {
                     return Err(bad(Error::permanent(format!(
-                        "retina returned a {}-dimensional embedding, expected {EMBEDDING_DIM}",
+                        "retina returned a {}-dimensional embedding, expected {RETINA_EMBEDDING_DIM}",
                         f.embedding.len()
                     ))));
                 }
@@ -167,13 +183,14 @@ impl RetinaClient {
                     },
                     score: f.score,
                     embedding,
+                    model: model.clone(),
                 })
             })
             .collect()
     }
 }
 
-/// Used while `RETINA_URL` is unset: face work waits until it is configured.
+/// `FACE_ENGINE=off`: face work waits until an engine is configured.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoRetina;
 
@@ -184,6 +201,8 @@ impl FaceEmbedder for NoRetina {
     }
 
     async fn detect_faces(&self, _image_url: &str) -> Result<Vec<DetectedFace>> {
-        Err(Error::unavailable("RETINA_URL is not configured"))
+        Err(Error::unavailable(
+            "no face engine is configured (FACE_ENGINE=off)",
+        ))
     }
 }

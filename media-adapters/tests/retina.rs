@@ -116,3 +116,14 @@ async fn unconfigured_retina_waits() {
     );
     assert!(!dbg.contains("topsecret"));
 }
+
+/// What `reprocess --step faces` describes again while Retina runs: the
+/// built-in engine's embeddings and the rows labelled before models were
+/// recorded; any model Retina names stays.
+#[test]
+fn retina_keeps_the_models_it_names() {
+    let retina = client("http://127.0.0.1:9".into());
+    assert!(retina.keeps("arcface-r100"));
+    assert!(!retina.keeps(media_adapters::builtin::MODEL));
+    assert!(!retina.keeps(media_core::domain::LEGACY_RETINA_MODEL));
+}

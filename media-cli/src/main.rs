@@ -2,6 +2,7 @@
 
 mod audit;
 mod directory;
+mod faces;
 mod jobs;
 mod pipeline;
 mod processing;
@@ -64,6 +65,11 @@ enum Command {
     Storage {
         #[command(subcommand)]
         command: storage::StorageCommand,
+    },
+    /// Run the built-in face engine on local files.
+    Faces {
+        #[command(subcommand)]
+        command: faces::FacesCommand,
     },
     /// Run the image pipeline on local files.
     Pipeline {
@@ -164,6 +170,8 @@ async fn run(cli: Cli) -> CliResult {
             Ok(())
         }
         Command::Storage { command } => storage::run(command).await,
+    },
+        Command::Faces { command } => faces::run(command),
         Command::Pipeline { command } => pipeline::run(command),
     }
 }

@@ -110,7 +110,7 @@ pub async fn reprocess(args: ReprocessArgs) -> CliResult {
         }
         if waiting_for_faces > 0 {
             println!(
-                "{waiting_for_faces} photo(s) wait for a face service for their faces (RETINA_URL is not set)"
+                "{waiting_for_faces} photo(s) wait for a face service for their faces (FACE_ENGINE=off)"
             );
         }
     }

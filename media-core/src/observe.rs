@@ -17,6 +17,8 @@ pub const JOB_DURATION: &str = "media_job_duration_seconds";
 /// Histogram: one step of the image pipeline, by `step`
 /// (`probe`, `decode`, `thumbnails`, `watermark`, `encode`).
 pub const PIPELINE_STEP: &str = "media_pipeline_step_duration_seconds";
+/// Histogram: faces stored for one photo (at least 40 px), whichever engine.
+pub const FACES_PER_PHOTO: &str = "media_faces_per_photo";
 /// Gauge: jobs by `kind` and `status` (`queued`, `running`, `dead`), as
 /// the upkeep loop last counted them.
 pub const JOBS: &str = "media_jobs";
@@ -45,6 +47,10 @@ pub fn describe() {
         PIPELINE_STEP,
         metrics::Unit::Seconds,
         "Image pipeline steps (probe, decode, thumbnails, watermark, encode)."
+    );
+    metrics::describe_histogram!(
+        FACES_PER_PHOTO,
+        "Faces stored per photo (shorter side at least 40 px)."
     );
     metrics::describe_gauge!(
         JOBS,
@@ -115,4 +121,9 @@ pub(crate) fn queue_counted(
     let age = oldest_due.map_or(0.0, |at| (now - at).as_seconds_f64().max(0.0));
     metrics::gauge!(OLDEST_DUE_AGE).set(age);
     metrics::gauge!(QUEUE_COUNTED_AT).set(now.unix_timestamp() as f64);
+}
+
+/// The faces stored for one photo.
+pub(crate) fn faces_stored(count: usize) {
+    metrics::histogram!(FACES_PER_PHOTO).record(count as f64);
 }

@@ -21,8 +21,14 @@ pub struct Settings {
     pub watermark_text: String,
     /// The watermarked copy's longer edge, in pixels (2560).
     pub watermark_max_edge: u32,
-    /// Largest cosine distance that counts as a match (`MATCH_MAX_DISTANCE`, 0.5).
-    pub match_max_distance: f32,
+    /// Largest cosine distance that counts as a match, for every model
+    /// (`MATCH_MAX_DISTANCE`); `None`, the default: each model's own
+    /// ([`Settings::match_max_distance_for`]).
+    pub match_max_distance: Option<f32>,
+    /// Each model's measured match threshold (the built-in engine's: its
+    /// adapter adds it); any model not listed (Retina's) uses
+    /// [`RETINA_MATCH_MAX_DISTANCE`].
+    pub model_match_distances: Vec<(String, f32)>,
     /// Selfie faces scoring below this are ignored (`SELFIE_MIN_SCORE`, 0.8).
     pub selfie_min_score: f32,
     /// Extra time after an upload URL expires before the upload is given up.
@@ -56,7 +62,8 @@ impl Default for Settings {
             max_image_pixels: 100_000_000,
             watermark_text: "© Wairo".to_owned(),
             watermark_max_edge: 2560,
-            match_max_distance: 0.5,
+            match_max_distance: None,
+            model_match_distances: Vec::new(),
             selfie_min_score: 0.8,
             // A retake or two after a rejection, a new selfie after an
             // erasure: a person needs a handful an hour; each costs a face
@@ -80,6 +87,24 @@ impl Default for Settings {
             // A day to download it on the way home, then the copies go.
             archive_ttl: Duration::from_secs(24 * 3600),
         }
+    }
+}
+
+/// The match threshold of a model without a measured one: Retina's (SPEC §5).
+pub const RETINA_MATCH_MAX_DISTANCE: f32 = 0.5;
+
+impl Settings {
+    /// The largest cosine distance that counts as a match between two
+    /// embeddings of `model`: `MATCH_MAX_DISTANCE` when set, else the
+    /// model's measured default, else Retina's 0.5. A distance means
+    /// different things for different models (decision 0029).
+    pub fn match_max_distance_for(&self, model: &str) -> f32 {
+        self.match_max_distance.unwrap_or_else(|| {
+            self.model_match_distances
+                .iter()
+                .find(|(m, _)| m == model)
+                .map_or(RETINA_MATCH_MAX_DISTANCE, |(_, d)| *d)
+        })
     }
 }
 

@@ -1,6 +1,6 @@
 use std::process::ExitCode;
 
-use media_adapters::config::{Config, StorageConfig};
+use media_adapters::config::{Config, FaceEngine, StorageConfig};
 use media_server::server::{Role, start};
 use media_server::telemetry::TelemetryConfig;
 
@@ -90,10 +90,15 @@ async fn serve(role: Role) -> ExitCode {
             config.data_dir.display()
         );
     }
-    if config.retina.is_none() {
-        tracing::warn!(
-            "RETINA_URL is not set: selfies and photo faces wait until it is configured"
-        );
+    match config.face_engine {
+        FaceEngine::Off => tracing::warn!(
+            "FACE_ENGINE=off: selfies and photo faces wait until a face engine is configured"
+        ),
+        FaceEngine::Builtin => tracing::info!(
+            model = media_adapters::builtin::MODEL,
+            "faces found by the built-in engine (set RETINA_URL to use Retina)"
+        ),
+        FaceEngine::Retina => tracing::info!("faces found by Retina"),
     }
     running.until_signal().await;
     telemetry.shutdown();

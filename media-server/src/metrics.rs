@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use metrics_util::MetricKindMask;
 
 /// Histogram: HTTP requests by `method`, `route` (the matched pattern) and `status`.
@@ -19,6 +19,10 @@ pub const HTTP_REQUESTS: &str = "media_http_request_duration_seconds";
 const BUCKETS: [f64; 15] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
 ];
+
+/// Buckets of the faces-per-photo histogram: counts, not seconds (a
+/// portrait 1, a table 2–10, a group photo of an event up to ~50).
+const FACE_COUNT_BUCKETS: [f64; 9] = [0.0, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0];
 
 /// Sets the connection-pool gauges from the pool as it is now: given by
 /// the assembly, so that this crate holds no concrete adapter.
@@ -70,7 +74,12 @@ impl Metrics {
             let builder = match PrometheusBuilder::new()
                 .idle_timeout(MetricKindMask::HISTOGRAM, Some(IDLE_SERIES))
                 .set_buckets(&BUCKETS)
-            {
+                .and_then(|b| {
+                    b.set_buckets_for_metric(
+                        Matcher::Full(media_core::observe::FACES_PER_PHOTO.to_owned()),
+                        &FACE_COUNT_BUCKETS,
+                    )
+                }) {
                 Ok(b) => b,
                 Err(e) => {
                     tracing::warn!(error = %e, "metrics buckets refused; metrics off");

@@ -49,6 +49,7 @@ async fn spans_reach_the_collector_with_the_request_id_and_are_flushed_on_sigter
         .env("MEDIA_ADDR", format!("127.0.0.1:{port}"))
         .env("MEDIA_STORAGE_ADDR", format!("127.0.0.1:{}", free_port()))
         .env("MEDIA_DATA_DIR", data.path())
+        .env("FACE_ENGINE", "off")
         .env("JWT_SECRET", "otlp-test-secret-0123456789abcdef")
         .env(
             "OTEL_EXPORTER_OTLP_ENDPOINT",

@@ -33,13 +33,18 @@ pub(super) fn limits(get: Lookup<'_>) -> Result<Settings, ConfigError> {
             |v| (16..=16_384).contains(v),
             "a number of pixels from 16 to 16384",
         )?,
-        match_max_distance: parse(
-            get,
-            "MATCH_MAX_DISTANCE",
-            d.match_max_distance,
-            |v| (0.0..=2.0).contains(v),
-            "a cosine distance from 0 to 2",
-        )?,
+        // Unset: each model's own (Retina's 0.5, the built-in engine's measured one).
+        match_max_distance: match get("MATCH_MAX_DISTANCE") {
+            None => None,
+            Some(_) => Some(parse(
+                get,
+                "MATCH_MAX_DISTANCE",
+                0.5,
+                |v| (0.0..=2.0).contains(v),
+                "a cosine distance from 0 to 2",
+            )?),
+        },
+        model_match_distances: d.model_match_distances,
         selfie_min_score: parse(
             get,
             "SELFIE_MIN_SCORE",

@@ -71,7 +71,9 @@ pub struct Config {
     pub database_url: String,
     /// The object store.
     pub storage: StorageConfig,
-    /// The face service; `None` when `RETINA_URL` is unset (face work waits).
+    /// Which face engine finds faces (`FACE_ENGINE`).
+    pub face_engine: FaceEngine,
+    /// Retina, when `RETINA_URL` is set (used with `FACE_ENGINE=retina`).
     pub retina: Option<RetinaConfig>,
     /// The platform's webhook; `None` when `EVENTS_WEBHOOK_URL` is unset.
     pub events: Option<WebhookConfig>,
@@ -98,6 +100,17 @@ pub struct Config {
     pub settings: Settings,
 }
 
+/// `FACE_ENGINE` (SPEC §6, §7a).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaceEngine {
+    /// Retina over HTTP (`RETINA_URL`); the default when it is set.
+    Retina,
+    /// The built-in engine, in process; the default without `RETINA_URL`.
+    Builtin,
+    /// None: selfies and photo faces wait until an engine is configured.
+    Off,
+}
+
 /// How the HTTP server treats its connections.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ServeConfig {
@@ -121,6 +134,7 @@ impl std::fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("database_url", &redact_password(&self.database_url))
             .field("storage", &self.storage)
+            .field("face_engine", &self.face_engine)
             .field("retina", &self.retina)
             .field("events", &self.events)
             .field("jwt", &self.jwt)
@@ -227,10 +241,12 @@ impl Config {
         let development = jwt.is_empty() && jwt_public_key_file.is_none();
         let cors = cors::allowed_origins(get("CORS_ALLOWED_ORIGINS"), development)?;
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let retina = retina(get)?;
         Ok(Self {
             addr,
             storage: storage(get, &data_dir)?,
-            retina: retina(get)?,
+            face_engine: face_engine(get, retina.is_some())?,
+            retina,
             events: events::events(get)?,
             jwt_dev_secret: development,
             jwt,
@@ -346,7 +362,30 @@ fn storage(get: Lookup<'_>, data_dir: &Path) -> Result<StorageConfig, ConfigErro
     }))
 }
 
-/// `RETINA_*`; none without `RETINA_URL` (face work then waits).
+/// `FACE_ENGINE`: `retina` when `RETINA_URL` is set, else `builtin`;
+/// `retina` without `RETINA_URL` is refused.
+fn face_engine(get: Lookup<'_>, has_retina: bool) -> Result<FaceEngine, ConfigError> {
+    let Some(raw) = get("FACE_ENGINE") else {
+        return Ok(if has_retina {
+            FaceEngine::Retina
+        } else {
+            FaceEngine::Builtin
+        });
+    };
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "retina" if has_retina => Ok(FaceEngine::Retina),
+        "retina" => Err(ConfigError(
+            "FACE_ENGINE=retina needs RETINA_URL (or FACE_ENGINE=builtin)".into(),
+        )),
+        "builtin" => Ok(FaceEngine::Builtin),
+        "off" => Ok(FaceEngine::Off),
+        _ => Err(ConfigError(format!(
+            "FACE_ENGINE={raw:?} is not retina, builtin or off"
+        ))),
+    }
+}
+
+/// `RETINA_*`; none without `RETINA_URL`.
 fn retina(get: Lookup<'_>) -> Result<Option<RetinaConfig>, ConfigError> {
     let Some(url) = get("RETINA_URL") else {
         return Ok(None);

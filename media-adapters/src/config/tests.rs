@@ -274,3 +274,40 @@ fn browsers_of_loopback_are_allowed_in_development_mode_only() {
         "{e}"
     );
 }
+
+#[test]
+fn the_face_engine_is_retina_with_its_url_else_the_built_in_one() {
+    assert_eq!(parsed(&[]).unwrap().face_engine, FaceEngine::Builtin);
+    let retina = parsed(&[("RETINA_URL", "http://127.0.0.1:9000")]).unwrap();
+    assert_eq!(retina.face_engine, FaceEngine::Retina);
+    for (value, engine) in [
+        ("builtin", FaceEngine::Builtin),
+        ("off", FaceEngine::Off),
+        (" Retina ", FaceEngine::Retina),
+    ] {
+        let c = parsed(&[
+            ("FACE_ENGINE", value),
+            ("RETINA_URL", "http://127.0.0.1:9000"),
+        ])
+        .unwrap();
+        assert_eq!(c.face_engine, engine, "{value}");
+    }
+    assert_eq!(
+        parsed(&[("FACE_ENGINE", "off")]).unwrap().face_engine,
+        FaceEngine::Off
+    );
+    // One line naming the variable: an unknown engine, or Retina without its URL.
+    for vars in [
+        &[("FACE_ENGINE", "dlib")][..],
+        &[("FACE_ENGINE", "retina")][..],
+    ] {
+        let e = parsed(vars).unwrap_err().to_string();
+        assert!(e.contains("FACE_ENGINE") && !e.contains('\n'), "{e}");
+    }
+    assert!(
+        parsed(&[("FACE_ENGINE", "retina")])
+            .unwrap_err()
+            .to_string()
+            .contains("RETINA_URL")
+    );
+}

@@ -19,6 +19,7 @@ impl FaceRepo for SqlStore {
     async fn store_faces(
         &self,
         photo: PhotoId,
+        model: &str,
         embeddings: &[Vec<f32>],
         jobs: &[JobPayload],
         now: OffsetDateTime,
@@ -66,11 +67,12 @@ impl FaceRepo for SqlStore {
                 "face_seq",
             )?;
             for (i, e) in embeddings.iter().enumerate() {
-                sqlx::query("INSERT INTO faces (project_id, seq, photo_id, embedding) VALUES ($1, $2, $3, $4)")
+                sqlx::query("INSERT INTO faces (project_id, seq, photo_id, embedding, model) VALUES ($1, $2, $3, $4, $5)")
                     .bind(&project)
                     .bind(end - n + 1 + i as i64)
                     .bind(photo.to_string())
                     .bind(embedding_bytes(e))
+                    .bind(model)
                     .execute(&mut *tx)
                     .await
                     .map_err(db_error)?;
@@ -95,7 +97,7 @@ impl FaceRepo for SqlStore {
         limit: u32,
     ) -> Result<Vec<PhotoFace>> {
         let rows = sqlx::query(&format!(
-            "SELECT seq, photo_id AS id, embedding FROM faces WHERE project_id = $1 AND seq > $2 ORDER BY seq LIMIT {limit}"
+            "SELECT seq, photo_id AS id, embedding, model FROM faces WHERE project_id = $1 AND seq > $2 ORDER BY seq LIMIT {limit}"
         ))
         .bind(project.to_string())
         .bind(after)
@@ -108,6 +110,7 @@ impl FaceRepo for SqlStore {
                     seq: get(r, "seq")?,
                     photo_id: id(r, "id")?,
                     embedding: embedding_of(&get::<Vec<u8>>(r, "embedding")?),
+                    model: get(r, "model")?,
                 })
             })
             .collect()
@@ -116,7 +119,7 @@ impl FaceRepo for SqlStore {
     #[tracing::instrument(level = "debug", skip_all, fields(project = %project))]
     async fn matchable_members(&self, project: ProjectId) -> Result<Vec<MemberSelfie>> {
         let rows = sqlx::query(
-            "SELECT m.user_id, s.id AS selfie_id, s.embedding, COALESCE(p.through_seq, 0) AS through_seq \
+            "SELECT m.user_id, s.id AS selfie_id, s.embedding, s.model, COALESCE(p.through_seq, 0) AS through_seq \
              FROM project_members m \
              JOIN selfies s ON s.user_id = m.user_id AND s.status = $3 AND s.embedding IS NOT NULL \
              JOIN consents c ON c.user_id = m.user_id AND c.purpose = $2 \
@@ -142,6 +145,7 @@ impl FaceRepo for SqlStore {
                 user_id,
                 selfie_id: id(r, "selfie_id")?,
                 embedding: embedding_of(&get::<Vec<u8>>(r, "embedding")?),
+                model: get(r, "model")?,
                 through_seq: get(r, "through_seq")?,
             });
         }

@@ -156,6 +156,7 @@ impl SelfieRepo for SqlStore {
     async fn approve_selfie(
         &self,
         id: SelfieId,
+        model: &str,
         embedding: &[f32],
         superseded: &[SelfieId],
         jobs: &[JobPayload],
@@ -165,11 +166,12 @@ impl SelfieRepo for SqlStore {
         let t = SelfieStatus::APPROVED;
         let mut b = Binds::new();
         let sql = format!(
-            "UPDATE selfies SET status = {to}, embedding = {embedding}, processed_at = {now}, \
+            "UPDATE selfies SET status = {to}, embedding = {embedding}, processed_at = {now}, model = {model}, \
              rejection_reason = NULL, failure_reason = NULL WHERE id = {id} AND {guard}",
             to = b.bind(t.to.as_str()),
             embedding = b.bind(embedding_bytes(embedding)),
             now = b.bind(us(now)),
+            model = b.bind(model.to_owned()),
             id = b.bind(id.to_string()),
             guard = b.any_of("status", t.from),
         );
@@ -295,6 +297,37 @@ impl SelfieRepo for SqlStore {
         );
         let done = b.query(&sql)?.execute(&self.pool).await.map_err(db_error)?;
         Ok(done.rows_affected() == 1)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
+    async fn redescribe_selfie(
+        &self,
+        id: SelfieId,
+        jobs: &[JobPayload],
+        now: OffsetDateTime,
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let t = SelfieStatus::REDESCRIBED;
+        let mut b = Binds::new();
+        let sql = format!(
+            "UPDATE selfies SET status = {to}, processed_at = NULL WHERE id = {id} AND {guard}",
+            to = b.bind(t.to.as_str()),
+            id = b.bind(id.to_string()),
+            guard = b.any_of("status", t.from),
+        );
+        let done = b.query(&sql)?.execute(&mut *tx).await.map_err(db_error)?;
+        if done.rows_affected() != 1 {
+            return Ok(false); // dropped transaction rolls back
+        }
+        sqlx::query("DELETE FROM match_progress WHERE selfie_id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        self.insert_jobs(&mut tx, jobs, now).await?;
+        tx.commit().await.map_err(db_error)?;
+        self.jobs_committed(jobs);
+        Ok(true)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]

@@ -13,7 +13,7 @@ use hyper::body::{Bytes, Incoming};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use media_core::domain::{DetectedFace, EMBEDDING_DIM};
+use media_core::domain::{DetectedFace, RETINA_EMBEDDING_DIM};
 use media_core::keys::{self, ParsedKey};
 use media_core::testing::{Fill, jpeg};
 
@@ -72,8 +72,8 @@ fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// A unit vector for identity `i`: everyone's face is orthogonal to everyone else's.
 pub fn identity_embedding(i: usize) -> Vec<f32> {
-    let mut v = vec![0.0f32; EMBEDDING_DIM];
-    v[i % EMBEDDING_DIM] = 1.0;
+    let mut v = vec![0.0f32; RETINA_EMBEDDING_DIM];
+    v[i % RETINA_EMBEDDING_DIM] = 1.0;
     v
 }
 

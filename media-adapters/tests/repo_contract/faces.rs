@@ -2,6 +2,50 @@
 
 use super::*;
 
+/// Each stored embedding keeps the model that made it, whatever its
+/// length: the built-in engine's are 128 long (SPEC §7a).
+async fn every_embedding_keeps_its_model(store: &impl Store) {
+    let w = world(store).await;
+    let t = now();
+    let p = new_photo(&w, None, t);
+    store.create_photo_if_assigned(&p).await.unwrap();
+    store.mark_photo_uploaded(p.id, None, &[], t).await.unwrap();
+    let short: Vec<f32> = unit(3)[..128].to_vec();
+    store
+        .store_faces(p.id, "engine-128", std::slice::from_ref(&short), &[], t)
+        .await
+        .unwrap();
+    let faces = store.faces_after(w.project, 0, 10).await.unwrap();
+    assert_eq!(faces.len(), 1);
+    assert_eq!(
+        (faces[0].model.as_str(), &faces[0].embedding),
+        ("engine-128", &short)
+    );
+
+    let user = UserId::new();
+    store.join(w.project, user, &[], t).await.unwrap();
+    store
+        .grant_consent(user, ConsentPurpose::BiometricProcessing, t)
+        .await
+        .unwrap();
+    let s = new_selfie(user, t);
+    store.create_selfie(&s).await.unwrap();
+    store
+        .mark_selfie_uploaded(s.id, None, &[], t)
+        .await
+        .unwrap();
+    store
+        .approve_selfie(s.id, "engine-128", &short, &[], &[], t)
+        .await
+        .unwrap();
+    let members = store.matchable_members(w.project).await.unwrap();
+    assert_eq!(members.len(), 1);
+    assert_eq!(
+        (members[0].model.as_str(), &members[0].embedding),
+        ("engine-128", &short)
+    );
+}
+
 async fn faces_are_numbered_in_order_and_matches_keep_the_closest(store: &impl Store) {
     let w = world(store).await;
     let t = now();
@@ -11,7 +55,7 @@ async fn faces_are_numbered_in_order_and_matches_keep_the_closest(store: &impl S
         store.create_photo_if_assigned(&p).await.unwrap();
         store.mark_photo_uploaded(p.id, None, &[], t).await.unwrap();
         store
-            .store_faces(p.id, &[unit(i as usize), unit(10)], &[], t)
+            .store_faces(p.id, TEST_MODEL, &[unit(i as usize), unit(10)], &[], t)
             .await
             .unwrap();
         photos.push(p);
@@ -101,7 +145,7 @@ async fn concurrent_face_inserts_commit_in_sequence_order(store: &impl Store) {
     for id in ids {
         let s = store.clone();
         handles.push(tokio::spawn(async move {
-            s.store_faces(id, &[unit(1), unit(2), unit(3)], &[], t)
+            s.store_faces(id, TEST_MODEL, &[unit(1), unit(2), unit(3)], &[], t)
                 .await
         }));
     }
@@ -130,7 +174,8 @@ async fn no_face_outlives_a_photo_deleted_while_its_faces_are_stored(store: &imp
         store.mark_photo_uploaded(p.id, None, &[], t).await.unwrap();
         let (a, b) = (store.clone(), store.clone());
         let (id, embeddings) = (p.id, vec![unit(1), unit(2)]);
-        let faces = tokio::spawn(async move { a.store_faces(id, &embeddings, &[], t).await });
+        let faces =
+            tokio::spawn(async move { a.store_faces(id, TEST_MODEL, &embeddings, &[], t).await });
         let delete = tokio::spawn(async move { b.delete_photo(id, &[], t).await });
         faces.await.unwrap().unwrap();
         delete.await.unwrap().unwrap();
@@ -184,5 +229,6 @@ media_adapters::contract_tests! {
     no_match_outlives_a_photo_deleted_while_it_is_matched: 5,
     no_face_outlives_a_photo_deleted_while_its_faces_are_stored: 5,
     faces_are_numbered_in_order_and_matches_keep_the_closest: 5,
+    every_embedding_keeps_its_model: 5,
     concurrent_face_inserts_commit_in_sequence_order: 5,
 }

@@ -80,7 +80,7 @@ pub async fn approved_selfie(
         .await
         .unwrap();
     store
-        .approve_selfie(s.id, embedding, &[], &[], t)
+        .approve_selfie(s.id, TEST_MODEL, embedding, &[], &[], t)
         .await
         .unwrap();
     s.id
@@ -138,8 +138,11 @@ pub async fn progress(
         .map(|m| (m.selfie_id, m.through_seq))
 }
 
+/// The model the contract tests' embeddings are labelled with.
+pub const TEST_MODEL: &str = "retina-test-v1";
+
 pub fn unit(i: usize) -> Vec<f32> {
-    let mut v = vec![0.0; EMBEDDING_DIM];
+    let mut v = vec![0.0; RETINA_EMBEDDING_DIM];
     v[i] = 1.0;
     v
 }

@@ -156,7 +156,10 @@ async fn deleting_a_photo_removes_faces_and_matches_and_enqueues_the_purge(store
     let p = new_photo(&w, None, t);
     store.create_photo_if_assigned(&p).await.unwrap();
     store.mark_photo_uploaded(p.id, None, &[], t).await.unwrap();
-    store.store_faces(p.id, &[unit(0)], &[], t).await.unwrap();
+    store
+        .store_faces(p.id, TEST_MODEL, &[unit(0)], &[], t)
+        .await
+        .unwrap();
     let user = UserId::new();
     let s = new_selfie(user, t);
     store.create_selfie(&s).await.unwrap();
@@ -166,7 +169,7 @@ async fn deleting_a_photo_removes_faces_and_matches_and_enqueues_the_purge(store
         .unwrap();
     assert!(
         store
-            .approve_selfie(s.id, &unit(0), &[], &[], t)
+            .approve_selfie(s.id, TEST_MODEL, &unit(0), &[], &[], t)
             .await
             .unwrap()
     );

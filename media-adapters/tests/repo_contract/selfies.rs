@@ -63,7 +63,7 @@ async fn selfies_consents_approval_and_erasure(store: &impl Store) {
     );
     assert!(
         store
-            .approve_selfie(first.id, &unit(1), &[], &[], t)
+            .approve_selfie(first.id, TEST_MODEL, &unit(1), &[], &[], t)
             .await
             .unwrap()
     );
@@ -78,7 +78,7 @@ async fn selfies_consents_approval_and_erasure(store: &impl Store) {
     );
     assert!(
         !store
-            .approve_selfie(first.id, &unit(1), &[], &[], t)
+            .approve_selfie(first.id, TEST_MODEL, &unit(1), &[], &[], t)
             .await
             .unwrap(),
         "only while processing"
@@ -112,6 +112,7 @@ async fn selfies_consents_approval_and_erasure(store: &impl Store) {
         store
             .approve_selfie(
                 second.id,
+                TEST_MODEL,
                 &unit(2),
                 &[first.id],
                 std::slice::from_ref(&cluster),
@@ -231,7 +232,50 @@ async fn an_erasure_with_nothing_left_to_erase_queues_no_job(store: &impl Store)
     assert_eq!(purges, 1, "one erasure had something to erase");
 }
 
+/// After a change of face engine an approved selfie goes back to
+/// processing, compared again with every face once described again.
+async fn an_approved_selfie_is_described_again_from_the_start(store: &impl Store) {
+    let w = world(store).await;
+    let t = now();
+    let (user, selfie) = consenting_member(store, w.project, t).await;
+    record(store, w.project, user, selfie, &[], 7).await;
+    assert_eq!(progress(store, w.project, user).await, Some((selfie, 7)));
+    let job = JobPayload::ProcessSelfie { selfie_id: selfie };
+    assert!(
+        store
+            .redescribe_selfie(selfie, std::slice::from_ref(&job), t)
+            .await
+            .unwrap()
+    );
+    let row = store.selfie(selfie).await.unwrap().unwrap();
+    assert_eq!(
+        (row.status, row.processed_at),
+        (SelfieStatus::Processing, None)
+    );
+    assert_eq!(
+        progress(store, w.project, user).await,
+        None,
+        "not matchable meanwhile"
+    );
+    let queued = store.list(&[JobStatus::Queued], 100).await.unwrap();
+    assert!(queued.iter().any(|j| j.payload == job));
+    // Only an approved selfie: nothing changes, nothing is enqueued.
+    assert!(
+        !store
+            .redescribe_selfie(selfie, std::slice::from_ref(&job), t)
+            .await
+            .unwrap()
+    );
+    // Approved again, with the new model: compared from the first face.
+    store
+        .approve_selfie(selfie, "engine-128", &unit(0)[..128], &[], &[], t)
+        .await
+        .unwrap();
+    assert_eq!(progress(store, w.project, user).await, Some((selfie, 0)));
+}
+
 media_adapters::contract_tests! {
     an_erasure_with_nothing_left_to_erase_queues_no_job: 5,
     selfies_consents_approval_and_erasure: 5,
+    an_approved_selfie_is_described_again_from_the_start: 5,
 }

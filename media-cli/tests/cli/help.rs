@@ -14,6 +14,7 @@ fn every_command_has_help() {
         vec!["token", "--help"],
         vec!["storage", "cors", "--help"],
         vec!["pipeline", "run", "--help"],
+        vec!["faces", "run", "--help"],
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_media-cli"))
             .args(&args)

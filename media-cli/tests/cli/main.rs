@@ -82,6 +82,8 @@ impl Env {
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("MEDIA_DATA_DIR", self.dir.path().join("data"))
+            // These tests are of the CLI: no face engine (faces wait).
+            .env("FACE_ENGINE", "off")
             .env("DATABASE_URL", &self.database_url)
             .env("MEDIA_STORAGE_ADDR", self.storage_addr.to_string())
             .current_dir(self.dir.path())
@@ -173,6 +175,7 @@ impl Env {
             "DATABASE_URL" => Some(self.database_url.clone()),
             "MEDIA_DATA_DIR" => Some(data.clone()),
             "MEDIA_STORAGE_ADDR" => Some("127.0.0.1:0".into()),
+            "FACE_ENGINE" => Some("off".into()),
             _ => None,
         })
         .unwrap();
@@ -212,6 +215,7 @@ pub fn backends() -> [bool; 2] {
 
 mod audit;
 mod directory;
+mod faces;
 mod help;
 mod jobs;
 mod purge;

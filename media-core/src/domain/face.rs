@@ -2,8 +2,15 @@ use time::OffsetDateTime;
 
 use crate::ids::{PhotoId, ProjectId, SelfieId, UserId};
 
-/// Embedding dimension of Retina's model.
-pub const EMBEDDING_DIM: usize = 512;
+/// Embedding dimension of Retina's models: its adapter refuses any other.
+/// Other engines have their own (the built-in engine's is 128): matching
+/// works on any length and compares only embeddings of one model.
+pub const RETINA_EMBEDDING_DIM: usize = 512;
+
+/// The model recorded for the embeddings stored before models were recorded
+/// (all Retina's): the default of the `model` columns (migration
+/// 20261207000001, decision 0029).
+pub const LEGACY_RETINA_MODEL: &str = "retina";
 
 /// A face box in pixels of the image Retina was given.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -26,15 +33,21 @@ impl FaceBox {
     }
 }
 
-/// One face as Retina returned it; the embedding is L2-normalised, 512 long.
+/// One face as a face engine found it; the embedding is L2-normalised.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DetectedFace {
-    /// Where the face is, in pixels of the image Retina fetched.
+    /// Where the face is, in pixels of the image the engine was shown
+    /// (the oriented original for Retina; the core scales the built-in
+    /// engine's boxes back to the oriented original's pixels).
     pub bbox: FaceBox,
-    /// Retina's confidence that this is a face, 0–1.
+    /// The engine's confidence that this is a face, 0–1.
     pub score: f32,
-    /// The face's embedding ([`EMBEDDING_DIM`] floats, unit length).
+    /// The face's embedding (unit length; [`RETINA_EMBEDDING_DIM`] floats
+    /// from Retina, 128 from the built-in engine).
     pub embedding: Vec<f32>,
+    /// The model that made the embedding: embeddings of two models are
+    /// never compared (SPEC §7a).
+    pub model: String,
 }
 
 /// A stored face of a photo. `seq` grows with every face stored in the
@@ -47,6 +60,8 @@ pub struct PhotoFace {
     pub photo_id: PhotoId,
     /// Unit-length embedding.
     pub embedding: Vec<f32>,
+    /// The model that made it.
+    pub model: String,
 }
 
 /// A user found in a photo.
@@ -72,6 +87,8 @@ pub struct MemberSelfie {
     pub selfie_id: SelfieId,
     /// The selfie's unit-length embedding.
     pub embedding: Vec<f32>,
+    /// The model that made it: only faces of this model are compared with it.
+    pub model: String,
     /// The last face `seq` already compared with this selfie.
     pub through_seq: i64,
 }

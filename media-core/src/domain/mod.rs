@@ -25,8 +25,8 @@ pub use archive::{Archive, ArchiveContents, ArchiveStatus};
 pub use directory::{Consent, ConsentPurpose, Operator, Photographer, Project, ProjectStats};
 pub use event::{ErasureCause, ErasureNotice, Event, EventData};
 pub use face::{
-    DetectedFace, EMBEDDING_DIM, FaceBox, FaceMatch, MatchedPhoto, MemberMatches, MemberSelfie,
-    PhotoFace,
+    DetectedFace, FaceBox, FaceMatch, LEGACY_RETINA_MODEL, MatchedPhoto, MemberMatches,
+    MemberSelfie, PhotoFace, RETINA_EMBEDDING_DIM,
 };
 pub use job::{Job, JobCount, JobKind, JobPayload, JobStatus, PurgeTarget};
 pub use lane::Lane;

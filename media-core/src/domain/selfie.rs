@@ -58,6 +58,11 @@ impl SelfieStatus {
         from: &[Self::Failed],
         to: Self::Processing,
     };
+    /// Described again after a change of face engine (`reprocess --step faces`).
+    pub const REDESCRIBED: Transition<SelfieStatus> = Transition {
+        from: &[Self::Approved],
+        to: Self::Processing,
+    };
 
     /// Whether the upload is still awaited (or arrived after its expiry).
     pub fn awaits_upload(self) -> bool {
@@ -112,6 +117,8 @@ pub enum SelfieVerdict {
     Approved {
         /// Its unit-length embedding.
         embedding: Vec<f32>,
+        /// The model that made it.
+        model: String,
     },
     /// Retina answered, but the selfie cannot be used; the user may retake it.
     Rejected(RejectionReason),

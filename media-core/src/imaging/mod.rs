@@ -137,9 +137,30 @@ pub struct Rendered {
     pub thumb_large: Option<Vec<u8>>,
     /// The watermarked copy.
     pub watermarked: Option<Vec<u8>>,
+    /// The decoded image, oriented, kept for the built-in face engine when
+    /// asked ([`render_keeping_faces`]).
+    pub face_image: Option<FaceImage>,
     /// Where the time went.
     pub timings: StepTimings,
 }
+
+/// The oriented sRGB image the face step runs on: the pixels the pipeline
+/// decoded (at the DCT scale it chose), and how to get back to the oriented
+/// original's pixels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaceImage {
+    /// Oriented, sRGB.
+    pub image: RgbImage,
+    /// The oriented original's width over this image's: a box found here
+    /// times this is in the original's pixels.
+    pub scale: f32,
+}
+
+/// The face step wants the oriented image with at least this long an edge
+/// (never enlarged): the watermarked copy's default size, so the normal
+/// path's one decode serves both. A face of 2 % of the long edge is then at
+/// least 51 px for the engine (SPEC §7a).
+pub const FACE_IMAGE_EDGE: u32 = 2560;
 
 fn ms_since(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1000.0
@@ -166,10 +187,13 @@ pub fn fit_size(width: u32, height: u32, max_edge: u32) -> (u32, u32) {
     (w.clamp(1, max_edge), h.clamp(1, max_edge))
 }
 
-/// The largest output of `request` in oriented pixels: what the decode
-/// must at least deliver.
-fn needed(ow: u32, oh: u32, request: &RenderRequest) -> (u32, u32) {
+/// The largest output of `request` (and the face image, when `faces`) in
+/// oriented pixels: what the decode must at least deliver.
+fn needed(ow: u32, oh: u32, request: &RenderRequest, faces: bool) -> (u32, u32) {
     let mut need = (0u32, 0u32);
+    if faces {
+        need = fit_size(ow, oh, FACE_IMAGE_EDGE);
+    }
     if request.thumbnails {
         need = thumbnail_size(ow, oh, THUMB_LARGE);
     }
@@ -185,8 +209,14 @@ fn needed(ow: u32, oh: u32, request: &RenderRequest) -> (u32, u32) {
 /// will use, plus its coefficients; PNG 4 bytes a pixel, compacted in place;
 /// WebP 7), and the resized outputs. What the decode budget reserves.
 pub fn decode_cost(info: &Probe, request: &RenderRequest) -> u64 {
+    decode_cost_keeping(info, request, false)
+}
+
+/// [`decode_cost`] of [`render_keeping_faces`]: with `faces`, the decode
+/// covers the face image too, and its oriented copy is held beside it.
+pub fn decode_cost_keeping(info: &Probe, request: &RenderRequest, faces: bool) -> u64 {
     let (ow, oh) = info.oriented_size();
-    let (nw, nh) = needed(ow, oh, request);
+    let (nw, nh) = needed(ow, oh, request, faces);
     let (w, h) = (u64::from(info.width), u64::from(info.height));
     let stored_need = if info.orientation.swaps_axes() {
         (u64::from(nh), u64::from(nw))
@@ -216,10 +246,13 @@ pub fn decode_cost(info: &Probe, request: &RenderRequest) -> u64 {
             // CMYK file peaked at 16 bytes a pixel, its outputs included).
             // A baseline file keeps the 2 bytes a pixel it was measured with.
             let coefficients = if frame.progressive { 2 * components } else { 2 };
-            w.div_ceil(scale) * h.div_ceil(scale) * samples + w * h * coefficients
+            let rgb = w.div_ceil(scale) * h.div_ceil(scale) * 3;
+            // The face image: the decoded pixels turned upright (a copy).
+            let kept = if faces { rgb } else { 0 };
+            w.div_ceil(scale) * h.div_ceil(scale) * samples + w * h * coefficients + kept
         }
-        probe::Format::Png => w * h * 4,
-        probe::Format::Webp => w * h * 7,
+        probe::Format::Png => w * h * (4 + if faces { 3 } else { 0 }),
+        probe::Format::Webp => w * h * (7 + if faces { 3 } else { 0 }),
     };
     // Each output and its encoder's buffer.
     decoded + u64::from(nw) * u64::from(nh) * 6
@@ -247,6 +280,29 @@ pub fn render_probed(
     request: &RenderRequest,
     limits: Limits,
 ) -> Result<Rendered, ImageError> {
+    render_keeping(bytes, info, request, false, limits)
+}
+
+/// [`render_probed`] that also keeps the decoded image, oriented, for the
+/// built-in face engine ([`Rendered::face_image`]): the normal path reads
+/// and decodes an original once for its derivatives and its faces (SPEC §5).
+/// With an empty `request`, a decode for the face step alone.
+pub fn render_keeping_faces(
+    bytes: &[u8],
+    info: Probe,
+    request: &RenderRequest,
+    limits: Limits,
+) -> Result<Rendered, ImageError> {
+    render_keeping(bytes, info, request, true, limits)
+}
+
+fn render_keeping(
+    bytes: &[u8],
+    info: Probe,
+    request: &RenderRequest,
+    faces: bool,
+    limits: Limits,
+) -> Result<Rendered, ImageError> {
     let mut timings = StepTimings {
         probe_ms: 0.0,
         ..StepTimings::default()
@@ -260,13 +316,14 @@ pub fn render_probed(
     };
 
     // The largest output decides the decode scale (in oriented pixels).
-    let need = needed(ow, oh, request);
+    let need = needed(ow, oh, request, faces);
     if need == (0, 0) {
         return Ok(Rendered {
             meta,
             thumb_small: None,
             thumb_large: None,
             watermarked: None,
+            face_image: None,
             timings,
         });
     }
@@ -314,7 +371,16 @@ pub fn render_probed(
         None
     };
     timings.thumbnails_ms = ms_since(t);
-    drop(decoded);
+    let face_image = if faces {
+        let t = Instant::now();
+        let image = ops::orient(decoded, info.orientation);
+        timings.decode_ms += ms_since(t);
+        let scale = ow as f32 / image.width.max(1) as f32;
+        Some(FaceImage { image, scale })
+    } else {
+        drop(decoded);
+        None
+    };
 
     let t = Instant::now();
     let marked = match (copy, &request.watermark) {
@@ -349,6 +415,7 @@ pub fn render_probed(
         thumb_small,
         thumb_large,
         watermarked,
+        face_image,
         timings,
     })
 }

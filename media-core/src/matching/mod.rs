@@ -106,6 +106,7 @@ mod tests {
                     seq: i as i64 + 1,
                     photo_id: ids[photos[i]],
                     embedding: if near.contains(&i) { q.clone() } else { e },
+                    model: "m".to_owned(),
                 })
                 .collect();
             let (project, user) = (ProjectId::new(), UserId::new());
@@ -117,6 +118,49 @@ mod tests {
                 prop_assert_eq!(g.photo_id, w.photo_id);
                 prop_assert!((g.distance - w.distance).abs() < 1e-4);
             }
+        }
+    }
+
+    /// Retina's embeddings are 512 long, the built-in engine's 128.
+    fn model_dims() -> impl Strategy<Value = usize> {
+        prop_oneof![Just(128usize), Just(512usize)]
+    }
+
+    proptest! {
+        #[test]
+        fn the_int8_scan_decides_like_the_reference_at_both_models_lengths(
+            (q, faces, noise) in model_dims().prop_flat_map(|d| (
+                unit(d),
+                proptest::collection::vec(unit(d), 1..12),
+                proptest::collection::vec(-0.05f32..0.05, d),
+            )),
+            t in 0.0f32..2.0,
+        ) {
+            let dim = q.len();
+            // The first face is a near copy of the query, to exercise the band.
+            let mut faces = faces;
+            faces[0] = q.iter().zip(&noise).map(|(x, n)| x + n).collect();
+            normalize(&mut faces[0]);
+            let flat: Vec<f32> = faces.iter().flatten().copied().collect();
+            let index = QuantizedFaces::new(&flat, dim);
+            let mut got = Vec::new();
+            index.scan(&q, t, |i, d| got.push((i, d)));
+            let want: Vec<usize> = (0..faces.len()).filter(|&i| exact_distance(&q, &faces[i]) <= f64::from(t)).collect();
+            prop_assert_eq!(got.iter().map(|(i, _)| *i).collect::<Vec<_>>(), want);
+            for (i, d) in got {
+                prop_assert!((f64::from(d) - exact_distance(&q, &faces[i])).abs() < 1e-6);
+                prop_assert_eq!(match_distance(&q, &faces[i], t).is_some(), true);
+            }
+        }
+
+        #[test]
+        fn a_face_of_another_length_never_matches(q in unit(128), f in unit(512)) {
+            // Even where the shorter prefix is the query itself.
+            let mut f = f;
+            f[..128].copy_from_slice(&q);
+            let face = PhotoFace { seq: 1, photo_id: PhotoId::new(), embedding: f, model: "m".to_owned() };
+            prop_assert!(best_matches(ProjectId::new(), UserId::new(), &q, std::slice::from_ref(&face), 2.0).is_empty());
+            prop_assert!(FaceBatch::new(std::slice::from_ref(&face)).best_matches(ProjectId::new(), UserId::new(), &q, 0, 2.0).is_empty());
         }
     }
 
@@ -153,16 +197,19 @@ mod tests {
                 seq: 1,
                 photo_id: photo,
                 embedding: vec![0.8, 0.6, 0.0, 0.0],
+                model: "m".to_owned(),
             },
             PhotoFace {
                 seq: 2,
                 photo_id: photo,
                 embedding: vec![1.0, 0.0, 0.0, 0.0],
+                model: "m".to_owned(),
             },
             PhotoFace {
                 seq: 3,
                 photo_id: PhotoId::new(),
                 embedding: vec![0.0, 1.0, 0.0, 0.0],
+                model: "m".to_owned(),
             },
         ];
         let m = best_matches(project, user, &q, &faces, 0.5);

@@ -68,7 +68,9 @@ pub fn normalize(v: &mut [f32]) {
     }
 }
 
-/// Best match per photo among `faces`: at most one per photo, the closest face.
+/// Best match per photo among `faces`: at most one per photo, the closest
+/// face. A face of another length than `query` (another model's) is never
+/// a match: a dot product over the shorter prefix would mean nothing.
 pub fn best_matches(
     project: ProjectId,
     user: UserId,
@@ -77,7 +79,7 @@ pub fn best_matches(
     max_distance: f32,
 ) -> Vec<FaceMatch> {
     let mut best: HashMap<PhotoId, f32> = HashMap::new();
-    for face in faces {
+    for face in faces.iter().filter(|f| f.embedding.len() == query.len()) {
         if let Some(d) = match_distance(query, &face.embedding, max_distance) {
             best.entry(face.photo_id)
                 .and_modify(|b| *b = b.min(d))

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 use super::{
-    MockArchiveRepo, MockClock, MockConsentRepo, MockDirectoryRepo, MockEventSink,
+    FaceInput, MockArchiveRepo, MockClock, MockConsentRepo, MockDirectoryRepo, MockEventSink,
     MockFaceEmbedder, MockFaceRepo, MockJobAdmin, MockJobQueue, MockPhotoRepo, MockSelfieRepo,
     MockStorage,
 };
@@ -16,7 +16,8 @@ use crate::settings::Settings;
 /// One mock per port. [`MockPorts::new`] answers what every use case asks
 /// without side effects — presigned URLs (`https://store/{key}?get&at={unix}&ttl={s}`
 /// and `https://store/{key}?put&ttl={s}`), public references
-/// (`https://public/{key}`) and "a face service is configured" — and expects
+/// (`https://public/{key}`) and "a face service is configured" (one read by URL,
+/// as Retina is) — and expects
 /// nothing else: add the expectations of the case under test, then
 /// [`MockPorts::media_at`].
 ///
@@ -55,7 +56,7 @@ pub struct MockPorts {
     pub job_admin: MockJobAdmin,
     /// [`Storage`](super::Storage), presigning already stubbed.
     pub storage: MockStorage,
-    /// [`FaceEmbedder`](super::FaceEmbedder), configured.
+    /// [`FaceEmbedder`](super::FaceEmbedder), configured, shown images by URL.
     pub embedder: MockFaceEmbedder,
     /// [`EventSink`](super::EventSink): `None` is [`NoEvents`](super::NoEvents) (events off).
     pub events: Option<MockEventSink>,
@@ -81,6 +82,7 @@ impl MockPorts {
             .returning(|key| format!("https://public/{key}"));
         let mut embedder = MockFaceEmbedder::new();
         embedder.expect_is_configured().return_const(true);
+        embedder.expect_input().return_const(FaceInput::Url);
         Self {
             directory: MockDirectoryRepo::new(),
             photos: MockPhotoRepo::new(),
@@ -98,6 +100,11 @@ impl MockPorts {
 
     /// The service on these mocks, its clock frozen at `now`, default settings.
     pub fn media_at(self, now: OffsetDateTime) -> Media {
+        self.media_with(now, Settings::default())
+    }
+
+    /// [`MockPorts::media_at`] with `settings`.
+    pub fn media_with(self, now: OffsetDateTime, settings: Settings) -> Media {
         let mut clock = MockClock::new();
         clock.expect_now().return_const(now);
         Media::new(
@@ -118,7 +125,7 @@ impl MockPorts {
                     None => Arc::new(super::NoEvents),
                 },
             },
-            Settings::default(),
+            settings,
         )
     }
 }

@@ -61,7 +61,7 @@
 //! A hand-written fake. Return every face, whatever its score: the core applies the score and size rules.
 //!
 //! ```
-//! use media_core::domain::EMBEDDING_DIM;
+//! use media_core::domain::RETINA_EMBEDDING_DIM;
 //! use media_core::prelude::*;
 //!
 //! /// Finds one large, confident face in every image, always the same person.
@@ -73,11 +73,12 @@
 //!         true
 //!     }
 //!     async fn detect_faces(&self, _image_url: &str) -> Result<Vec<DetectedFace>> {
-//!         // Unit length, EMBEDDING_DIM long: the matcher relies on both.
-//!         let mut embedding = vec![0.0; EMBEDDING_DIM];
+//!         // Unit length, as long as the model makes them: the matcher relies on both.
+//!         let mut embedding = vec![0.0; RETINA_EMBEDDING_DIM];
 //!         embedding[0] = 1.0;
 //!         let bbox = FaceBox { x: 10.0, y: 10.0, width: 200.0, height: 220.0 };
-//!         Ok(vec![DetectedFace { bbox, score: 0.99, embedding }])
+//!         let model = "one-person-v1".to_owned();
+//!         Ok(vec![DetectedFace { bbox, score: 0.99, embedding, model }])
 //!     }
 //! }
 //!
@@ -224,7 +225,7 @@ mod storage;
 pub use archives::ArchiveRepo;
 pub use auth::{AuthError, Authenticator};
 pub use clock::Clock;
-pub use embedder::FaceEmbedder;
+pub use embedder::{FaceEmbedder, FaceInput};
 pub use events::{EventSink, NoEvents};
 pub use queue::{JobAdmin, JobQueue};
 pub use repo::{

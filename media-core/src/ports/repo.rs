@@ -234,12 +234,13 @@ pub trait SelfieRepo: Send + Sync {
         now: OffsetDateTime,
     ) -> Result<bool>;
     /// [`SelfieStatus::APPROVED`](crate::domain::SelfieStatus::APPROVED) with the
-    /// embedding; removes the `superseded` selfies with the user's matches and
+    /// embedding and the model that made it; removes the `superseded` selfies with the user's matches and
     /// matching progress; enqueues `jobs`. False when the selfie was not
     /// processing any more (erased meanwhile): nothing changes then.
     async fn approve_selfie(
         &self,
         id: SelfieId,
+        model: &str,
         embedding: &[f32],
         superseded: &[SelfieId],
         jobs: &[JobPayload],
@@ -274,6 +275,15 @@ pub trait SelfieRepo: Send + Sync {
     async fn expire_selfie(&self, id: SelfieId) -> Result<()>;
     /// Every user with a selfie row, a match, a suppression or matching progress.
     async fn users_with_biometrics(&self) -> Result<Vec<UserId>>;
+    /// [`SelfieStatus::REDESCRIBED`](crate::domain::SelfieStatus::REDESCRIBED),
+    /// its matching progress deleted (compared again with every face), `jobs`
+    /// enqueued. False when the selfie is gone or not approved.
+    async fn redescribe_selfie(
+        &self,
+        id: SelfieId,
+        jobs: &[JobPayload],
+        now: OffsetDateTime,
+    ) -> Result<bool>;
     /// [`SelfieStatus::RETRIED`](crate::domain::SelfieStatus::RETRIED): failure reason and processing time cleared.
     /// False when the selfie is gone or not failed.
     async fn revive_selfie(&self, id: SelfieId) -> Result<bool>;
@@ -317,11 +327,13 @@ pub trait ConsentRepo: Send + Sync {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait FaceRepo: Send + Sync {
-    /// Stores the photo's faces (replacing any), marks its faces done, and
-    /// enqueues `jobs`. Face sequence numbers grow in commit order per project.
+    /// Stores the photo's faces (replacing any), each embedding made by
+    /// `model`, marks its faces done, and enqueues `jobs`. Face sequence
+    /// numbers grow in commit order per project.
     async fn store_faces(
         &self,
         photo: PhotoId,
+        model: &str,
         embeddings: &[Vec<f32>],
         jobs: &[JobPayload],
         now: OffsetDateTime,

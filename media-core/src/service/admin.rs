@@ -16,7 +16,8 @@ wire_enum! {
         Thumbnails = "thumbnails",
         /// The watermarked copy.
         Watermark = "watermark",
-        /// Face detection only.
+        /// Face detection only; approved selfies of another model are
+        /// re-described too.
         Faces = "faces",
         /// Everything.
         All = "all",
@@ -47,7 +48,10 @@ impl Media {
     }
 
     /// Re-enqueues processing of the photos; returns the jobs' payloads.
-    /// Nothing is enqueued when one of the photos does not exist.
+    /// Nothing is enqueued when one of the photos does not exist. With
+    /// `--step faces`, the approved selfies the running engine would not
+    /// have made (another model: after a change of engine) of the members of
+    /// the photos' projects are re-described too (SPEC §7a, decision 0029).
     #[tracing::instrument(level = "info", skip_all)]
     pub async fn reprocess(
         &self,
@@ -56,8 +60,12 @@ impl Media {
     ) -> Result<Vec<JobPayload>> {
         let now = self.now();
         let mut all = Vec::new();
+        let mut projects = Vec::new();
         for photo in self.existing_photos(photos).await? {
             let id = photo.id;
+            if !projects.contains(&photo.project_id) {
+                projects.push(photo.project_id);
+            }
             if !photo.original_uploaded() {
                 continue; // nothing to process yet
             }
@@ -101,6 +109,9 @@ impl Media {
                 )
                 .await?;
             all.extend(jobs);
+        }
+        if step == ReprocessStep::Faces {
+            all.extend(self.redescribe_selfies(&projects).await?);
         }
         Ok(all)
     }

@@ -16,6 +16,7 @@ mod orphans;
 mod photos;
 mod rate;
 mod reconcile;
+mod redescribe;
 mod selfies;
 mod stats;
 mod upkeep;

@@ -1,6 +1,7 @@
 //! The image pipeline's tests, one file per concern; the fixtures here.
 
 mod colour;
+mod faces;
 mod formats;
 mod limits;
 mod metadata;

@@ -1,7 +1,10 @@
 //! `cluster_faces`: every member's approved selfie against the project's new faces.
 
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+
 use super::JobOutcome;
-use crate::domain::MemberMatches;
+use crate::domain::{MemberMatches, MemberSelfie, PhotoFace};
 use crate::error::Result;
 use crate::ids::ProjectId;
 use crate::matching;
@@ -29,22 +32,7 @@ impl Media {
             let Some(last) = faces.last().map(|f| f.seq) else {
                 break;
             };
-            let batch = matching::FaceBatch::new(&faces);
-            let found: Vec<MemberMatches> = members
-                .iter()
-                .filter(|m| m.through_seq < last)
-                .map(|m| MemberMatches {
-                    user_id: m.user_id,
-                    selfie_id: m.selfie_id,
-                    matches: batch.best_matches(
-                        project,
-                        m.user_id,
-                        &m.embedding,
-                        m.through_seq,
-                        self.settings.match_max_distance,
-                    ),
-                })
-                .collect();
+            let found = self.match_batch(project, &faces, &members, last);
             let now = self.now();
             let matched = found
                 .iter()
@@ -65,5 +53,57 @@ impl Media {
             }
         }
         Ok(JobOutcome::Done)
+    }
+
+    /// One batch of faces against every member not yet past it. Each
+    /// selfie meets only the faces of its own model (SPEC §7a), at that
+    /// model's threshold; a member whose model has no face in the batch
+    /// still moves past it (nothing there can match).
+    fn match_batch(
+        &self,
+        project: ProjectId,
+        faces: &[PhotoFace],
+        members: &[MemberSelfie],
+        last: i64,
+    ) -> Vec<MemberMatches> {
+        let pending: Vec<&MemberSelfie> = members.iter().filter(|m| m.through_seq < last).collect();
+        let mut found: Vec<MemberMatches> = pending
+            .iter()
+            .map(|m| MemberMatches {
+                user_id: m.user_id,
+                selfie_id: m.selfie_id,
+                matches: Vec::new(),
+            })
+            .collect();
+        let models: BTreeSet<&str> = faces.iter().map(|f| f.model.as_str()).collect();
+        for model in &models {
+            // One model per batch but while an engine change is under way:
+            // only then are the faces of one model copied out.
+            let of_model: Cow<'_, [PhotoFace]> = if models.len() == 1 {
+                Cow::Borrowed(faces)
+            } else {
+                Cow::Owned(
+                    faces
+                        .iter()
+                        .filter(|f| f.model == *model)
+                        .cloned()
+                        .collect(),
+                )
+            };
+            let batch = matching::FaceBatch::new(&of_model);
+            let max_distance = self.settings.match_max_distance_for(model);
+            for (m, out) in pending.iter().zip(&mut found) {
+                if m.model == *model {
+                    out.matches = batch.best_matches(
+                        project,
+                        m.user_id,
+                        &m.embedding,
+                        m.through_seq,
+                        max_distance,
+                    );
+                }
+            }
+        }
+        found
     }
 }

@@ -34,14 +34,34 @@ impl Media {
         })
     }
 
+    /// Waits for `bytes` worth of the decode budget (at least a megabyte; a
+    /// file larger than all of it runs alone) and holds it until dropped.
+    pub(super) async fn hold_decode_budget(
+        &self,
+        bytes: u64,
+    ) -> Result<tokio::sync::SemaphorePermit<'_>> {
+        let budget = self.settings.decode_memory_mb.max(1);
+        let share = u32::try_from(bytes.div_ceil(1 << 20))
+            .unwrap_or(u32::MAX)
+            .clamp(1, budget);
+        self.decode_budget
+            .acquire_many(share)
+            .await
+            .map_err(|_| Error::unavailable("decode budget closed"))
+    }
+
     /// Reads the original and renders `request` on a blocking thread (the
-    /// pipeline is CPU-bound). A bad original — absent, too large, corrupt —
-    /// fails the photo for good: `None`, and the job is done.
+    /// pipeline is CPU-bound); with `faces`, the decoded image is kept,
+    /// oriented, for the in-process face engine, and the budget share —
+    /// the engine's working memory included — is held until the caller
+    /// drops it. A bad original — absent, too large, corrupt — fails the
+    /// photo for good: `None`, and the job is done.
     async fn render_or_fail(
         &self,
         photo: &Photo,
         request: RenderRequest,
-    ) -> Result<Option<imaging::Rendered>> {
+        faces: bool,
+    ) -> Result<Option<(imaging::Rendered, tokio::sync::SemaphorePermit<'_>)>> {
         let original = match self.original(photo).await? {
             // The thumbnails job, first to read a new original, tells duplicates.
             Ok(bytes) if request.thumbnails => match self.unless_duplicate(photo, bytes).await? {
@@ -54,27 +74,26 @@ impl Media {
             Ok(bytes) => {
                 let limits = self.limits();
                 // The header says what the decode will hold; wait for that
-                // share of the budget (a file larger than all of it runs alone).
-                // A header that does not parse fails in `render` with its reason.
+                // share of the budget. A header that does not parse fails
+                // in `render` with its reason.
                 let probing = std::time::Instant::now();
                 let info = imaging::probe(&bytes, limits).ok();
                 crate::observe::probed(probing.elapsed());
-                let cost_mb = info
-                    .as_ref()
-                    .map_or(1, |i| imaging::decode_cost(i, &request).div_ceil(1 << 20));
-                let budget = self.settings.decode_memory_mb.max(1);
-                let share = u32::try_from(cost_mb).unwrap_or(u32::MAX).clamp(1, budget);
-                let _held = self
-                    .decode_budget
-                    .acquire_many(share)
-                    .await
-                    .map_err(|_| Error::unavailable("decode budget closed"))?;
+                let cost = info.as_ref().map_or(1, |i| {
+                    let engine = if faces { self.engine_memory(i) } else { 0 };
+                    imaging::decode_cost_keeping(i, &request, faces) + engine
+                });
+                let held = self.hold_decode_budget(cost).await?;
                 tokio::task::spawn_blocking(move || match info {
+                    Some(info) if faces => {
+                        imaging::render_keeping_faces(&bytes, info, &request, limits)
+                    }
                     Some(info) => imaging::render_probed(&bytes, info, &request, limits),
                     None => imaging::render(&bytes, &request, limits),
                 })
                 .await
                 .map_err(|e| Error::permanent(format!("image pipeline crashed: {e}")))?
+                .map(|r| (r, held))
                 .map_err(|e| {
                     tracing::info!(photo = %photo.id, error = %e, "photo failed");
                     e.reason()
@@ -83,9 +102,9 @@ impl Media {
             Err(reason) => Err(reason),
         };
         match rendered {
-            Ok(r) => {
+            Ok((r, held)) => {
                 crate::observe::rendered(&r.timings);
-                Ok(Some(r))
+                Ok(Some((r, held)))
             }
             Err(reason) => {
                 tracing::info!(photo = %photo.id, reason = %reason, "photo failed");
@@ -148,6 +167,11 @@ impl Media {
         // every DCT scale, and two jobs decoding it took 1.32× the CPU of
         // one (decision 0021).
         let watermark = !faces_only && !photo.watermark_done;
+        let faces = faces_only || !photo.faces_done;
+        // The in-process engine gets the image of that same decode
+        // (decision 0029), its budget share held until the faces are found.
+        let mut kept = None;
+        let mut _held = None;
         if thumbnails || watermark {
             let request = RenderRequest {
                 thumbnails,
@@ -156,15 +180,20 @@ impl Media {
                     false => None,
                 },
             };
-            let Some(rendered) = self.render_or_fail(&photo, request).await? else {
+            let keep = faces && self.engine_in_process();
+            let Some((mut rendered, held)) = self.render_or_fail(&photo, request, keep).await?
+            else {
                 return Ok(JobOutcome::Done);
             };
+            kept = rendered.face_image.take();
+            // Without a kept image the share goes now, as the render ends.
+            _held = kept.is_some().then_some(held);
             if !self.store_rendered(&photo, thumbnails, rendered).await? {
                 return Ok(JobOutcome::Done);
             }
         }
-        if faces_only || !photo.faces_done {
-            return self.detect_photo_faces(&photo).await;
+        if faces {
+            return self.detect_photo_faces(&photo, kept).await;
         }
         Ok(JobOutcome::Done)
     }
@@ -227,19 +256,43 @@ impl Media {
         Ok(recorded)
     }
 
-    /// Retina once per photo; small faces ignored; one `cluster_faces` for
+    /// The face engine once per photo — Retina on the original, or the
+    /// in-process engine on the `kept` image of the render's decode (else a
+    /// decode of its own); small faces ignored; one `cluster_faces` for
     /// the project when faces were found.
-    async fn detect_photo_faces(&self, photo: &Photo) -> Result<JobOutcome> {
+    async fn detect_photo_faces(
+        &self,
+        photo: &Photo,
+        kept: Option<imaging::FaceImage>,
+    ) -> Result<JobOutcome> {
         if !self.ports.embedder.is_configured() {
             return Ok(self.deferred());
         }
         let now = self.now();
         let key = keys::photo(photo.project_id, photo.id, PhotoObject::Original);
         let etag = photo.original_etag.as_deref();
-        let detected = match self.retina_url(&key, etag, now).await? {
+        let detected = if self.engine_in_process() {
+            match kept {
+                Some(image) => Ok(self.faces_in(image, MIN_PHOTO_FACE_PX).await?),
+                None => self.faces_of_object(&key, etag, MIN_PHOTO_FACE_PX).await?,
+            }
+        } else {
+            self.faces_by_url(&key, etag, now).await?
+        };
+        self.store_photo_faces(photo, detected, now).await
+    }
+
+    /// Retina on the original through a presigned GET of its completed version.
+    async fn faces_by_url(
+        &self,
+        key: &crate::keys::StorageKey,
+        etag: Option<&str>,
+        now: time::OffsetDateTime,
+    ) -> Result<super::engine::Seen> {
+        Ok(match self.retina_url(key, etag, now).await? {
             Shown::Url(url) => {
                 let faces = self.ports.embedder.detect_faces(&url).await?;
-                if self.still_completed(&key, etag).await? {
+                if self.still_completed(key, etag).await? {
                     Ok(faces)
                 } else {
                     Err(FailureReason::UploadChanged)
@@ -247,7 +300,17 @@ impl Media {
             }
             Shown::Missing => Err(ImageError::Empty.reason()),
             Shown::Refused(reason) => Err(reason),
-        };
+        })
+    }
+
+    /// Keeps the faces large enough (or fails the photo with the reason its
+    /// image was unusable) in one transaction with their `cluster_faces`.
+    async fn store_photo_faces(
+        &self,
+        photo: &Photo,
+        detected: super::engine::Seen,
+        now: time::OffsetDateTime,
+    ) -> Result<JobOutcome> {
         let faces = match detected {
             Ok(faces) => faces,
             Err(reason) => {
@@ -255,6 +318,7 @@ impl Media {
                 return Ok(JobOutcome::Done);
             }
         };
+        let model = faces.first().map(|f| f.model.clone()).unwrap_or_default();
         let embeddings: Vec<Vec<f32>> = faces
             .into_iter()
             .filter(|f| f.bbox.shorter_side() >= MIN_PHOTO_FACE_PX)
@@ -269,8 +333,9 @@ impl Media {
         };
         self.ports
             .faces
-            .store_faces(photo.id, &embeddings, &jobs, now)
+            .store_faces(photo.id, &model, &embeddings, &jobs, now)
             .await?;
+        crate::observe::faces_stored(embeddings.len());
         Ok(JobOutcome::Done)
     }
 
@@ -289,7 +354,7 @@ impl Media {
             thumbnails: false,
             watermark: Some(self.watermark_spec(&photo).await?),
         };
-        let Some(rendered) = self.render_or_fail(&photo, request).await? else {
+        let Some((rendered, _held)) = self.render_or_fail(&photo, request, false).await? else {
             return Ok(JobOutcome::Done);
         };
         self.store_rendered(&photo, false, rendered).await?;

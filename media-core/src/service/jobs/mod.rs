@@ -4,6 +4,7 @@ mod archive;
 mod cluster;
 mod derivatives;
 mod duplicates;
+mod engine;
 mod events;
 mod pinned;
 mod purge;

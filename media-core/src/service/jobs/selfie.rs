@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::ids::SelfieId;
 use crate::keys;
 use crate::service::Media;
-use crate::settings::MIN_SELFIE_FACE_PX;
+use crate::settings::{MIN_PHOTO_FACE_PX, MIN_SELFIE_FACE_PX};
 
 /// SPEC §5's selfie rules: faces below `min_score` are ignored; none left →
 /// `no_face`; two or more → `multiple_faces`; a box under 80 px → `low_quality`.
@@ -26,6 +26,7 @@ pub fn judge_selfie(faces: Vec<DetectedFace>, min_score: f32) -> SelfieVerdict {
             } else {
                 SelfieVerdict::Approved {
                     embedding: face.embedding,
+                    model: face.model,
                 }
             }
         }
@@ -56,31 +57,28 @@ impl Media {
         let now = self.now();
         let key = keys::selfie(selfie.user_id, selfie.key_timestamp_ms);
         let etag = selfie.original_etag.as_deref();
-        let url = match self.retina_url(&key, etag, now).await? {
-            Shown::Url(url) => url,
-            Shown::Missing => {
-                return self
-                    .selfie_ended(&selfie, FailureReason::UnreadableImage)
-                    .await;
+        let faces = if self.engine_in_process() {
+            // Faces under the photo minimum are not looked for: a selfie
+            // with a face from 40 to 80 px is `low_quality`, not `no_face`.
+            match self.faces_of_object(&key, etag, MIN_PHOTO_FACE_PX).await {
+                Ok(Ok(faces)) => faces,
+                Ok(Err(reason)) => return self.selfie_ended(&selfie, reason).await,
+                Err(Error::Permanent(e)) => {
+                    tracing::warn!(selfie = %selfie.id, error = %e, "face engine failed");
+                    return self
+                        .selfie_ended(&selfie, FailureReason::ProcessingFailed)
+                        .await;
+                }
+                Err(e) => return Err(e),
             }
-            Shown::Refused(reason) => return self.selfie_ended(&selfie, reason).await,
-        };
-        let faces = match self.ports.embedder.detect_faces(&url).await {
-            Ok(faces) => faces,
-            Err(Error::Permanent(_)) => {
-                return self
-                    .selfie_ended(&selfie, FailureReason::RetinaRejected)
-                    .await;
+        } else {
+            match self.selfie_by_url(&selfie, &key, etag, now).await? {
+                Ok(faces) => faces,
+                Err(reason) => return self.selfie_ended(&selfie, reason).await,
             }
-            Err(e) => return Err(e),
         };
-        if !self.still_completed(&key, etag).await? {
-            return self
-                .selfie_ended(&selfie, FailureReason::UploadChanged)
-                .await;
-        }
         match judge_selfie(faces, self.settings.selfie_min_score) {
-            SelfieVerdict::Approved { embedding } => {
+            SelfieVerdict::Approved { embedding, model } => {
                 // Older selfies are replaced by this one: rows, objects, matches.
                 let older: Vec<_> = self
                     .ports
@@ -119,7 +117,7 @@ impl Media {
                 jobs.extend(self.announce(Event::selfie_approved(&selfie, now)));
                 self.ports
                     .selfies
-                    .approve_selfie(id, &embedding, &superseded, &jobs, now)
+                    .approve_selfie(id, &model, &embedding, &superseded, &jobs, now)
                     .await?;
             }
             SelfieVerdict::Rejected(reason) => {
@@ -138,6 +136,31 @@ impl Media {
             }
         }
         Ok(JobOutcome::Done)
+    }
+
+    /// Retina on the selfie through a presigned GET of its completed version.
+    async fn selfie_by_url(
+        &self,
+        selfie: &Selfie,
+        key: &crate::keys::StorageKey,
+        etag: Option<&str>,
+        now: time::OffsetDateTime,
+    ) -> Result<super::engine::Seen> {
+        let url = match self.retina_url(key, etag, now).await? {
+            Shown::Url(url) => url,
+            Shown::Missing => return Ok(Err(FailureReason::UnreadableImage)),
+            Shown::Refused(reason) => return Ok(Err(reason)),
+        };
+        let faces = match self.ports.embedder.detect_faces(&url).await {
+            Ok(faces) => faces,
+            Err(Error::Permanent(_)) => return Ok(Err(FailureReason::RetinaRejected)),
+            Err(e) => return Err(e),
+        };
+        if !self.still_completed(key, etag).await? {
+            tracing::info!(selfie = %selfie.id, "selfie replaced while Retina read it");
+            return Ok(Err(FailureReason::UploadChanged));
+        }
+        Ok(Ok(faces))
     }
 
     async fn selfie_ended(&self, selfie: &Selfie, reason: FailureReason) -> Result<JobOutcome> {

@@ -182,12 +182,14 @@ async fn matches_add_one_notice_per_matched_member_due_after_the_debounce() {
             user_id: matched,
             selfie_id: SelfieId::new(),
             embedding: unit_vec(1),
+            model: RETINA_TEST_MODEL.to_owned(),
             through_seq: 0,
         },
         MemberSelfie {
             user_id: unmatched,
             selfie_id: SelfieId::new(),
             embedding: unit_vec(2),
+            model: RETINA_TEST_MODEL.to_owned(),
             through_seq: 0,
         },
     ]));
@@ -197,6 +199,7 @@ async fn matches_add_one_notice_per_matched_member_due_after_the_debounce() {
                 seq: 1,
                 photo_id: photo,
                 embedding: unit_vec(1),
+                model: RETINA_TEST_MODEL.to_owned(),
             }]
         } else {
             vec![]

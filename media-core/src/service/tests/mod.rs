@@ -3,10 +3,12 @@
 
 mod admin;
 mod archives;
+mod engine;
 mod events;
 mod health;
 mod job_admin;
 mod listings;
+mod models;
 mod photo_faces;
 mod photo_jobs;
 mod reconcile;
@@ -31,6 +33,9 @@ pub(super) use crate::listing::{PageRequest, PhotoScope};
 pub(super) use crate::ports::*;
 
 pub(super) const NOW: OffsetDateTime = datetime!(2026-05-01 12:00:00 UTC);
+
+/// The model the mocked Retina names in its answers.
+pub(super) const RETINA_TEST_MODEL: &str = "retina-test-v1";
 
 /// Every port as a mock (`ports::MockPorts`), with the fixtures below.
 pub(super) type Mocks = MockPorts;
@@ -138,7 +143,7 @@ pub(super) fn object(size: u64) -> ObjectInfo {
 }
 
 pub(super) fn unit_vec(i: usize) -> Vec<f32> {
-    let mut v = vec![0.0; EMBEDDING_DIM];
+    let mut v = vec![0.0; RETINA_EMBEDDING_DIM];
     v[i] = 1.0;
     v
 }
@@ -153,6 +158,7 @@ pub(super) fn face(side: f32, score: f32, i: usize) -> DetectedFace {
         },
         score,
         embedding: unit_vec(i),
+        model: RETINA_TEST_MODEL.to_owned(),
     }
 }
 

@@ -50,8 +50,9 @@ async fn one_decode_writes_thumbnails_and_watermark_and_faces_are_detected_once(
         });
     m.faces
         .expect_store_faces()
-        .withf(move |i, embs, jobs, _| {
+        .withf(move |i, model, embs, jobs, _| {
             *i == id
+                && model == RETINA_TEST_MODEL
                 && embs == [unit_vec(1), unit_vec(2)]
                 && jobs
                     == [JobPayload::ClusterFaces {
@@ -59,7 +60,7 @@ async fn one_decode_writes_thumbnails_and_watermark_and_faces_are_detected_once(
                     }]
         })
         .times(1)
-        .returning(|_, _, _, _| Ok(()));
+        .returning(|_, _, _, _, _| Ok(()));
     let out = m
         .media()
         .handle(&JobPayload::thumbnails(ProjectId::new(), id))
@@ -194,12 +195,14 @@ async fn cluster_faces_compares_each_member_with_only_new_faces() {
             user_id: behind,
             selfie_id: behind_selfie,
             embedding: unit_vec(0),
+            model: RETINA_TEST_MODEL.to_owned(),
             through_seq: 0,
         },
         MemberSelfie {
             user_id: current,
             selfie_id: current_selfie,
             embedding: unit_vec(0),
+            model: RETINA_TEST_MODEL.to_owned(),
             through_seq: 7,
         },
     ]));
@@ -213,16 +216,19 @@ async fn cluster_faces_compares_each_member_with_only_new_faces() {
                 seq: 7,
                 photo_id: early,
                 embedding: unit_vec(0),
+                model: RETINA_TEST_MODEL.to_owned(),
             },
             PhotoFace {
                 seq: 8,
                 photo_id: near,
                 embedding: unit_vec(0),
+                model: RETINA_TEST_MODEL.to_owned(),
             },
             PhotoFace {
                 seq: 9,
                 photo_id: far,
                 embedding: unit_vec(1),
+                model: RETINA_TEST_MODEL.to_owned(),
             },
         ]));
     m.faces

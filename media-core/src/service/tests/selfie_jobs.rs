@@ -20,7 +20,8 @@ fn selfie_judgement_covers_every_reason() {
     assert_eq!(
         judge_selfie(vec![face(200.0, 0.9, 0), face(200.0, 0.3, 1)], 0.8),
         SelfieVerdict::Approved {
-            embedding: unit_vec(0)
+            embedding: unit_vec(0),
+            model: RETINA_TEST_MODEL.to_owned(),
         }
     );
     assert_eq!(
@@ -30,7 +31,8 @@ fn selfie_judgement_covers_every_reason() {
     assert_eq!(
         judge_selfie(vec![face(80.0, 0.9, 0)], 0.8),
         SelfieVerdict::Approved {
-            embedding: unit_vec(0)
+            embedding: unit_vec(0),
+            model: RETINA_TEST_MODEL.to_owned(),
         }
     );
 }
@@ -67,12 +69,13 @@ async fn an_approved_selfie_replaces_the_older_one_and_matches_every_project() {
         .returning(|_| Ok(vec![face(120.0, 0.99, 3)]));
     m.selfies
         .expect_approve_selfie()
-        .withf(move |id, emb, superseded, jobs, _| {
+        .withf(move |id, model, emb, superseded, jobs, _| {
             let clusters: Vec<_> = projects
                 .iter()
                 .map(|p| JobPayload::ClusterFaces { project_id: *p })
                 .collect();
             *id == sid
+                && model == RETINA_TEST_MODEL
                 && emb == unit_vec(3).as_slice()
                 && superseded == [old_id]
                 && jobs[..2] == clusters[..]
@@ -93,7 +96,7 @@ async fn an_approved_selfie_replaces_the_older_one_and_matches_every_project() {
                     )
         })
         .times(1)
-        .returning(|_, _, _, _, _| Ok(true));
+        .returning(|_, _, _, _, _, _| Ok(true));
     let out = m
         .media()
         .handle(&JobPayload::ProcessSelfie { selfie_id: sid })

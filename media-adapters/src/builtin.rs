@@ -1,0 +1,119 @@
+//! The built-in face engine (SPEC §7a) behind the [`FaceEmbedder`] port:
+//! `media-faces` in process, on the oriented image the pipeline decoded.
+
+use async_trait::async_trait;
+
+use media_core::domain::{DetectedFace, FaceBox};
+use media_core::error::{Error, Result};
+use media_core::imaging::RgbImage;
+use media_core::matching::normalize;
+use media_core::ports::{FaceEmbedder, FaceInput};
+
+/// The model the built-in engine's embeddings are recorded with.
+pub const MODEL: &str = media_faces::MODEL;
+
+/// `FACE_ENGINE=builtin`: the process's one [`media_faces::Engine`], its
+/// weights loaded and checked once ([`BuiltinEngine::load`], at start).
+#[derive(Clone, Copy)]
+pub struct BuiltinEngine {
+    engine: &'static media_faces::Engine,
+}
+
+impl std::fmt::Debug for BuiltinEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BuiltinEngine")
+            .field("model", &media_faces::MODEL)
+            .finish()
+    }
+}
+
+/// Bytes the engine holds on one image beyond the image and the shared
+/// weights: a fixed allowance for its networks' activations (SSD's 512 ×
+/// 512 input, the landmark and descriptor nets on 112 and 150 px chips)
+/// plus a float copy of the image it resizes from (12 bytes a pixel).
+/// An estimate for the decode budget, not a measurement: the engine
+/// engineer's figures replace it (README, "Face engines").
+const WORKING_ALLOWANCE: u64 = 96 << 20;
+
+impl BuiltinEngine {
+    /// The shared engine, loading and checking the vendored weights on the
+    /// first call: a corrupted build fails here, when the process starts.
+    pub fn load() -> std::result::Result<Self, media_faces::LoadError> {
+        Ok(Self {
+            engine: media_faces::Engine::shared()?,
+        })
+    }
+}
+
+#[async_trait]
+impl FaceEmbedder for BuiltinEngine {
+    fn is_configured(&self) -> bool {
+        true
+    }
+
+    fn input(&self) -> FaceInput {
+        FaceInput::Image
+    }
+
+    fn model(&self) -> Option<String> {
+        Some(media_faces::MODEL.to_owned())
+    }
+
+    fn keeps(&self, model: &str) -> bool {
+        model == MODEL
+    }
+
+    async fn detect_faces(&self, _image_url: &str) -> Result<Vec<DetectedFace>> {
+        Err(Error::invalid(
+            "the built-in face engine is given decoded images, not URLs",
+        ))
+    }
+
+    fn faces_in_image(&self, image: &RgbImage, min_face_px: u32) -> Result<Vec<DetectedFace>> {
+        let input = media_faces::Image {
+            width: image.width(),
+            height: image.height(),
+            rgb: image.pixels(),
+        };
+        let options = media_faces::Options {
+            min_face_px,
+            ..media_faces::Options::default()
+        };
+        let span = tracing::info_span!(
+            "face_engine",
+            width = image.width(),
+            height = image.height(),
+            faces = tracing::field::Empty,
+        );
+        let _entered = span.enter();
+        let found = self
+            .engine
+            .find_faces(&input, &options)
+            .map_err(|e| Error::permanent(format!("face engine: {e}")))?;
+        span.record("faces", found.faces.len());
+        crate::observe::face_engine(&found.timings);
+        Ok(found
+            .faces
+            .into_iter()
+            .map(|face| {
+                let mut embedding = face.descriptor.to_vec();
+                normalize(&mut embedding);
+                DetectedFace {
+                    bbox: FaceBox {
+                        x: face.bbox[0],
+                        y: face.bbox[1],
+                        width: face.bbox[2],
+                        height: face.bbox[3],
+                    },
+                    score: face.score,
+                    embedding,
+                    model: media_faces::MODEL.to_owned(),
+                }
+            })
+            .collect())
+    }
+
+    fn working_memory(&self, width: u32, height: u32) -> u64 {
+        WORKING_ALLOWANCE + u64::from(width) * u64::from(height) * 12
+    }
+}
