@@ -170,7 +170,6 @@ async fn run(cli: Cli) -> CliResult {
             Ok(())
         }
         Command::Storage { command } => storage::run(command).await,
-    },
         Command::Faces { command } => faces::run(command),
         Command::Pipeline { command } => pipeline::run(command),
     }
