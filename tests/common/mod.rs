@@ -3,10 +3,12 @@
 //! and the fake Retina of `media_adapters::testing` over HTTP (SPEC §7).
 #![allow(dead_code, unused_imports, unused_macros)] // each test crate uses a part of the harness
 
+mod backends;
 pub mod browser;
 pub mod metrics;
 mod proxy;
 
+pub(crate) use backends::backend_tests;
 pub use media_adapters::testing::{
     FakeRetina, RetinaMode, World, identity_embedding, identity_jpeg, member_of,
 };
@@ -363,33 +365,6 @@ pub struct Member {
     /// Their selfie's id.
     pub selfie: String,
 }
-
-/// One test per backend for each named `async fn(postgres: bool)`:
-/// `sqlite::name` and `postgres::name`, so that a failure on one backend
-/// never hides the other's result (what `contract_tests!` does for the
-/// repositories). Without a configured Postgres the `postgres::` tests pass
-/// empty, unless `MEDIA_REQUIRE_POSTGRES=1`.
-macro_rules! backend_tests {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(false).await;
-                }
-            )+
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(true).await;
-                }
-            )+
-        }
-    };
-}
-pub(crate) use backend_tests;
 
 /// Upload URL → PUT → complete, keeping the URL; returns (photo id, URL, key).
 pub async fn photo_with_url(app: &TestApp, w: &World, bytes: &[u8]) -> (String, String, String) {
