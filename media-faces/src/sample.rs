@@ -170,7 +170,8 @@ mod tests {
         let got: Vec<f32> = out.data.chunks(3).map(|p| p[0]).collect();
         assert!((got[0] - 0.0).abs() < 1e-4);
         assert!((got[1] - 133.3333).abs() < 1e-3);
-        assert!((got[2] - 216.6667).abs() < 1e-3);
+        // 8/3 = 2.667: 200 + (250 − 200) · 0.667.
+        assert!((got[2] - 233.3333).abs() < 1e-3);
         // Enlarging: the last source pixel repeats past the edge.
         let out = resize_window(&image, &win, 8, 1);
         assert_eq!(out.data[7 * 3], 250.0);
