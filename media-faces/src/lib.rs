@@ -15,17 +15,21 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-// Until the detectors land (the next commit), some layers are unused.
-#![allow(dead_code)]
-
-use std::sync::OnceLock;
 use std::time::Duration;
 
+mod align;
+mod detect;
+mod engine;
 mod landmarks;
 mod ops;
 mod recognition;
 mod sample;
+mod ssd;
+mod tiny;
 mod weights;
+
+pub use detect::{Detection, iou, nms};
+pub use engine::{Engine, SMALL_FACE_SHARE, TINY_FACE_PX, tiny_scale};
 
 /// The model every descriptor of this engine is recorded with: embeddings of
 /// two models are never compared (SPEC §7a).
@@ -165,114 +169,6 @@ pub enum FaceError {
     NotFinite(&'static str),
 }
 
-/// The networks, dequantised once. `Send + Sync`: one engine serves every
-/// thread of a process (see [`Engine::shared`]).
-pub struct Engine {
-    /// SSD's 5,118 anchors (`ymin, xmin, ymax, xmax`, relative).
-    anchors: Vec<f32>,
-    landmarks: landmarks::LandmarkNet,
-    recognition: recognition::RecognitionNet,
-}
-
-static SHARED: OnceLock<Result<Engine, LoadError>> = OnceLock::new();
-
-impl Engine {
-    /// Loads the vendored weights: checks their SHA-256 and dequantises them
-    /// (≈ 50 MB of `f32`).
-    pub fn load() -> Result<Engine, LoadError> {
-        weights::load(&weights::TINY)?;
-        let landmarks = landmarks::LandmarkNet::load(weights::load(&weights::LANDMARKS)?)?;
-        let mut ssd = weights::load(&weights::SSD)?;
-        let anchors = ssd.take("Output/extra_dim", &[1, 5118, 4])?;
-        let recognition = recognition::RecognitionNet::load(weights::load(&weights::RECOGNITION)?)?;
-        Ok(Engine {
-            anchors,
-            landmarks,
-            recognition,
-        })
-    }
-
-    /// The process's engine, loaded on first use.
-    pub fn shared() -> Result<&'static Engine, LoadError> {
-        SHARED
-            .get_or_init(Engine::load)
-            .as_ref()
-            .map_err(Clone::clone)
-    }
-
-    /// Finds the faces of an image: detection, landmarks, the upright chip
-    /// and its descriptor, for every face of at least `opts.min_face_px`.
-    pub fn find_faces(&self, image: &Image, opts: &Options) -> Result<Found, FaceError> {
-        check_image(image)?;
-        check_options(opts)?;
-        debug_assert_eq!(self.anchors.len(), 5118 * 4);
-        Ok(Found {
-            faces: Vec::new(),
-            timings: Timings::default(),
-        })
-    }
-}
-
-impl Engine {
-    /// The raw descriptor of a 150×150 RGB chip (`150 · 150 · 3` bytes,
-    /// HWC), exactly as face-api computes it for the same chip.
-    pub fn describe_chip(&self, chip: &[u8]) -> Result<[f32; DESCRIPTOR_DIM], FaceError> {
-        let side = recognition::CHIP as u32;
-        check_image(&Image {
-            width: side,
-            height: side,
-            rgb: chip,
-        })?;
-        let mut input = ops::Map {
-            h: recognition::CHIP,
-            w: recognition::CHIP,
-            c: 3,
-            data: chip.iter().map(|&v| f32::from(v)).collect(),
-        };
-        sample::normalise(&mut input, recognition::MEAN_RGB);
-        self.describe_map(&input)
-    }
-
-    /// The 68 landmarks of the face in `bbox` (`x, y, w, h`, image pixels),
-    /// as face-api finds them: the box clipped to the image and floored,
-    /// padded evenly to a square, 112×112. One difference: face-api adds
-    /// the unfloored box origin to points found in the floored crop, so its
-    /// points sit `fract(x), fract(y)` (up to 1 px) right of and below
-    /// ours; we add the crop's own origin.
-    pub fn landmarks(&self, image: &Image, bbox: [f32; 4]) -> Result<[[f32; 2]; 68], FaceError> {
-        check_image(image)?;
-        let crop = clip_box(image, bbox).ok_or(FaceError::NotFinite("box"))?;
-        let window = sample::Window::centred_square(crop);
-        let mut input = sample::resize_window(image, &window, landmarks::INPUT, landmarks::INPUT);
-        sample::normalise(&mut input, recognition::MEAN_RGB);
-        let out = self.landmarks.forward(&input);
-        let side = crop.w.max(crop.h) as f32;
-        let pad_x = (side - crop.w as f32) / 2.0;
-        let pad_y = (side - crop.h as f32) / 2.0;
-        let mut points = [[0f32; 2]; 68];
-        for (point, xy) in points.iter_mut().zip(out.chunks_exact(2)) {
-            *point = [
-                xy[0] * side - pad_x + crop.x as f32,
-                xy[1] * side - pad_y + crop.y as f32,
-            ];
-            if !(point[0].is_finite() && point[1].is_finite()) {
-                return Err(FaceError::NotFinite("landmark net"));
-            }
-        }
-        Ok(points)
-    }
-
-    fn describe_map(&self, input: &ops::Map) -> Result<[f32; DESCRIPTOR_DIM], FaceError> {
-        let out = self.recognition.forward(input);
-        let mut descriptor = [0f32; DESCRIPTOR_DIM];
-        descriptor.copy_from_slice(&out);
-        if descriptor.iter().any(|v| !v.is_finite()) {
-            return Err(FaceError::NotFinite("recognition net"));
-        }
-        Ok(descriptor)
-    }
-}
-
 /// Refuses what the engine cannot work on, before any pixel is read.
 pub fn check_image(image: &Image) -> Result<(), FaceError> {
     let (width, height) = (image.width, image.height);
@@ -292,32 +188,6 @@ pub fn check_image(image: &Image) -> Result<(), FaceError> {
             expected: pixels * 3,
             actual: image.rgb.len() as u64,
         });
-    }
-    Ok(())
-}
-
-/// face-api's `clipAtImageBorders`: the box cut to the image, then every
-/// number floored; `None` for an empty or non-finite box.
-fn clip_box(image: &Image, bbox: [f32; 4]) -> Option<sample::Rect> {
-    if bbox.iter().any(|v| !v.is_finite()) {
-        return None;
-    }
-    let [x, y, w, h] = bbox.map(f64::from);
-    let (cx, cy) = (x.max(0.0), y.max(0.0));
-    let cw = (x + w - cx).min(f64::from(image.width) - cx);
-    let ch = (y + h - cy).min(f64::from(image.height) - cy);
-    let rect = sample::Rect {
-        x: cx.floor() as i64,
-        y: cy.floor() as i64,
-        w: cw.floor() as i64,
-        h: ch.floor() as i64,
-    };
-    (rect.w > 0 && rect.h > 0).then_some(rect)
-}
-
-fn check_options(opts: &Options) -> Result<(), FaceError> {
-    if !(0.0..1.0).contains(&opts.min_score) {
-        return Err(FaceError::InvalidOptions("min_score must be in 0–1"));
     }
     Ok(())
 }

@@ -126,11 +126,6 @@ impl Conv {
         }
     }
 
-    /// Output channels.
-    pub fn cout(&self) -> usize {
-        self.cout
-    }
-
     /// Runs the convolution, then `act`.
     pub fn run(&self, x: &Map, act: Act) -> Map {
         debug_assert_eq!(x.c, self.cin);
