@@ -15,6 +15,13 @@ pub struct Detection {
     pub score: f32,
 }
 
+/// Area of the intersection of two `x, y, w, h` boxes.
+pub(crate) fn intersection(a: [f32; 4], b: [f32; 4]) -> f32 {
+    let ix = (a[0] + a[2]).min(b[0] + b[2]) - a[0].max(b[0]);
+    let iy = (a[1] + a[3]).min(b[1] + b[3]) - a[1].max(b[1]);
+    ix.max(0.0) * iy.max(0.0)
+}
+
 /// Intersection over union of two `x, y, w, h` boxes (0 for empty ones).
 pub fn iou(a: [f32; 4], b: [f32; 4]) -> f32 {
     let ix = (a[0] + a[2]).min(b[0] + b[2]) - a[0].max(b[0]);
@@ -45,13 +52,7 @@ pub fn nms(mut boxes: Vec<Detection>, max_iou: f32, max_out: usize) -> Vec<Detec
 
 /// The SSD input: the image padded black bottom/right to a square and
 /// resized to 512 (TF bilinear), `x / 127.5 − 1`.
-pub(crate) fn ssd_input(image: &Image) -> Map {
-    let crop = Rect {
-        x: 0,
-        y: 0,
-        w: i64::from(image.width),
-        h: i64::from(image.height),
-    };
+pub(crate) fn ssd_input(image: &Image, crop: Rect) -> Map {
     let mut input = sample::resize_window(
         image,
         &Window::bottom_right_square(crop),
@@ -64,10 +65,11 @@ pub(crate) fn ssd_input(image: &Image) -> Map {
 
 /// face-api's `locateFaces` after the net: NMS on the relative boxes (IoU
 /// 0.5, score over `min_score`), then to pixels its way — through the
-/// rounded size the image had inside the 512 input.
+/// rounded size the crop had inside the 512 input — offset by the crop's
+/// origin.
 pub(crate) fn ssd_detections(
     raw: &[ssd::Raw],
-    image: &Image,
+    crop: Rect,
     min_score: f32,
     max_out: usize,
 ) -> Vec<Detection> {
@@ -82,7 +84,7 @@ pub(crate) fn ssd_detections(
             }
         })
         .collect();
-    let (w, h) = (f64::from(image.width), f64::from(image.height));
+    let (w, h) = (crop.w as f64, crop.h as f64);
     let side = w.max(h);
     let input = ssd::INPUT as f64;
     let pad_x = input / (w * input / side).round();
@@ -95,8 +97,8 @@ pub(crate) fn ssd_detections(
             let (top, bottom) = (y.max(0.0) * pad_y * h, (y + bh).min(1.0) * pad_y * h);
             Detection {
                 bbox: [
-                    left as f32,
-                    top as f32,
+                    (left + crop.x as f64) as f32,
+                    (top + crop.y as f64) as f32,
                     (right - left) as f32,
                     (bottom - top) as f32,
                 ],
@@ -104,6 +106,15 @@ pub(crate) fn ssd_detections(
             }
         })
         .collect()
+}
+
+/// `n` windows of `side` px spread evenly over `len` (the first at 0, the
+/// last ending at `len`).
+pub(crate) fn spread(len: i64, side: i64, n: i64) -> Vec<i64> {
+    if n <= 1 || side >= len {
+        return vec![0];
+    }
+    (0..n).map(|i| i * (len - side) / (n - 1)).collect()
 }
 
 /// The image scaled by `scale` (area average when shrinking, TF bilinear
@@ -133,23 +144,14 @@ fn bilinear_tile(image: &Image, scale: f64, tile: Rect) -> Map {
         side_h: image.height as usize,
         visible: full,
     };
-    // Enlarging happens only for small images (under 2,000 px): the whole
-    // scaled image fits, then the tile is cut from it.
-    let whole = sample::resize_window(image, &window, sw, sh);
-    cut(&whole, tile)
-}
-
-fn cut(map: &Map, tile: Rect) -> Map {
-    let (x0, y0, w, h) = (
-        tile.x as usize,
-        tile.y as usize,
-        tile.w as usize,
-        tile.h as usize,
-    );
-    let mut out = Map::zeros(h, w, map.c);
-    for y in 0..h {
-        let src = &map.data[((y0 + y) * map.w + x0) * map.c..][..w * map.c];
-        out.data[y * w * map.c..][..w * map.c].copy_from_slice(src);
+    let rows = sample::resize_window_rows(image, &window, sw, sh, tile.y as usize, tile.h as usize);
+    if tile.x == 0 && tile.w as usize == sw {
+        return rows;
+    }
+    let (x0, w) = (tile.x as usize, tile.w as usize);
+    let mut out = Map::zeros(rows.h, w, 3);
+    for y in 0..rows.h {
+        out.data[y * w * 3..][..w * 3].copy_from_slice(&rows.data[(y * sw + x0) * 3..][..w * 3]);
     }
     out
 }
@@ -209,40 +211,6 @@ fn area_tile(image: &Image, scale: f64, tile: Rect) -> Map {
     out
 }
 
-/// Tiles of the scaled image for the tiny detector: at most `TILE` px a
-/// side, overlapping by `OVERLAP` so that every face up to that size is
-/// whole in one tile (bigger ones are the SSD pass's). Bounds memory: a
-/// tile's first feature map is 1024² × 16 floats (67 MB), where the whole
-/// 2,550 × 1,700 input of a 24 MP photo would take 277 MB.
-pub(crate) const TILE: usize = 1024;
-pub(crate) const OVERLAP: usize = 256;
-
-pub(crate) fn tiles(width: usize, height: usize) -> Vec<Rect> {
-    let starts = |len: usize| -> Vec<usize> {
-        if len <= TILE {
-            return vec![0];
-        }
-        let mut v: Vec<usize> = (0..)
-            .map(|i| i * (TILE - OVERLAP))
-            .take_while(|&s| s + TILE < len)
-            .collect();
-        v.push(len - TILE);
-        v
-    };
-    let mut out = Vec::new();
-    for &y in &starts(height) {
-        for &x in &starts(width) {
-            out.push(Rect {
-                x: x as i64,
-                y: y as i64,
-                w: TILE.min(width) as i64,
-                h: TILE.min(height) as i64,
-            });
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,23 +225,6 @@ mod tests {
         assert_eq!(kept, vec![d(1.0, 0.9), d(50.0, 0.7)]);
         assert_eq!(nms(vec![d(0.0, 0.6), d(50.0, 0.7)], 0.5, 1).len(), 1);
         assert_eq!(iou([0.0, 0.0, 0.0, 10.0], [0.0, 0.0, 0.0, 10.0]), 0.0);
-    }
-
-    #[test]
-    fn tiles_cover_the_image_and_overlap() {
-        assert_eq!(
-            tiles(500, 300),
-            vec![Rect {
-                x: 0,
-                y: 0,
-                w: 500,
-                h: 300
-            }]
-        );
-        let t = tiles(2550, 1700);
-        assert_eq!(t.len(), 6);
-        assert_eq!(t.last().map(|r| (r.x + r.w, r.y + r.h)), Some((2550, 1700)));
-        assert!(t.iter().all(|r| r.w == 1024 && r.h == 1024));
     }
 
     #[test]

@@ -28,6 +28,18 @@ static SHARED: OnceLock<Result<Engine, LoadError>> = OnceLock::new();
 /// scaled to: about its smallest anchor (1.6 cells × 32 px = 51 px wide).
 pub const TINY_FACE_PX: f32 = 51.0;
 
+/// Size, in SSD input pixels (of 512), of the smallest face sought in a
+/// small-face tile. At 27 px the tiles found all 22 faces of the group
+/// mosaic (3000 × 2000, faces 61–100 px); at 18 px (2 × 2 tiles) 19
+/// (decision 0028).
+pub const SSD_SMALL_FACE_PX: f32 = 26.0;
+
+/// A tile's detection this close to an inner edge of the tile is cut.
+const EDGE_PX: f32 = 2.0;
+
+/// Overlap of neighbouring small-face tiles, as a share of their side.
+pub const TILE_OVERLAP: f32 = 0.15;
+
 /// The smallest face sought in a photo, as a share of its long edge
 /// (SPEC §7a: faces down to 2 % of the long edge).
 pub const SMALL_FACE_SHARE: f32 = 0.02;
@@ -81,32 +93,44 @@ impl Engine {
         Ok(Found { faces, timings })
     }
 
-    /// The default detection of `find_faces`: face-api's SSD pass at 512
-    /// (its boxes and scores) and the tiny detector at the scale where a
-    /// face of `max(min_face_px, 2 % of the long edge)` is ~51 px, merged:
-    /// a tiny box is added where no SSD box is (IoU ≤ 0.3, centre outside).
+    /// The default detection of `find_faces`: face-api's SSD pass on the
+    /// whole image at 512 (big faces), and the same net on overlapping
+    /// tiles small enough that the smallest face sought —
+    /// `max(min_face_px, 2 % of the long edge)` — is [`SSD_SMALL_FACE_PX`]
+    /// px of the 512 input; merged by NMS at IoU 0.5. Faces whose box's
+    /// shorter side is under `min_face_px` are dropped.
     pub fn detect(&self, image: &Image, opts: &Options) -> Result<Vec<Detection>, FaceError> {
         check_image(image)?;
         check_options(opts)?;
         let mut found = self.detect_ssd(image, opts.min_score, opts.max_faces)?;
-        let scale = tiny_scale(image, opts.min_face_px);
-        let small = self.detect_tiny(image, scale, opts.min_score)?;
-        for t in small {
-            let [cx, cy] = [t.bbox[0] + t.bbox[2] / 2.0, t.bbox[1] + t.bbox[3] / 2.0];
-            let covered = found.iter().any(|s| {
-                let [x, y, w, h] = s.bbox;
-                detect::iou(s.bbox, t.bbox) > 0.3
-                    || (cx >= x && cx <= x + w && cy >= y && cy <= y + h)
-            });
-            if !covered {
-                found.push(t);
+        let whole = found.len();
+        let (w, h) = (image.width as f32, image.height as f32);
+        for tile in small_face_tiles(image, opts.min_face_px) {
+            for d in self.ssd_in(image, tile, opts.min_score, opts.max_faces)? {
+                // A face cut by a tile's inner edge is whole in a
+                // neighbour (it overlaps) or big enough for the whole
+                // pass; its cut half would be a false face.
+                let [x, y, bw, bh] = d.bbox;
+                let (tx0, ty0) = (tile.x as f32, tile.y as f32);
+                let (tx1, ty1) = (tx0 + tile.w as f32, ty0 + tile.h as f32);
+                let cut = (x <= tx0 + EDGE_PX && tx0 > 0.0)
+                    || (y <= ty0 + EDGE_PX && ty0 > 0.0)
+                    || (x + bw >= tx1 - EDGE_PX && tx1 < w)
+                    || (y + bh >= ty1 - EDGE_PX && ty1 < h);
+                // Part of a bigger face the whole pass found (a mouth).
+                let inside = found[..whole].iter().any(|f| {
+                    let area = bw * bh;
+                    detect::intersection(f.bbox, d.bbox) > 0.5 * area
+                        && area < 0.5 * f.bbox[2] * f.bbox[3]
+                });
+                if !cut && !inside {
+                    found.push(d);
+                }
             }
         }
         let min = opts.min_face_px as f32;
         found.retain(|d| d.bbox[2].min(d.bbox[3]) >= min);
-        found.sort_by(|a, b| b.score.total_cmp(&a.score));
-        found.truncate(opts.max_faces);
-        Ok(found)
+        Ok(detect::nms(found, 0.5, opts.max_faces))
     }
 
     /// face-api's SSD detection exactly: the image padded bottom/right to
@@ -119,18 +143,61 @@ impl Engine {
         max_out: usize,
     ) -> Result<Vec<Detection>, FaceError> {
         check_image(image)?;
-        let raw = self.ssd.forward(&detect::ssd_input(image));
+        let whole = Rect {
+            x: 0,
+            y: 0,
+            w: i64::from(image.width),
+            h: i64::from(image.height),
+        };
+        self.ssd_in(image, whole, min_score, max_out)
+    }
+
+    /// The SSD pass on `cols × rows` overlapping tiles (each `1 + overlap`
+    /// times its share of the image), merged by NMS at IoU 0.5.
+    pub fn detect_ssd_tiles(
+        &self,
+        image: &Image,
+        cols: u32,
+        rows: u32,
+        overlap: f32,
+        min_score: f32,
+    ) -> Result<Vec<Detection>, FaceError> {
+        check_image(image)?;
+        let (w, h) = (i64::from(image.width), i64::from(image.height));
+        let tw = ((w as f32 / cols.max(1) as f32) * (1.0 + overlap))
+            .ceil()
+            .min(w as f32) as i64;
+        let th = ((h as f32 / rows.max(1) as f32) * (1.0 + overlap))
+            .ceil()
+            .min(h as f32) as i64;
+        let mut all = Vec::new();
+        for &y in &detect::spread(h, th, i64::from(rows)) {
+            for &x in &detect::spread(w, tw, i64::from(cols)) {
+                all.extend(self.ssd_in(image, Rect { x, y, w: tw, h: th }, min_score, 100)?);
+            }
+        }
+        Ok(detect::nms(all, 0.5, usize::MAX))
+    }
+
+    fn ssd_in(
+        &self,
+        image: &Image,
+        crop: Rect,
+        min_score: f32,
+        max_out: usize,
+    ) -> Result<Vec<Detection>, FaceError> {
+        let raw = self.ssd.forward(&detect::ssd_input(image, crop));
         if raw
             .iter()
             .any(|r| !r.score.is_finite() || r.bbox.iter().any(|v| !v.is_finite()))
         {
             return Err(FaceError::NotFinite("SSD"));
         }
-        Ok(detect::ssd_detections(&raw, image, min_score, max_out))
+        Ok(detect::ssd_detections(&raw, crop, min_score, max_out))
     }
 
     /// The tiny detector on the image scaled by `scale`, fully
-    /// convolutionally in overlapping tiles, NMS at IoU 0.4 (face-api's);
+    /// convolutionally a band of rows at a time, NMS at IoU 0.4 (face-api's);
     /// boxes in image pixels.
     pub fn detect_tiny(
         &self,
@@ -143,21 +210,25 @@ impl Engine {
             return Err(FaceError::InvalidOptions("scale must be a positive number"));
         }
         let (sw, sh) = detect::scaled_size(image, f64::from(scale));
+        let rows = |first: usize, count: usize| {
+            let band = Rect {
+                x: 0,
+                y: first as i64,
+                w: sw as i64,
+                h: count as i64,
+            };
+            detect::tiny_input(image, f64::from(scale), band)
+        };
         let mut boxes = Vec::new();
-        for tile in detect::tiles(sw, sh) {
-            let input = detect::tiny_input(image, f64::from(scale), tile);
-            for b in self.tiny.forward(&input, min_score) {
-                if !(b.score.is_finite() && b.bbox.iter().all(|v| v.is_finite())) {
-                    return Err(FaceError::NotFinite("tiny detector"));
-                }
-                let [x, y, w, h] = b.bbox;
-                let (ox, oy) = (tile.x as f32, tile.y as f32);
-                let bbox = [(x + ox) / scale, (y + oy) / scale, w / scale, h / scale];
-                boxes.push(Detection {
-                    bbox: clip(bbox, image),
-                    score: b.score,
-                });
+        for b in self.tiny.forward(sw, sh, &rows, min_score) {
+            if !(b.score.is_finite() && b.bbox.iter().all(|v| v.is_finite())) {
+                return Err(FaceError::NotFinite("tiny detector"));
             }
+            let bbox = b.bbox.map(|v| v / scale);
+            boxes.push(Detection {
+                bbox: clip(bbox, image),
+                score: b.score,
+            });
         }
         Ok(detect::nms(boxes, 0.4, usize::MAX))
     }
@@ -258,9 +329,54 @@ impl Engine {
 /// The tiny detector's scale for an image: the smallest face sought
 /// (`max(min_face_px, 2 % of the long edge)`) becomes [`TINY_FACE_PX`].
 pub fn tiny_scale(image: &Image, min_face_px: u32) -> f32 {
+    TINY_FACE_PX / smallest_face(image, min_face_px)
+}
+
+/// The smallest face sought, in image pixels.
+fn smallest_face(image: &Image, min_face_px: u32) -> f32 {
     let long = image.width.max(image.height) as f32;
-    let smallest = (min_face_px.max(1) as f32).max(SMALL_FACE_SHARE * long);
-    TINY_FACE_PX / smallest
+    (min_face_px.max(1) as f32).max(SMALL_FACE_SHARE * long)
+}
+
+/// The tiles of the small-face SSD passes: squares of
+/// `smallest · 512 / SSD_SMALL_FACE_PX` px overlapping by
+/// [`TILE_OVERLAP`]; none when one tile would hold the whole image (the
+/// whole-image pass sees those faces at that size already).
+pub fn small_face_tiles_of(width: u32, height: u32, min_face_px: u32) -> Vec<[i64; 4]> {
+    let image = Image {
+        width,
+        height,
+        rgb: &[],
+    };
+    small_face_tiles(&image, min_face_px)
+        .into_iter()
+        .map(|r| [r.x, r.y, r.w, r.h])
+        .collect()
+}
+
+fn small_face_tiles(image: &Image, min_face_px: u32) -> Vec<Rect> {
+    let (w, h) = (i64::from(image.width), i64::from(image.height));
+    let side =
+        (smallest_face(image, min_face_px) * ssd::INPUT as f32 / SSD_SMALL_FACE_PX).ceil() as i64;
+    if side >= w.max(h) {
+        return Vec::new();
+    }
+    let step = ((side as f32) * (1.0 - TILE_OVERLAP)).max(1.0) as i64;
+    let count = |len: i64| {
+        if len <= side {
+            1
+        } else {
+            (len - side + step - 1) / step + 1
+        }
+    };
+    let (tw, th) = (side.min(w), side.min(h));
+    let mut tiles = Vec::new();
+    for &y in &detect::spread(h, th, count(h)) {
+        for &x in &detect::spread(w, tw, count(w)) {
+            tiles.push(Rect { x, y, w: tw, h: th });
+        }
+    }
+    tiles
 }
 
 fn clip(b: [f32; 4], image: &Image) -> [f32; 4] {

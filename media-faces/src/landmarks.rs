@@ -35,6 +35,11 @@ impl Separable {
     pub fn run(&self, x: &Map, act: Act) -> Map {
         self.pointwise.run(&self.depthwise.run(x, Act::None), act)
     }
+
+    /// Output channels.
+    pub fn cout(&self) -> usize {
+        self.pointwise.cout()
+    }
 }
 
 enum First {

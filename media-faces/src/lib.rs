@@ -29,7 +29,10 @@ mod tiny;
 mod weights;
 
 pub use detect::{Detection, iou, nms};
-pub use engine::{Engine, SMALL_FACE_SHARE, TINY_FACE_PX, tiny_scale};
+pub use engine::{
+    Engine, SMALL_FACE_SHARE, SSD_SMALL_FACE_PX, TILE_OVERLAP, TINY_FACE_PX, small_face_tiles_of,
+    tiny_scale,
+};
 
 /// The model every descriptor of this engine is recorded with: embeddings of
 /// two models are never compared (SPEC §7a).

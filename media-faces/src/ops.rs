@@ -126,6 +126,11 @@ impl Conv {
         }
     }
 
+    /// Output channels.
+    pub fn cout(&self) -> usize {
+        self.cout
+    }
+
     /// Runs the convolution, then `act`.
     pub fn run(&self, x: &Map, act: Act) -> Map {
         debug_assert_eq!(x.c, self.cin);

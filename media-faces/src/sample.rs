@@ -60,8 +60,20 @@ impl Window {
 
 /// TF bilinear resize of a window to `out_w × out_h`, RGB `0–255` floats.
 pub(crate) fn resize_window(image: &Image, win: &Window, out_w: usize, out_h: usize) -> Map {
+    resize_window_rows(image, win, out_w, out_h, 0, out_h)
+}
+
+/// Rows `first .. first + rows` of [`resize_window`]'s output.
+pub(crate) fn resize_window_rows(
+    image: &Image,
+    win: &Window,
+    out_w: usize,
+    out_h: usize,
+    first: usize,
+    rows: usize,
+) -> Map {
     let xs = axis(win.side_w, out_w);
-    let ys = axis(win.side_h, out_h);
+    let ys = &axis(win.side_h, out_h)[first..first + rows];
     let v = win.visible;
     // Clip the visible rectangle to the image: outside it is black too.
     let vx0 = v.x.max(0);
@@ -78,7 +90,7 @@ pub(crate) fn resize_window(image: &Image, win: &Window, out_w: usize, out_h: us
         let p = &image.rgb[(iy as usize * width + ix as usize) * 3..][..3];
         [f32::from(p[0]), f32::from(p[1]), f32::from(p[2])]
     };
-    let mut out = Map::zeros(out_h, out_w, 3);
+    let mut out = Map::zeros(rows, out_w, 3);
     for (oy, &(y0, y1, fy)) in ys.iter().enumerate() {
         for (ox, &(x0, x1, fx)) in xs.iter().enumerate() {
             let (tl, tr, bl, br) = (pixel(y0, x0), pixel(y0, x1), pixel(y1, x0), pixel(y1, x1));
