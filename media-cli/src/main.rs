@@ -2,6 +2,7 @@
 
 mod audit;
 mod directory;
+mod faces;
 mod jobs;
 mod pipeline;
 mod processing;
@@ -58,6 +59,11 @@ enum Command {
         /// Lifetime, e.g. 30m, 1h, 7d
         #[arg(long, default_value = "1h")]
         ttl: String,
+    },
+    /// Run the built-in face engine on local files.
+    Faces {
+        #[command(subcommand)]
+        command: faces::FacesCommand,
     },
     /// Run the image pipeline on local files.
     Pipeline {
@@ -157,6 +163,7 @@ async fn run(cli: Cli) -> CliResult {
             println!("{token}");
             Ok(())
         }
+        Command::Faces { command } => faces::run(command),
         Command::Pipeline { command } => pipeline::run(command),
     }
 }

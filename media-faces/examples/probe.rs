@@ -58,7 +58,13 @@ fn main() {
                 let faces: Vec<_> = found
                     .faces
                     .iter()
-                    .map(|f| serde_json::json!({"box": f.bbox, "score": f.score, "descriptor": f.descriptor.to_vec(), "landmarks": f.landmarks.iter().map(|p| p.to_vec()).collect::<Vec<_>>()}))
+                    .map(|f| {
+                        let axis_aligned = engine.describe(&image, &f.landmarks, false).expect("describe");
+                        let flip = engine.describe_flip_averaged(&image, &f.landmarks).expect("describe");
+                        serde_json::json!({"box": f.bbox, "score": f.score, "descriptor": f.descriptor.to_vec(),
+                            "descriptor_axis_aligned": axis_aligned.to_vec(), "descriptor_flip": flip.to_vec(),
+                            "landmarks": f.landmarks.iter().map(|p| p.to_vec()).collect::<Vec<_>>()})
+                    })
                     .collect();
                 let t = found.timings;
                 println!(

@@ -81,7 +81,7 @@ impl Engine {
             let points = self.landmarks(image, d.bbox)?;
             timings.landmarks += started.elapsed();
             let started = Instant::now();
-            let descriptor = self.describe(image, &points, true)?;
+            let descriptor = self.describe_flip_averaged(image, &points)?;
             timings.describe += started.elapsed();
             faces.push(Face {
                 bbox: d.bbox,
@@ -294,6 +294,35 @@ impl Engine {
         let mut chip = align::sample_chip(image, &frame);
         sample::normalise(&mut chip, recognition::MEAN_RGB);
         self.describe_map(&chip)
+    }
+
+    /// The mean of the descriptors of the upright chip and of its mirror
+    /// image (left and right swapped): a descriptor that does not depend on
+    /// which way the face looks, at twice the recognition cost.
+    pub fn describe_flip_averaged(
+        &self,
+        image: &Image,
+        points: &[[f32; 2]; 68],
+    ) -> Result<[f32; DESCRIPTOR_DIM], FaceError> {
+        check_image(image)?;
+        let frame = align::frame(points, true).ok_or(FaceError::NotFinite("landmarks"))?;
+        let mut chip = align::sample_chip(image, &frame);
+        sample::normalise(&mut chip, recognition::MEAN_RGB);
+        let mut mirror = chip.clone();
+        let side = recognition::CHIP;
+        for y in 0..side {
+            for x in 0..side {
+                let src = &chip.data[(y * side + side - 1 - x) * 3..][..3];
+                mirror.data[(y * side + x) * 3..][..3].copy_from_slice(src);
+            }
+        }
+        let a = self.describe_map(&chip)?;
+        let b = self.describe_map(&mirror)?;
+        let mut out = [0f32; DESCRIPTOR_DIM];
+        for ((o, x), y) in out.iter_mut().zip(a).zip(b) {
+            *o = (x + y) / 2.0;
+        }
+        Ok(out)
     }
 
     /// The raw descriptor of a 150×150 RGB chip (`150 · 150 · 3` bytes,

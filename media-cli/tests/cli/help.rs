@@ -13,6 +13,7 @@ fn every_command_has_help() {
         vec!["directory", "project", "add", "--help"],
         vec!["token", "--help"],
         vec!["pipeline", "run", "--help"],
+        vec!["faces", "run", "--help"],
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_media-cli"))
             .args(&args)

@@ -184,6 +184,7 @@ pub fn backends() -> [bool; 2] {
 
 mod audit;
 mod directory;
+mod faces;
 mod help;
 mod jobs;
 mod purge;
