@@ -68,6 +68,16 @@ impl Engine {
     /// detector for small faces), landmarks, the upright chip and its
     /// descriptor, for every face whose box's shorter side is at least
     /// `opts.min_face_px`; best score first.
+    ///
+    /// Made for a long edge of 1,000–3,000 px (what the pipeline decodes:
+    /// a 24 MP file at half scale). Detection is one SSD pass on the whole
+    /// image plus the small-face tiles — 6 for any 3:2 image whose long
+    /// edge is 2,000 px or more, so its cost does not grow with the image;
+    /// above 3,000 px the tiles read a larger image (bilinear, no
+    /// prefilter: hand the engine the half-scale decode), up to
+    /// [`crate::MAX_PIXELS`]. Memory: the input's pixels (the caller's),
+    /// ≈ 50 MB of weights per process, and some 40 MB during a pass (its
+    /// largest feature maps are 256 × 256 × 64 floats).
     pub fn find_faces(&self, image: &Image, opts: &Options) -> Result<Found, FaceError> {
         check_image(image)?;
         check_options(opts)?;
