@@ -326,8 +326,10 @@ impl Engine {
                 mirror.data[(y * side + x) * 3..][..3].copy_from_slice(src);
             }
         }
-        let a = self.describe_map(&chip)?;
-        let b = self.describe_map(&mirror)?;
+        let (a, b) = self.recognition.forward_pair(&chip, &mirror);
+        if a.iter().chain(&b).any(|v| !v.is_finite()) {
+            return Err(FaceError::NotFinite("recognition net"));
+        }
         let mut out = [0f32; DESCRIPTOR_DIM];
         for ((o, x), y) in out.iter_mut().zip(a).zip(b) {
             *o = (x + y) / 2.0;

@@ -170,6 +170,44 @@ impl Conv {
         out
     }
 
+    /// Runs the convolution on two maps of one size in one GEMM (the
+    /// weights packed once for both), then `act`.
+    pub fn run_pair(&self, a: &Map, b: &Map, act: Act) -> (Map, Map) {
+        debug_assert_eq!((a.h, a.w, a.c), (b.h, b.w, b.c));
+        let (oh, pad_top) = out_size(a.h, self.k, self.stride, self.pad);
+        let (ow, pad_left) = out_size(a.w, self.k, self.stride, self.pad);
+        let kdim = self.k * self.k * self.cin;
+        if oh == 0 || ow == 0 || 2 * oh * ow * kdim > 2 * BAND_FLOATS {
+            return (self.run(a, act), self.run(b, act));
+        }
+        let one = oh * ow;
+        let mut patches = vec![0f32; 2 * one * kdim];
+        let (pa, pb) = patches.split_at_mut(one * kdim);
+        self.im2col(a, 0, oh, ow, pad_top, pad_left, pa);
+        self.im2col(b, 0, oh, ow, pad_top, pad_left, pb);
+        let mut out = vec![0f32; 2 * one * self.cout];
+        for row in out.chunks_exact_mut(self.cout) {
+            row.copy_from_slice(&self.bias);
+        }
+        gemm(2 * one, kdim, self.cout, &patches, &self.weights, &mut out);
+        act.apply(&mut out);
+        let second = out.split_off(one * self.cout);
+        (
+            Map {
+                h: oh,
+                w: ow,
+                c: self.cout,
+                data: out,
+            },
+            Map {
+                h: oh,
+                w: ow,
+                c: self.cout,
+                data: second,
+            },
+        )
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn im2col(
         &self,

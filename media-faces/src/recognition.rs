@@ -112,6 +112,37 @@ impl RecognitionNet {
     }
 }
 
+impl RecognitionNet {
+    /// The descriptors of two normalised chips, layer by layer together.
+    pub fn forward_pair(&self, a: &Map, b: &Map) -> (Vec<f32>, Vec<f32>) {
+        let (xa, xb) = self.conv_down.run_pair(a, b, Act::Relu);
+        let (mut xa, mut xb) = (
+            ops::max_pool(&xa, 3, 2, Pad::Valid),
+            ops::max_pool(&xb, 3, 2, Pad::Valid),
+        );
+        for block in &self.blocks {
+            let (oa, ob) = block.conv1.run_pair(&xa, &xb, Act::Relu);
+            let (oa, ob) = block.conv2.run_pair(&oa, &ob, Act::None);
+            if block.down {
+                xa = down_sum(&xa, oa);
+                xb = down_sum(&xb, ob);
+            } else {
+                xa = residual_sum(&xa, oa);
+                xb = residual_sum(&xb, ob);
+            }
+        }
+        let fa = ops::fully_connected(&ops::global_mean(&xa), &self.fc, None, 128);
+        let fb = ops::fully_connected(&ops::global_mean(&xb), &self.fc, None, 128);
+        (fa, fb)
+    }
+}
+
+fn residual_sum(x: &Map, mut out: Map) -> Map {
+    ops::add_into(&mut out, x);
+    ops::relu(&mut out);
+    out
+}
+
 fn residual(x: &Map, block: &Residual) -> Map {
     let out = block.conv1.run(x, Act::Relu);
     let mut out = block.conv2.run(&out, Act::None);
@@ -126,6 +157,12 @@ fn residual(x: &Map, block: &Residual) -> Map {
 fn residual_down(x: &Map, block: &Residual) -> Map {
     let out = block.conv1.run(x, Act::Relu);
     let out = block.conv2.run(&out, Act::None);
+    down_sum(x, out)
+}
+
+/// `ReLU(avg_pool(x) ‖ zeros + out)`, `out` zero-padded bottom/right to
+/// the pooled size.
+fn down_sum(x: &Map, out: Map) -> Map {
     let pooled = ops::avg_pool_valid(x, 2, 2);
     let cout = out.c;
     let mut sum = Map::zeros(pooled.h, pooled.w, cout);
@@ -142,4 +179,30 @@ fn residual_down(x: &Map, block: &Residual) -> Map {
     }
     ops::relu(&mut sum);
     sum
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::weights;
+
+    #[test]
+    fn two_chips_together_give_each_chip_its_own_descriptor() {
+        let net = RecognitionNet::load(weights::load(&weights::RECOGNITION).unwrap()).unwrap();
+        let chip = |seed: usize| Map {
+            h: CHIP,
+            w: CHIP,
+            c: 3,
+            data: (0..CHIP * CHIP * 3)
+                .map(|i| ((i * 7919 + seed) % 255) as f32 / 255.0 - 0.5)
+                .collect(),
+        };
+        let (a, b) = (chip(1), chip(2));
+        let (pa, pb) = net.forward_pair(&a, &b);
+        for (got, want) in [(pa, net.forward(&a)), (pb, net.forward(&b))] {
+            for (g, w) in got.iter().zip(&want) {
+                assert!((g - w).abs() < 1e-4, "{g} vs {w}");
+            }
+        }
+    }
 }
