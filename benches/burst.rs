@@ -39,7 +39,7 @@ use common::{arg, arg_or};
 use media_adapters::jwt::{JwtConfig, mint_hs256};
 use media_adapters::sql::SqlStore;
 use media_adapters::testing::{FakeRetina, RetinaMode, World};
-use media_core::domain::{Audience, DetectedFace, EMBEDDING_DIM, FaceBox, Role};
+use media_core::domain::{Audience, DetectedFace, FaceBox, RETINA_EMBEDDING_DIM, Role};
 use serde_json::{Value, json};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -61,7 +61,7 @@ fn cpu_ms(pid: u32) -> f64 {
 
 /// The one face the fake face service finds in an attendee's selfie.
 fn one_face() -> DetectedFace {
-    let mut embedding = vec![0.0; EMBEDDING_DIM];
+    let mut embedding = vec![0.0; RETINA_EMBEDDING_DIM];
     embedding[0] = 1.0;
     DetectedFace {
         bbox: FaceBox {
@@ -72,6 +72,7 @@ fn one_face() -> DetectedFace {
         },
         score: 0.99,
         embedding,
+        model: "fake".to_owned(),
     }
 }
 

@@ -50,6 +50,27 @@ pub fn nms(mut boxes: Vec<Detection>, max_iou: f32, max_out: usize) -> Vec<Detec
     kept
 }
 
+/// Drops a box when most of it (over `max_share` of its own area) lies
+/// inside a better-scoring kept box: the same face seen by the whole pass
+/// and by a tile, or by two tiles, at different sizes. IoU alone missed
+/// these (a 61 px box inside a 100 px one is IoU 0.37): the pipeline's
+/// 3000 x 2000 group photo stored 25 faces for 22 before.
+pub fn suppress_nested(mut boxes: Vec<Detection>, max_share: f32) -> Vec<Detection> {
+    boxes.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let mut kept: Vec<Detection> = Vec::new();
+    for candidate in boxes {
+        let area = candidate.bbox[2] * candidate.bbox[3];
+        let nested = kept.iter().any(|k| {
+            let smaller = area.min(k.bbox[2] * k.bbox[3]);
+            smaller > 0.0 && intersection(k.bbox, candidate.bbox) > max_share * smaller
+        });
+        if !nested {
+            kept.push(candidate);
+        }
+    }
+    kept
+}
+
 /// The SSD input: the image padded black bottom/right to a square and
 /// resized to 512 (TF bilinear), `x / 127.5 − 1`.
 pub(crate) fn ssd_input(image: &Image, crop: Rect) -> Map {
@@ -225,6 +246,22 @@ mod tests {
         assert_eq!(kept, vec![d(1.0, 0.9), d(50.0, 0.7)]);
         assert_eq!(nms(vec![d(0.0, 0.6), d(50.0, 0.7)], 0.5, 1).len(), 1);
         assert_eq!(iou([0.0, 0.0, 0.0, 10.0], [0.0, 0.0, 0.0, 10.0]), 0.0);
+    }
+
+    #[test]
+    fn a_box_mostly_inside_a_better_one_is_the_same_face() {
+        let d = |x: f32, side: f32, score: f32| Detection {
+            bbox: [x, 0.0, side, side],
+            score,
+        };
+        // 60 px inside 100 px: IoU 0.36, under NMS's 0.5, yet one face.
+        let (big, small) = (d(0.0, 100.0, 0.9), d(20.0, 60.0, 0.8));
+        assert!(iou(big.bbox, small.bbox) < 0.5);
+        assert_eq!(nms(vec![big, small], 0.5, 10).len(), 2);
+        assert_eq!(suppress_nested(vec![small, big], 0.5), vec![big]);
+        // Neighbours that touch stay two faces.
+        let next = d(90.0, 100.0, 0.7);
+        assert_eq!(suppress_nested(vec![big, next], 0.5), vec![big, next]);
     }
 
     #[test]
