@@ -72,9 +72,11 @@ pub fn describe() {
     );
 }
 
-pub(crate) fn readiness(r: &crate::service::Readiness) {
-    metrics::gauge!(READY, "dependency" => "database").set(f64::from(u8::from(r.database)));
-    metrics::gauge!(READY, "dependency" => "store").set(f64::from(u8::from(r.store)));
+/// Takes the two answers, not `service::Readiness`: this module is below
+/// the service (the worker records through it).
+pub(crate) fn readiness(database: bool, store: bool) {
+    metrics::gauge!(READY, "dependency" => "database").set(f64::from(u8::from(database)));
+    metrics::gauge!(READY, "dependency" => "store").set(f64::from(u8::from(store)));
 }
 
 pub(crate) fn job_ran(kind: JobKind, outcome: &'static str, took: Duration) {

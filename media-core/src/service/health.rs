@@ -48,7 +48,7 @@ impl Media {
             database: database.is_ok(),
             store: store.is_ok(),
         };
-        crate::observe::readiness(&r);
+        crate::observe::readiness(r.database, r.store);
         *last = Some((self.now(), r));
         r
     }
