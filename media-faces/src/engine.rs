@@ -1,6 +1,9 @@
 //! The engine: the four networks loaded once, and the steps of
 //! `find_faces` (detect → landmarks → upright chip → descriptor), each also
 //! public for tests and tools.
+//!
+//! Over 400 lines on purpose: the steps of `find_faces` and the input
+//! checks they share stay together, in the order they run.
 
 use std::sync::OnceLock;
 use std::time::Instant;

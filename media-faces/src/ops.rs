@@ -3,6 +3,10 @@
 //! depthwise 3×3, pooling, activations. TensorFlow's semantics throughout:
 //! filters `[kh, kw, cin, cout]`, "SAME" padding puts the odd extra pixel
 //! bottom/right.
+//!
+//! Over 400 lines on purpose: every layer kernel of the four networks is
+//! here, side by side, so their shared layout rules (HWC, TF padding) are
+//! read in one place; each kernel is short.
 
 /// A feature map: `h × w × c`, channels fastest.
 #[derive(Debug, Clone, PartialEq)]

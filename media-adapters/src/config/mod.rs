@@ -4,6 +4,10 @@
 //! name — the JWT public key, the development JWT secret (created when
 //! missing) — are read at startup by [`Config::load`], not while parsing.
 //! An invalid value is an error naming the variable, in one line.
+//!
+//! Over 400 lines on purpose: `Config` and the parsing of its sections sit
+//! together so each variable is read in exactly one place; groups with
+//! rules of their own live beside it (events, limits, secrets).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
