@@ -180,7 +180,12 @@
 //! use media_core::prelude::*;
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
 //! let stored: Vec<PhotoFace> = (1..=3)
-//!     .map(|seq| PhotoFace { seq, photo_id: PhotoId::new(), embedding: vec![1.0] })
+//!     .map(|seq| PhotoFace {
+//!         seq,
+//!         photo_id: PhotoId::new(),
+//!         embedding: vec![1.0],
+//!         model: "one-person-v1".to_owned(),
+//!     })
 //!     .collect();
 //! let mut faces = MockFaceRepo::new();
 //! faces.expect_faces_after().returning(move |_, after, limit| {
