@@ -119,7 +119,7 @@ impl Engine {
     /// tiles small enough that the smallest face sought —
     /// `max(min_face_px, 2 % of the long edge)` — is [`SSD_SMALL_FACE_PX`]
     /// px of the 512 input; merged by NMS at IoU 0.5, then a box mostly inside
-    /// a better one dropped ([`detect::suppress_nested`]). Faces whose box's
+    /// a better one dropped (`suppress_nested`). Faces whose box's
     /// shorter side is under `min_face_px` are dropped.
     pub fn detect(&self, image: &Image, opts: &Options) -> Result<Vec<Detection>, FaceError> {
         check_image(image)?;
