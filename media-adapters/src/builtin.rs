@@ -13,10 +13,12 @@ use media_core::ports::{FaceEmbedder, FaceInput};
 pub const MODEL: &str = media_faces::MODEL;
 
 /// `FACE_ENGINE=builtin`: the process's one [`media_faces::Engine`], its
-/// weights loaded and checked once ([`BuiltinEngine::load`], at start).
+/// weights loaded and checked once, at start for the server
+/// ([`BuiltinEngine::load`]) and on first use for the CLI
+/// ([`BuiltinEngine::lazy`]).
 #[derive(Clone, Copy)]
 pub struct BuiltinEngine {
-    engine: &'static media_faces::Engine,
+    _private: (),
 }
 
 impl std::fmt::Debug for BuiltinEngine {
@@ -36,12 +38,24 @@ impl std::fmt::Debug for BuiltinEngine {
 const WORKING_ALLOWANCE: u64 = 96 << 20;
 
 impl BuiltinEngine {
-    /// The shared engine, loading and checking the vendored weights on the
-    /// first call: a corrupted build fails here, when the process starts.
+    /// The shared engine, loading and checking the vendored weights now
+    /// (if no one has): a corrupted build fails here, when the process
+    /// starts.
     pub fn load() -> std::result::Result<Self, media_faces::LoadError> {
-        Ok(Self {
-            engine: media_faces::Engine::shared()?,
-        })
+        media_faces::Engine::shared()?;
+        Ok(Self { _private: () })
+    }
+
+    /// The shared engine, its weights loaded on the first image: for the
+    /// CLI, whose commands but `faces run` never run it (loading and
+    /// checking 12.6 MB of weights took most of a `jobs list`).
+    pub fn lazy() -> Self {
+        Self { _private: () }
+    }
+
+    fn engine(&self) -> Result<&'static media_faces::Engine> {
+        media_faces::Engine::shared()
+            .map_err(|e| Error::permanent(format!("the face engine did not load: {e}")))
     }
 }
 
@@ -87,7 +101,7 @@ impl FaceEmbedder for BuiltinEngine {
         );
         let _entered = span.enter();
         let found = self
-            .engine
+            .engine()?
             .find_faces(&input, &options)
             .map_err(|e| Error::permanent(format!("face engine: {e}")))?;
         span.record("faces", found.faces.len());
