@@ -87,7 +87,8 @@ impl Engine {
     /// above 3,000 px the tiles read a larger image (bilinear, no
     /// prefilter: hand the engine the half-scale decode), up to
     /// [`crate::MAX_PIXELS`]. Memory: the input's pixels (the caller's),
-    /// ≈ 50 MB of weights per process, and some 40 MB during a pass (its
+    /// ≈ 50 MB of weights per process, and 35 MiB at the peak of a call
+    /// whatever the image's size (measured: `benches/memory.rs`; the
     /// largest feature maps are 256 × 256 × 64 floats).
     pub fn find_faces(&self, image: &Image, opts: &Options) -> Result<Found, FaceError> {
         check_image(image)?;
