@@ -107,19 +107,37 @@ impl Recorder {
     }
 }
 
+/// The tests of this binary one at a time: they count the spans of one app.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The process's one recorder, installed as the global subscriber by the
+/// first test that asks, emptied for each test.
+fn recorder() -> Recorder {
+    static RECORDER: std::sync::OnceLock<Recorder> = std::sync::OnceLock::new();
+    let recorder = RECORDER
+        .get_or_init(|| {
+            let recorder = Recorder::default();
+            tracing_subscriber::registry()
+                .with(
+                    recorder
+                        .clone()
+                        // As the server filters its layers (tokio-rs/tracing#2519).
+                        .with_filter(media_server::telemetry::every_time(EnvFilter::new(
+                            "info,media_core=debug,media_adapters=debug",
+                        ))),
+                )
+                .init();
+            recorder
+        })
+        .clone();
+    recorder.0.lock().unwrap().clear();
+    recorder
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_and_a_job_show_their_use_case_and_every_adapter_call() {
-    let recorder = Recorder::default();
-    tracing_subscriber::registry()
-        .with(
-            recorder
-                .clone()
-                // As the server filters its layers (tokio-rs/tracing#2519).
-                .with_filter(media_server::telemetry::every_time(EnvFilter::new(
-                    "info,media_core=debug,media_adapters=debug",
-                ))),
-        )
-        .init();
+    let _alone = ONE_AT_A_TIME.lock().await;
+    let recorder = recorder();
 
     let app = TestApp::start(false).await.unwrap();
     let w = app.world().await;
@@ -170,5 +188,35 @@ async fn a_request_and_a_job_show_their_use_case_and_every_adapter_call() {
     }
     let handler = recorder.find(|s| s.name == "handle");
     assert!(handler.iter().any(|h| recorder.descends_from(*h, job)));
+    app.shutdown().await;
+}
+
+/// The built-in engine's three steps are spans of their own under the job
+/// that ran them, though the engine runs on a blocking thread (issue 24,
+/// Build 8).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_built_in_engine_shows_detect_landmarks_and_describe_under_the_job() {
+    let _alone = ONE_AT_A_TIME.lock().await;
+    let recorder = recorder();
+    let app = TestApp::start_with(false, &[("FACE_ENGINE", "builtin")])
+        .await
+        .unwrap();
+    let w = app.world().await;
+    let photo = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/media-faces/tests/fixtures/photos/sample1.jpg"
+    ))
+    .unwrap();
+    let id = app.upload_photo(&w, photo).await;
+    assert_eq!(app.wait_photo(id).await, "ready");
+    app.wait_idle().await;
+    for step in ["detect", "landmarks", "describe"] {
+        let spans = recorder.find(|s| s.name == step);
+        let chains: Vec<_> = spans.iter().map(|s| recorder.chain(*s)).collect();
+        assert!(
+            chains.iter().any(|c| c.contains(&"job")),
+            "{step} under a job: {chains:?}"
+        );
+    }
     app.shutdown().await;
 }

@@ -54,14 +54,34 @@ impl std::fmt::Debug for Assembled {
 /// store, it uses the running server's when one answers on its address,
 /// and otherwise a private one on a free port over the same folder (no
 /// server is using it then).
+/// The built-in face engine's weights are loaded on its first image (most
+/// commands never run it): a tool that runs workers calls
+/// [`load_face_engine`] first.
 pub async fn assemble(config: &Config) -> Result<Assembled, StartupError> {
     connect(config, false).await
 }
 
 /// Connects everything, for the server: an embedded store is served on its
-/// address, and its completed uploads are reported (`put_events`).
+/// address, and its completed uploads are reported (`put_events`). The
+/// built-in face engine's weights are loaded and checked first
+/// ([`load_face_engine`]).
 pub async fn assemble_server(config: &Config) -> Result<Assembled, StartupError> {
+    load_face_engine(config)?;
     connect(config, true).await
+}
+
+/// Loads and checks the built-in engine's weights now, once per process,
+/// when the configuration runs it: a broken build stops the process at
+/// start, not at its first photo.
+pub fn load_face_engine(config: &Config) -> Result<(), StartupError> {
+    if config.face_engine == FaceEngine::Builtin {
+        BuiltinEngine::load().map_err(|e| {
+            ConfigError(format!(
+                "FACE_ENGINE=builtin: the face engine did not load: {e}"
+            ))
+        })?;
+    }
+    Ok(())
 }
 
 async fn connect(config: &Config, serves_store: bool) -> Result<Assembled, StartupError> {
@@ -108,13 +128,8 @@ async fn connect(config: &Config, serves_store: bool) -> Result<Assembled, Start
         (FaceEngine::Retina, Some(r)) => {
             Arc::new(RetinaClient::new(r.clone()).map_err(|e| ConfigError(e.to_string()))?)
         }
-        // Loads and checks the weights now, once per process: a broken
-        // build stops the process at start, not at its first photo.
-        (FaceEngine::Builtin, _) => Arc::new(BuiltinEngine::load().map_err(|e| {
-            ConfigError(format!(
-                "FACE_ENGINE=builtin: the face engine did not load: {e}"
-            ))
-        })?),
+        // Loaded by `load_face_engine` for a process that runs it.
+        (FaceEngine::Builtin, _) => Arc::new(BuiltinEngine::lazy()),
         (FaceEngine::Retina | FaceEngine::Off, _) => Arc::new(NoRetina),
     };
     let authenticator = Arc::new(

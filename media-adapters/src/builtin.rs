@@ -13,10 +13,12 @@ use media_core::ports::{FaceEmbedder, FaceInput};
 pub const MODEL: &str = media_faces::MODEL;
 
 /// `FACE_ENGINE=builtin`: the process's one [`media_faces::Engine`], its
-/// weights loaded and checked once ([`BuiltinEngine::load`], at start).
+/// weights loaded and checked once, at start for the server
+/// ([`BuiltinEngine::load`]) and on first use for the CLI
+/// ([`BuiltinEngine::lazy`]).
 #[derive(Clone, Copy)]
 pub struct BuiltinEngine {
-    engine: &'static media_faces::Engine,
+    _private: (),
 }
 
 impl std::fmt::Debug for BuiltinEngine {
@@ -28,20 +30,35 @@ impl std::fmt::Debug for BuiltinEngine {
 }
 
 /// Bytes the engine holds on one image beyond the image and the shared
-/// weights: a fixed allowance for its networks' activations (SSD's 512 ×
-/// 512 input, the landmark and descriptor nets on 112 and 150 px chips)
-/// plus a float copy of the image it resizes from (12 bytes a pixel).
-/// An estimate for the decode budget, not a measurement: the engine
-/// engineer's figures replace it (README, "Face engines").
-const WORKING_ALLOWANCE: u64 = 96 << 20;
+/// weights, for the decode budget. Measured (`cargo bench -p media-faces
+/// --bench memory`, BENCHMARKS.md "Built-in face engine"): 35.0 MiB at its
+/// peak whatever the image — a 720 × 1280 selfie, a 1920 px photo, a
+/// 3000 × 2000 and a 6000 × 4000 group photo of 22 faces alike, within
+/// 1.2 KB: the engine reads the caller's pixels in place, its largest
+/// buffers are the SSD's feature maps at 512 × 512, and faces are described
+/// one after the other. 48 MiB: the peak and 37 % for the allocator's own
+/// overhead and growth not seen on these photos.
+const WORKING_MEMORY: u64 = 48 << 20;
 
 impl BuiltinEngine {
-    /// The shared engine, loading and checking the vendored weights on the
-    /// first call: a corrupted build fails here, when the process starts.
+    /// The shared engine, loading and checking the vendored weights now
+    /// (if no one has): a corrupted build fails here, when the process
+    /// starts.
     pub fn load() -> std::result::Result<Self, media_faces::LoadError> {
-        Ok(Self {
-            engine: media_faces::Engine::shared()?,
-        })
+        media_faces::Engine::shared()?;
+        Ok(Self { _private: () })
+    }
+
+    /// The shared engine, its weights loaded on the first image: for the
+    /// CLI, whose commands but `faces run` never run it (loading and
+    /// checking 12.6 MB of weights took most of a `jobs list`).
+    pub fn lazy() -> Self {
+        Self { _private: () }
+    }
+
+    fn engine(&self) -> Result<&'static media_faces::Engine> {
+        media_faces::Engine::shared()
+            .map_err(|e| Error::permanent(format!("the face engine did not load: {e}")))
     }
 }
 
@@ -87,7 +104,7 @@ impl FaceEmbedder for BuiltinEngine {
         );
         let _entered = span.enter();
         let found = self
-            .engine
+            .engine()?
             .find_faces(&input, &options)
             .map_err(|e| Error::permanent(format!("face engine: {e}")))?;
         span.record("faces", found.faces.len());
@@ -113,7 +130,7 @@ impl FaceEmbedder for BuiltinEngine {
             .collect())
     }
 
-    fn working_memory(&self, width: u32, height: u32) -> u64 {
-        WORKING_ALLOWANCE + u64::from(width) * u64::from(height) * 12
+    fn working_memory(&self, _width: u32, _height: u32) -> u64 {
+        WORKING_MEMORY
     }
 }

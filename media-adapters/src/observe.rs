@@ -81,9 +81,8 @@ pub(crate) fn face_call(outcome: &'static str, took: Duration) {
     metrics::histogram!(FACE_SERVICE, "outcome" => outcome).record(took.as_secs_f64());
 }
 
-/// The built-in engine's steps on one image: a histogram sample each, and
-/// a span each under the engine's (their times as measured by the engine,
-/// which opens no span of its own).
+/// The built-in engine's steps on one image: a histogram sample each (the
+/// engine opens a span per step itself).
 pub(crate) fn face_engine(timings: &media_faces::Timings) {
     for (step, took) in [
         ("detect", timings.detect),
@@ -91,8 +90,6 @@ pub(crate) fn face_engine(timings: &media_faces::Timings) {
         ("describe", timings.describe),
     ] {
         metrics::histogram!(FACE_ENGINE_STEP, "step" => step).record(took.as_secs_f64());
-        let _span =
-            tracing::info_span!("face_engine_step", step, seconds = took.as_secs_f64()).entered();
     }
 }
 

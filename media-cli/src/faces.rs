@@ -1,23 +1,22 @@
 //! `media-cli faces run`: the built-in face engine (SPEC §7a) on local
 //! files — what it finds, and how long each step takes.
 
-use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
-use image::{DynamicImage, ImageDecoder, ImageReader};
 use serde_json::json;
 
 use media_core::Settings;
-use media_core::imaging::{Limits, probe};
+use media_core::imaging::{FaceImage, Limits, face_image, probe};
 use media_faces::{Engine, Found, Image, Options};
 
 use crate::{CliResult, Failure};
 
 #[derive(Subcommand)]
 pub enum FacesCommand {
-    /// Finds the faces of JPEG, PNG or WebP files (EXIF orientation applied;
-    /// boxes and points in the oriented image's pixels).
+    /// Finds the faces of JPEG, PNG or WebP files as the workers do (EXIF
+    /// orientation applied, colour profile converted, decoded at 2560 px or
+    /// more; boxes and points in the oriented image's pixels).
     Run {
         /// One JSON line per file: box, score, 68 landmarks and the 128-d
         /// descriptor of every face, and the milliseconds of each step.
@@ -31,21 +30,29 @@ pub enum FacesCommand {
     },
 }
 
-/// Decodes to oriented 8-bit RGB after the header check of the pipeline
-/// (`MAX_IMAGE_PIXELS`, `MAX_UPLOAD_BYTES`). An embedded ICC profile is not
-/// converted here, as the workers' decode does.
-fn decode(file: &Path, limits: Limits) -> Result<(u32, u32, Vec<u8>), String> {
+/// The pixels the workers' face step runs on ([`face_image`]: the header
+/// checks of `MAX_IMAGE_PIXELS` and `MAX_UPLOAD_BYTES`, an embedded ICC
+/// profile converted, oriented, at least 2560 px), so a file gives the
+/// faces the service finds in it. The oriented original's size, and the
+/// image with its scale back to it.
+fn decode(file: &Path, limits: Limits) -> Result<(u32, u32, FaceImage), String> {
     let bytes = std::fs::read(file).map_err(|e| e.to_string())?;
-    probe(&bytes, limits).map_err(|e| e.to_string())?;
-    let reader = ImageReader::new(Cursor::new(&bytes))
-        .with_guessed_format()
-        .map_err(|e| e.to_string())?;
-    let mut decoder = reader.into_decoder().map_err(|e| e.to_string())?;
-    let orientation = decoder.orientation().map_err(|e| e.to_string())?;
-    let mut img = DynamicImage::from_decoder(decoder).map_err(|e| e.to_string())?;
-    img.apply_orientation(orientation);
-    let rgb = img.into_rgb8();
-    Ok((rgb.width(), rgb.height(), rgb.into_raw()))
+    let info = probe(&bytes, limits).map_err(|e| e.to_string())?;
+    let (width, height) = info.oriented_size();
+    let image = face_image(&bytes, limits).map_err(|e| e.to_string())?;
+    Ok((width, height, image))
+}
+
+/// What the engine found at the decoded scale, in the oriented original's
+/// pixels.
+fn scaled(mut found: Found, scale: f32) -> Found {
+    for face in &mut found.faces {
+        face.bbox = face.bbox.map(|v| v * scale);
+        for point in &mut face.landmarks {
+            *point = point.map(|v| v * scale);
+        }
+    }
+    found
 }
 
 fn ms(d: std::time::Duration) -> f64 {
@@ -97,15 +104,24 @@ fn table_lines(file: &Path, width: u32, height: u32, found: &Found) -> String {
 
 /// One file: its line (JSON or table), or its error.
 fn one(engine: &Engine, file: &Path, json: bool, limits: Limits) -> Result<String, String> {
-    let (width, height, rgb) = decode(file, limits)?;
+    let (width, height, decoded) = decode(file, limits)?;
     let image = Image {
-        width,
-        height,
-        rgb: &rgb,
+        width: decoded.image.width(),
+        height: decoded.image.height(),
+        rgb: decoded.image.pixels(),
+    };
+    // The photo minimum in the original's pixels, as the workers divide it.
+    let scale = decoded.scale.max(f32::MIN_POSITIVE);
+    let options = Options {
+        min_face_px: (Options::default().min_face_px as f32 / scale)
+            .floor()
+            .max(1.0) as u32,
+        ..Options::default()
     };
     let found = engine
-        .find_faces(&image, &Options::default())
+        .find_faces(&image, &options)
         .map_err(|e| e.to_string())?;
+    let found = scaled(found, scale);
     Ok(if json {
         json_line(file, width, height, &found).to_string()
     } else {

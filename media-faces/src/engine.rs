@@ -87,30 +87,52 @@ impl Engine {
     /// above 3,000 px the tiles read a larger image (bilinear, no
     /// prefilter: hand the engine the half-scale decode), up to
     /// [`crate::MAX_PIXELS`]. Memory: the input's pixels (the caller's),
-    /// ≈ 50 MB of weights per process, and some 40 MB during a pass (its
+    /// ≈ 50 MB of weights per process, and 35 MiB at the peak of a call
+    /// whatever the image's size (measured: `benches/memory.rs`; the
     /// largest feature maps are 256 × 256 × 64 floats).
     pub fn find_faces(&self, image: &Image, opts: &Options) -> Result<Found, FaceError> {
         check_image(image)?;
         check_options(opts)?;
+        // One span a step, children of the caller's (the job's), not one a
+        // face: a group photo's 22 faces would be 44 spans otherwise.
         let mut timings = Timings::default();
         let started = Instant::now();
-        let detections = self.detect(image, opts)?;
+        let detections =
+            tracing::info_span!("detect", faces = tracing::field::Empty).in_scope(|| {
+                let found = self.detect(image, opts);
+                if let Ok(found) = &found {
+                    tracing::Span::current().record("faces", found.len());
+                }
+                found
+            })?;
         timings.detect = started.elapsed();
-        let mut faces = Vec::with_capacity(detections.len());
-        for d in detections {
-            let started = Instant::now();
-            let points = self.landmarks(image, d.bbox)?;
-            timings.landmarks += started.elapsed();
-            let started = Instant::now();
-            let descriptor = self.describe_flip_averaged(image, &points)?;
-            timings.describe += started.elapsed();
-            faces.push(Face {
+        let started = Instant::now();
+        let points = tracing::info_span!("landmarks").in_scope(|| {
+            detections
+                .iter()
+                .map(|d| self.landmarks(image, d.bbox))
+                .collect::<Result<Vec<_>, _>>()
+        })?;
+        timings.landmarks = started.elapsed();
+        let started = Instant::now();
+        let descriptors = tracing::info_span!("describe").in_scope(|| {
+            points
+                .iter()
+                .map(|p| self.describe_flip_averaged(image, p))
+                .collect::<Result<Vec<_>, _>>()
+        })?;
+        timings.describe = started.elapsed();
+        let faces = detections
+            .into_iter()
+            .zip(points)
+            .zip(descriptors)
+            .map(|((d, landmarks), descriptor)| Face {
                 bbox: d.bbox,
                 score: d.score,
-                landmarks: points,
+                landmarks,
                 descriptor,
-            });
-        }
+            })
+            .collect();
         Ok(Found { faces, timings })
     }
 

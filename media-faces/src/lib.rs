@@ -2,7 +2,9 @@
 //! landmarks, turns each face upright and describes it with dlib's 128-d
 //! ResNet descriptor — face-api 1.7.15's networks and weights, run by
 //! kernels of this crate (decisions 0026–0028). Pure compute: no I/O, no
-//! async; the weights are embedded in the binary.
+//! async; the weights are embedded in the binary. `find_faces` opens a
+//! `tracing` span per step (`detect`, `landmarks`, `describe`) under the
+//! caller's (decision 0029).
 //!
 //! ```no_run
 //! let engine = media_faces::Engine::shared()?;

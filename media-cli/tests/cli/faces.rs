@@ -115,3 +115,94 @@ fn faces_run_finds_the_faces_of_a_rotated_photo_in_its_oriented_pixels() {
     let line: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(line["error"].is_string(), "{line}");
 }
+
+/// sample1.jpg in ProPhoto RGB's numbers, the profile embedded: what a
+/// camera set to a wide gamut writes.
+fn prophoto_jpeg() -> Vec<u8> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../media-faces/tests/fixtures/photos/sample1.jpg"
+    );
+    let mut decoder = jpeg_decoder::Decoder::new(std::fs::File::open(path).unwrap());
+    let srgb = decoder.decode().unwrap();
+    let info = decoder.info().unwrap();
+    let prophoto = moxcms::ColorProfile::new_pro_photo_rgb();
+    let transform = moxcms::ColorProfile::new_srgb()
+        .create_transform_8bit(
+            moxcms::Layout::Rgb,
+            &prophoto,
+            moxcms::Layout::Rgb,
+            moxcms::TransformOptions::default(),
+        )
+        .unwrap();
+    let mut numbers = vec![0u8; srgb.len()];
+    transform.transform(&srgb, &mut numbers).unwrap();
+    let mut out = Vec::new();
+    let mut encoder = jpeg_encoder::Encoder::new(&mut out, 95);
+    encoder
+        .add_icc_profile(&prophoto.encode().unwrap())
+        .unwrap();
+    encoder
+        .encode(
+            &numbers,
+            info.width,
+            info.height,
+            jpeg_encoder::ColorType::Rgb,
+        )
+        .unwrap();
+    out
+}
+
+#[test]
+fn faces_run_sees_a_wide_gamut_photo_as_the_workers_decode_it() {
+    let jpeg = prophoto_jpeg();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("prophoto.jpg");
+    std::fs::write(&file, &jpeg).unwrap();
+
+    // What the workers' face step sees: the pipeline's decode (profile
+    // converted to sRGB), then the engine.
+    let limits = media_core::imaging::Limits {
+        max_pixels: 100_000_000,
+        max_bytes: 100 << 20,
+    };
+    let decoded = media_core::imaging::face_image(&jpeg, limits).unwrap();
+    assert_eq!(decoded.scale, 1.0, "sample1 is decoded whole");
+    let image = media_faces::Image {
+        width: decoded.image.width(),
+        height: decoded.image.height(),
+        rgb: decoded.image.pixels(),
+    };
+    let want = media_faces::Engine::shared()
+        .unwrap()
+        .find_faces(&image, &media_faces::Options::default())
+        .unwrap();
+    assert_eq!(want.faces.len(), 3);
+
+    let out = Command::new(env!("CARGO_BIN_EXE_media-cli"))
+        .args(["faces", "run", "--json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got = line["faces"].as_array().unwrap();
+    assert_eq!(got.len(), want.faces.len(), "{line}");
+    for (g, w) in got.iter().zip(&want.faces) {
+        let floats = |v: &Value| -> Vec<f32> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap() as f32)
+                .collect()
+        };
+        assert_eq!(floats(&g["box"]), w.bbox.to_vec());
+        // The descriptor is what shows the colours: the same pixels give
+        // the same numbers (JSON keeps every bit of an f32).
+        assert_eq!(floats(&g["descriptor"]), w.descriptor.to_vec());
+    }
+}

@@ -296,6 +296,23 @@ pub fn render_keeping_faces(
     render_keeping(bytes, info, request, true, limits)
 }
 
+/// The image the face step runs on, as the workers decode it for a
+/// selfie or a `--step faces` reprocess: the header checked against
+/// `limits`, an embedded ICC profile (RGB or CMYK) converted to sRGB,
+/// oriented, at least [`FACE_IMAGE_EDGE`] (a JPEG decoded at the smallest
+/// sufficient IDCT scale). For tools that must see what the service sees
+/// (`media-cli faces run`).
+pub fn face_image(bytes: &[u8], limits: Limits) -> Result<FaceImage, ImageError> {
+    let info = probe(bytes, limits)?;
+    let nothing = RenderRequest {
+        thumbnails: false,
+        watermark: None,
+    };
+    render_keeping_faces(bytes, info, &nothing, limits)?
+        .face_image
+        .ok_or(ImageError::Empty)
+}
+
 fn render_keeping(
     bytes: &[u8],
     info: Probe,

@@ -40,18 +40,22 @@ impl Media {
         let embedder = self.ports.embedder.clone();
         let scale = image.scale.max(f32::MIN_POSITIVE);
         let min_px = (min_face_px / scale).floor().max(1.0) as u32;
-        let found =
-            tokio::task::spawn_blocking(move || embedder.faces_in_image(&image.image, min_px))
-                .await
-                .map_err(|e| {
-                    let why = if e.is_panic() {
-                        "panicked"
-                    } else {
-                        "was cancelled"
-                    };
-                    tracing::error!(error = %e, "the face engine {why}");
-                    Error::permanent(format!("the face engine {why}"))
-                })??;
+        // A blocking thread does not inherit the task's span: carried over,
+        // the engine's step spans are children of the job's.
+        let span = tracing::Span::current();
+        let found = tokio::task::spawn_blocking(move || {
+            span.in_scope(|| embedder.faces_in_image(&image.image, min_px))
+        })
+        .await
+        .map_err(|e| {
+            let why = if e.is_panic() {
+                "panicked"
+            } else {
+                "was cancelled"
+            };
+            tracing::error!(error = %e, "the face engine {why}");
+            Error::permanent(format!("the face engine {why}"))
+        })??;
         found.into_iter().map(|face| checked(face, scale)).collect()
     }
 
