@@ -159,8 +159,12 @@ async fn run(
         bytes: None,
         created_at: now,
         expires_at: None,
+        matches: None,
     };
-    ports.archives.start_archive(&archive, &[], now).await?;
+    ports
+        .archives
+        .start_archive(&archive, &[], &[], now)
+        .await?;
 
     // Resets VmHWM to the current RSS (Linux ≥ 4.0): the peak below is the build's.
     let _ = std::fs::write("/proc/self/clear_refs", "5");

@@ -137,11 +137,95 @@ async fn a_members_archive_holds_their_watermarked_photos_and_only_they_see_it(p
         assert_ne!(Some(body), original.as_ref(), "never the original");
     }
 
-    let again = ask(&app, &ann, w.project).await;
-    assert_ne!(
-        again["archiveId"], first["archiveId"],
-        "once ready, a new one"
+    app.shutdown().await;
+}
+
+/// The build jobs of the archive `id` ever enqueued (done or not).
+async fn builds_of(app: &TestApp, id: &str) -> usize {
+    use media_core::domain::JobPayload;
+    use media_core::ports::JobAdmin;
+    app.running()
+        .assembled
+        .database
+        .list(&[], 1000)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|j| {
+            matches!(&j.payload, JobPayload::BuildArchive { archive_id } if archive_id.to_string() == id)
+        })
+        .count()
+}
+
+/// Issue 26: once ready, every `POST …/archive` built a fresh ZIP of all the
+/// member's photos. A ready, unexpired archive whose matches have not
+/// changed is answered again; a new match makes a new one, and the old
+/// one (row and ZIP) goes with it.
+async fn a_ready_archive_is_answered_again_until_the_members_matches_change(pg: bool) {
+    let Some(app) = TestApp::start_api_only(pg).await else {
+        return;
+    };
+    let w = app.world().await;
+    let (ann, _) = matched_member(&app, &w, 2).await;
+    let first = ask(&app, &ann, w.project).await;
+    let id = first["archiveId"].as_str().unwrap().to_owned();
+    app.drain().await;
+    assert_eq!(status(&app, &ann.token, &id).await.1["status"], "ready");
+
+    for _ in 0..3 {
+        let again = ask(&app, &ann, w.project).await;
+        assert_eq!(again["archiveId"], first["archiveId"], "answered again");
+        assert_eq!(again["status"], "ready", "{again}");
+        app.drain().await;
+    }
+    assert_eq!(builds_of(&app, &id).await, 1, "built once");
+
+    // A new match: a new archive, and the old one goes, ZIP included.
+    let old_key = keys::archive(ann.user, id.parse::<Uuid>().unwrap().into());
+    assert!(object(&app, &old_key).await.is_some());
+    app.upload_photo(&w, identity_jpeg(7, 640, 480)).await;
+    app.drain().await;
+    let next = ask(&app, &ann, w.project).await;
+    assert_ne!(next["archiveId"], first["archiveId"], "matches changed");
+    assert_eq!(next["status"], "building");
+    let next_id = next["archiveId"].as_str().unwrap().to_owned();
+    assert_eq!(status(&app, &ann.token, &id).await.0, 404, "replaced");
+    app.drain().await;
+    let (_, ready) = status(&app, &ann.token, &next_id).await;
+    assert_eq!(
+        (ready["status"].clone(), ready["photoCount"].clone()),
+        (json!("ready"), json!(3))
     );
+    assert!(object(&app, &old_key).await.is_none(), "the old ZIP purged");
+    assert_eq!(builds_of(&app, &next_id).await, 1);
+    app.shutdown().await;
+}
+
+/// Issue 26: approving a new selfie deleted the member's archive rows (they
+/// hold photos matched to the old face) but left their ZIPs until the
+/// audit. Their ZIPs go in the approval's transaction.
+async fn approving_a_new_selfie_purges_the_members_archive_zips(pg: bool) {
+    let Some(app) = TestApp::start_api_only(pg).await else {
+        return;
+    };
+    let w = app.world().await;
+    let (ann, _) = matched_member(&app, &w, 1).await;
+    let id = ask(&app, &ann, w.project).await["archiveId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.drain().await;
+    let key = keys::archive(ann.user, id.parse::<Uuid>().unwrap().into());
+    assert!(object(&app, &key).await.is_some());
+
+    app.upload_selfie(&ann.token, identity_jpeg(7, 400, 400))
+        .await;
+    app.drain().await;
+    let selfie = app.get("/v1/selfie", &ann.token).await;
+    let selfie: Value = selfie.json().await.unwrap();
+    assert_eq!(selfie["status"], "approved", "{selfie}");
+    assert_eq!(status(&app, &ann.token, &id).await.0, 404, "row deleted");
+    assert!(object(&app, &key).await.is_none(), "and its ZIP purged");
     app.shutdown().await;
 }
 
@@ -195,4 +279,6 @@ async fn archives_go_when_they_expire_and_when_the_member_is_erased(pg: bool) {
 common::backend_tests! {
     a_members_archive_holds_their_watermarked_photos_and_only_they_see_it,
     archives_go_when_they_expire_and_when_the_member_is_erased,
+    a_ready_archive_is_answered_again_until_the_members_matches_change,
+    approving_a_new_selfie_purges_the_members_archive_zips,
 }

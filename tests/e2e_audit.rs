@@ -49,8 +49,9 @@ async fn the_audit_finds_each_kind_and_fix_repairs_what_is_safe(pg: bool) {
         bytes: None,
         created_at: time::OffsetDateTime::now_utc(),
         expires_at: None,
+        matches: None,
     };
-    db.start_archive(&building, &[], building.created_at)
+    db.start_archive(&building, &[], &[], building.created_at)
         .await
         .unwrap();
     store

@@ -201,11 +201,12 @@ async fn fixture(app: &TestApp) -> Fixture {
             bytes: None,
             created_at: time::OffsetDateTime::now_utc(),
             expires_at: None,
+            matches: None,
         };
         app.media()
             .ports()
             .archives
-            .start_archive(&a, &[], a.created_at)
+            .start_archive(&a, &[], &[], a.created_at)
             .await
             .unwrap()
             .id

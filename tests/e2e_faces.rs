@@ -177,6 +177,64 @@ async fn consent_revoked_while_the_selfie_job_is_queued_erases_it_unprocessed(pg
     app.shutdown().await;
 }
 
+/// Issue 26: every `DELETE /v1/selfie` (and revocation) with something to
+/// erase queued an erasure's purge and its sweep. Erasures in a row
+/// coalesce into one pending purge per user, which still deletes every
+/// selfie object erased; its sweep is queued once it has run.
+async fn erasures_in_a_row_leave_one_pending_purge_that_takes_every_erased_object(pg: bool) {
+    use media_core::domain::{JobPayload, JobStatus};
+    use media_core::ports::JobAdmin;
+    let Some(app) = TestApp::start_api_only(pg).await else {
+        return;
+    };
+    let w = app.world().await;
+    let user = app.member(w.project).await;
+    let token = app.token(user, Audience::Media, Role::User);
+    for i in 0..4 {
+        app.upload_selfie(&token, identity_jpeg(7, 400, 400)).await;
+        let r = if i < 3 {
+            app.delete("/v1/selfie", &token).await
+        } else {
+            app.delete("/v1/me/consents/biometric_processing", &token)
+                .await
+        };
+        assert_eq!(r.status(), 204);
+    }
+    let db = &app.running().assembled.database;
+    let storage = &app.running().assembled.storage;
+    let purges = || async {
+        db.list(&[JobStatus::Queued], 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|j| matches!(j.payload, JobPayload::PurgeObjects { .. }))
+            .collect::<Vec<_>>()
+    };
+    let pending = purges().await;
+    assert_eq!(pending.len(), 1, "{pending:?}");
+    assert_eq!(
+        storage
+            .list_prefix(&keys::selfies_of(user))
+            .await
+            .unwrap()
+            .len(),
+        4,
+        "four selfie objects to erase"
+    );
+
+    app.drain().await;
+    let left = storage.list_prefix(&keys::selfies_of(user)).await.unwrap();
+    assert!(left.is_empty(), "every erased selfie's object: {left:?}");
+    let sweep = purges().await;
+    assert_eq!(sweep.len(), 1, "the sweep, after the purge: {sweep:?}");
+    assert!(
+        sweep[0].run_at > time::OffsetDateTime::now_utc() + std::time::Duration::from_secs(500),
+        "once the upload URLs have expired: {}",
+        sweep[0].run_at
+    );
+    app.shutdown().await;
+}
+
 async fn deletion_and_revocation_leave_nothing_biometric(pg: bool) {
     let Some(app) = TestApp::start(pg).await else {
         return;
@@ -308,5 +366,6 @@ common::backend_tests! {
     every_rejection_reason_then_an_approval_that_replaces_the_older_selfie,
     consent_revoked_while_the_selfie_job_is_queued_erases_it_unprocessed,
     deletion_and_revocation_leave_nothing_biometric,
+    erasures_in_a_row_leave_one_pending_purge_that_takes_every_erased_object,
     not_me_keeps_a_photo_out_through_reprocess_and_retake_until_revocation,
 }

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use media_core::domain::{Archive, ArchiveContents, ArchiveStatus, JobPayload};
 use media_core::error::{Error, Result};
-use media_core::ids::ArchiveId;
+use media_core::ids::{ArchiveId, ProjectId, UserId};
 use media_core::ports::ArchiveRepo;
 
 use super::binds::Binds;
@@ -14,7 +14,7 @@ use super::rows::{get, id, opt_time, time, us};
 use super::{SqlStore, db_error};
 
 const ARCHIVE_COLUMNS: &str =
-    "id, user_id, project_id, status, photo_count, bytes, created_at, expires_at";
+    "id, user_id, project_id, status, photo_count, bytes, created_at, expires_at, matches";
 
 fn archive(row: &AnyRow) -> Result<Archive> {
     let status: String = get(row, "status")?;
@@ -29,6 +29,7 @@ fn archive(row: &AnyRow) -> Result<Archive> {
         bytes: get::<Option<i64>>(row, "bytes")?.map(|n| n.max(0) as u64),
         created_at: time(row, "created_at")?,
         expires_at: opt_time(row, "expires_at")?,
+        matches: get(row, "matches")?,
     })
 }
 
@@ -53,6 +54,7 @@ impl ArchiveRepo for SqlStore {
     async fn start_archive(
         &self,
         a: &Archive,
+        replaced: &[ArchiveId],
         jobs: &[JobPayload],
         now: OffsetDateTime,
     ) -> Result<Archive> {
@@ -60,7 +62,8 @@ impl ArchiveRepo for SqlStore {
         // requests at once; the loser reads the winner. Twice: the winner may
         // finish between the insert and the read.
         for _ in 0..2 {
-            let insert = sqlx::query(
+            let mut tx = self.pool.begin().await.map_err(db_error)?;
+            let inserted = sqlx::query(
                 "INSERT INTO archives (id, user_id, project_id, status, created_at) \
                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
             )
@@ -68,15 +71,56 @@ impl ArchiveRepo for SqlStore {
             .bind(a.user_id.to_string())
             .bind(a.project_id.to_string())
             .bind(ArchiveStatus::Building.as_str())
-            .bind(us(a.created_at));
-            if self.change_then_enqueue(insert, jobs, now).await? {
+            .bind(us(a.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?
+            .rows_affected()
+                == 1;
+            if inserted {
+                for old in replaced {
+                    sqlx::query(
+                        "DELETE FROM archives WHERE id = $1 AND user_id = $2 AND project_id = $3",
+                    )
+                    .bind(old.to_string())
+                    .bind(a.user_id.to_string())
+                    .bind(a.project_id.to_string())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+                }
+                self.insert_jobs(&mut tx, jobs, now).await?;
+                tx.commit().await.map_err(db_error)?;
+                self.jobs_committed(jobs);
                 return Ok(a.clone());
             }
+            drop(tx); // nothing written: rolled back
             if let Some(building) = self.building_archive(a).await? {
                 return Ok(building);
             }
         }
         Err(Error::unavailable("archives of this project kept changing"))
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user))]
+    async fn ready_archives(
+        &self,
+        user: UserId,
+        project: ProjectId,
+        now: OffsetDateTime,
+    ) -> Result<Vec<Archive>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ARCHIVE_COLUMNS} FROM archives WHERE user_id = $1 AND project_id = $2 \
+             AND status = $3 AND expires_at > $4 ORDER BY created_at DESC, id DESC"
+        ))
+        .bind(user.to_string())
+        .bind(project.to_string())
+        .bind(ArchiveStatus::Ready.as_str())
+        .bind(us(now))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(archive).collect()
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
@@ -102,10 +146,11 @@ impl ArchiveRepo for SqlStore {
         let mut b = Binds::new();
         let sql = format!(
             "UPDATE archives SET status = {to}, photo_count = {count}, bytes = {bytes}, \
-             expires_at = {expires} WHERE id = {id} AND {guard}",
+             matches = {matches}, expires_at = {expires} WHERE id = {id} AND {guard}",
             to = b.bind(t.to.as_str()),
             count = b.bind(i64::from(contents.photo_count)),
             bytes = b.bind(i64::try_from(contents.bytes).unwrap_or(i64::MAX)),
+            matches = b.bind(contents.matches),
             expires = b.bind(us(expires_at)),
             id = b.bind(id.to_string()),
             guard = b.any_of("status", t.from),

@@ -53,12 +53,26 @@ impl SqlStore {
         now: OffsetDateTime,
     ) -> Result<()> {
         for payload in jobs {
+            // The core says whether a queued job with the same dedup key is
+            // kept (it will do this work) or takes this one's payload and
+            // due time (an erasure's purge: the newer covers the older). The
+            // target names `jobs_dedup`, whose predicate this repeats.
+            let on_conflict = if payload.replaces_queued() {
+                format!(
+                    "ON CONFLICT (dedup_key) WHERE status = '{}' AND dedup_key IS NOT NULL \
+                     DO UPDATE SET payload = excluded.payload, run_at = excluded.run_at, \
+                     updated_at = excluded.updated_at",
+                    JobStatus::Queued.as_str()
+                )
+            } else {
+                "ON CONFLICT DO NOTHING".to_owned()
+            };
             let mut b = Binds::new();
             let sql = format!(
                 "INSERT INTO jobs (id, kind, payload, status, attempts, max_attempts, run_at, dedup_key, \
                  created_at, updated_at, project_id, lane) \
                  VALUES ({id}, {kind}, {payload}, {queued}, 0, {max}, {run_at}, {dedup}, {now}, {now}, {project}, {lane}) \
-                 ON CONFLICT DO NOTHING",
+                 {on_conflict}",
                 id = b.bind(JobId::new().to_string()),
                 kind = b.bind(payload.kind().as_str()),
                 payload = b.bind(payload.to_json()),

@@ -5,7 +5,7 @@ use media_core::domain::{
     ConsentPurpose, FailureReason, JobPayload, RejectionReason, Selfie, SelfieStatus, Transition,
 };
 use media_core::error::{Error, Result};
-use media_core::ids::{SelfieId, UserId};
+use media_core::ids::{ArchiveId, SelfieId, UserId};
 use media_core::ports::SelfieRepo;
 
 use super::binds::Binds;
@@ -185,7 +185,7 @@ impl SelfieRepo for SqlStore {
         if !approved {
             return Ok(false); // dropped transaction rolls back
         }
-        let user: String = get(
+        let user_id: UserId = rows::id(
             &sqlx::query("SELECT user_id FROM selfies WHERE id = $1")
                 .bind(id.to_string())
                 .fetch_one(&mut *tx)
@@ -193,6 +193,7 @@ impl SelfieRepo for SqlStore {
                 .map_err(db_error)?,
             "user_id",
         )?;
+        let user = user_id.to_string();
         for old in superseded {
             sqlx::query("DELETE FROM selfies WHERE id = $1 AND user_id = $2")
                 .bind(old.to_string())
@@ -205,8 +206,6 @@ impl SelfieRepo for SqlStore {
         for sql in [
             "DELETE FROM matches WHERE user_id = $1",
             "DELETE FROM match_progress WHERE user_id = $1",
-            // Archives hold matched photos: derived from the matches too.
-            "DELETE FROM archives WHERE user_id = $1",
         ] {
             sqlx::query(sql)
                 .bind(&user)
@@ -214,9 +213,24 @@ impl SelfieRepo for SqlStore {
                 .await
                 .map_err(db_error)?;
         }
-        self.insert_jobs(&mut tx, jobs, now).await?;
+        // Archives hold matched photos: derived from the matches too. Their
+        // ZIPs go by id, the rows deleted here and nothing else: purging
+        // `archives/{userId}/` whole would take a build asked for right
+        // after this commit (decision 0033).
+        let archives: Vec<ArchiveId> =
+            sqlx::query("DELETE FROM archives WHERE user_id = $1 RETURNING id")
+                .bind(&user)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db_error)?
+                .iter()
+                .map(|r| rows::id(r, "id"))
+                .collect::<Result<_>>()?;
+        let mut jobs = jobs.to_vec();
+        jobs.extend(JobPayload::archives_purge(user_id, &archives));
+        self.insert_jobs(&mut tx, &jobs, now).await?;
         tx.commit().await.map_err(db_error)?;
-        self.jobs_committed(jobs);
+        self.jobs_committed(&jobs);
         Ok(true)
     }
 

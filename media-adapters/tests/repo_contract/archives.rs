@@ -13,6 +13,7 @@ fn archive_of(user: UserId, project: ProjectId, t: OffsetDateTime) -> Archive {
         bytes: None,
         created_at: t,
         expires_at: None,
+        matches: None,
     }
 }
 
@@ -26,7 +27,7 @@ async fn one_archive_builds_at_a_time_per_member_and_project_and_goes_when_expir
     let build = |a: &Archive| [JobPayload::BuildArchive { archive_id: a.id }];
     assert_eq!(
         store
-            .start_archive(&first, &build(&first), t)
+            .start_archive(&first, &[], &build(&first), t)
             .await
             .unwrap(),
         first
@@ -34,7 +35,7 @@ async fn one_archive_builds_at_a_time_per_member_and_project_and_goes_when_expir
     let again = archive_of(user, w.project, t);
     assert_eq!(
         store
-            .start_archive(&again, &build(&again), t)
+            .start_archive(&again, &[], &build(&again), t)
             .await
             .unwrap()
             .id,
@@ -51,7 +52,11 @@ async fn one_archive_builds_at_a_time_per_member_and_project_and_goes_when_expir
     assert_eq!(builds, 1, "one build enqueued");
     let elsewhere = archive_of(user, ProjectId::new(), t);
     assert_eq!(
-        store.start_archive(&elsewhere, &[], t).await.unwrap().id,
+        store
+            .start_archive(&elsewhere, &[], &[], t)
+            .await
+            .unwrap()
+            .id,
         elsewhere.id,
         "another project: another archive"
     );
@@ -60,16 +65,17 @@ async fn one_archive_builds_at_a_time_per_member_and_project_and_goes_when_expir
     let contents = ArchiveContents {
         photo_count: 12,
         bytes: 5_000_000_000,
+        matches: "0123abcd".into(),
     };
     assert!(
         store
-            .finish_archive(first.id, contents, expiry)
+            .finish_archive(first.id, contents.clone(), expiry)
             .await
             .unwrap()
     );
     assert!(
         !store
-            .finish_archive(first.id, contents, expiry)
+            .finish_archive(first.id, contents.clone(), expiry)
             .await
             .unwrap(),
         "built once"
@@ -84,18 +90,20 @@ async fn one_archive_builds_at_a_time_per_member_and_project_and_goes_when_expir
             ready.status,
             ready.photo_count,
             ready.bytes,
-            ready.expires_at
+            ready.expires_at,
+            ready.matches.as_deref()
         ),
         (
             ArchiveStatus::Ready,
             Some(12),
             Some(5_000_000_000),
-            Some(expiry)
+            Some(expiry),
+            Some("0123abcd")
         )
     );
     let next = archive_of(user, w.project, t);
     assert_eq!(
-        store.start_archive(&next, &[], t).await.unwrap().id,
+        store.start_archive(&next, &[], &[], t).await.unwrap().id,
         next.id,
         "once ready, asking again builds anew"
     );
@@ -133,8 +141,8 @@ async fn erasure_removes_the_users_archives(store: &impl Store) {
     let (user, other) = (UserId::new(), UserId::new());
     let mine = archive_of(user, w.project, t);
     let theirs = archive_of(other, w.project, t);
-    store.start_archive(&mine, &[], t).await.unwrap();
-    store.start_archive(&theirs, &[], t).await.unwrap();
+    store.start_archive(&mine, &[], &[], t).await.unwrap();
+    store.start_archive(&theirs, &[], &[], t).await.unwrap();
     store
         .erase_biometrics(user, None, keys_ms(t), &[], t)
         .await
@@ -147,7 +155,8 @@ async fn erasure_removes_the_users_archives(store: &impl Store) {
                 mine.id,
                 ArchiveContents {
                     photo_count: 1,
-                    bytes: 1
+                    bytes: 1,
+                    matches: String::new(),
                 },
                 t
             )
@@ -157,6 +166,65 @@ async fn erasure_removes_the_users_archives(store: &impl Store) {
     );
 }
 
+/// Issue 26: a ready archive is read back for the core to answer again;
+/// a new build replaces it, row and ZIP, in the insert's transaction.
+async fn a_new_build_replaces_the_ready_archive_in_its_transaction(store: &impl Store) {
+    let w = world(store).await;
+    let t = now();
+    let user = UserId::new();
+    let old = archive_of(user, w.project, t);
+    store.start_archive(&old, &[], &[], t).await.unwrap();
+    let expiry = t + Duration::from_secs(3600);
+    let contents = ArchiveContents {
+        photo_count: 1,
+        bytes: 10,
+        matches: "before".into(),
+    };
+    assert!(
+        store
+            .finish_archive(old.id, contents, expiry)
+            .await
+            .unwrap()
+    );
+    let other = archive_of(UserId::new(), w.project, t);
+    store.start_archive(&other, &[], &[], t).await.unwrap();
+    let ready = store.ready_archives(user, w.project, t).await.unwrap();
+    assert_eq!(ready.iter().map(|a| a.id).collect::<Vec<_>>(), [old.id]);
+    assert!(
+        store
+            .ready_archives(user, w.project, expiry)
+            .await
+            .unwrap()
+            .is_empty(),
+        "expired"
+    );
+    assert!(
+        store
+            .ready_archives(user, ProjectId::new(), t)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let new = archive_of(user, w.project, t);
+    let purge = JobPayload::archives_purge(user, &[old.id]).unwrap();
+    let jobs = [
+        JobPayload::BuildArchive { archive_id: new.id },
+        purge.clone(),
+    ];
+    assert_eq!(
+        store
+            .start_archive(&new, &[old.id], &jobs, t)
+            .await
+            .unwrap()
+            .id,
+        new.id
+    );
+    assert!(store.archive(old.id).await.unwrap().is_none(), "replaced");
+    let queued = store.list(&[JobStatus::Queued], 100).await.unwrap();
+    assert!(queued.iter().any(|j| j.payload == purge), "{queued:?}");
+}
+
 fn keys_ms(t: OffsetDateTime) -> i64 {
     (t.unix_timestamp_nanos() / 1_000_000) as i64
 }
@@ -164,4 +232,5 @@ fn keys_ms(t: OffsetDateTime) -> i64 {
 media_adapters::contract_tests! {
     one_archive_builds_at_a_time_per_member_and_project_and_goes_when_expired: 5,
     erasure_removes_the_users_archives: 5,
+    a_new_build_replaces_the_ready_archive_in_its_transaction: 5,
 }

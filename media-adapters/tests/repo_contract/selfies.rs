@@ -232,6 +232,61 @@ async fn an_erasure_with_nothing_left_to_erase_queues_no_job(store: &impl Store)
     assert_eq!(purges, 1, "one erasure had something to erase");
 }
 
+/// Issue 26: erasures in a row, each with something to erase, coalesce:
+/// one queued purge per user, the newest erasure's (it covers the older),
+/// and one queued sweep; another user's stay apart.
+async fn erasures_in_a_row_keep_one_queued_purge_the_newest(store: &impl Store) {
+    let (user, other) = (UserId::new(), UserId::new());
+    let t = now();
+    let erase = |who: UserId, i: u64| {
+        let at = t + Duration::from_secs(i);
+        let cut = media_core::keys::timestamp_ms(at);
+        let targets = vec![PurgeTarget::SelfiesOf {
+            user_id: who,
+            through_ms: cut,
+        }];
+        let purge = JobPayload::erasure_purge(who, targets, None);
+        let sweep = purge.erasure_sweep(at + Duration::from_secs(900)).unwrap();
+        (at, cut, purge, sweep)
+    };
+    let mut last = None;
+    for i in 0..3 {
+        for who in [user, other] {
+            let (at, cut, purge, sweep) = erase(who, i);
+            store
+                .create_selfie(&new_selfie(who, at - Duration::from_millis(10)))
+                .await
+                .unwrap();
+            store
+                .erase_biometrics(who, None, cut, &[purge.clone(), sweep.clone()], at)
+                .await
+                .unwrap();
+            if who == user {
+                last = Some((purge, sweep));
+            }
+        }
+    }
+    let queued = media_core::ports::JobAdmin::list(store, &[JobStatus::Queued], 100)
+        .await
+        .unwrap();
+    let mine: Vec<&JobPayload> = queued
+        .iter()
+        .map(|j| &j.payload)
+        .filter(|p| p.to_json().contains(&user.to_string()))
+        .collect();
+    let (purge, sweep) = last.unwrap();
+    assert_eq!(mine.len(), 2, "{mine:?}");
+    assert!(mine.contains(&&purge), "the newest purge: {mine:?}");
+    assert!(mine.contains(&&sweep), "the newest sweep: {mine:?}");
+    let sweep_due = queued.iter().find(|j| j.payload == sweep).map(|j| j.run_at);
+    assert_eq!(
+        sweep_due,
+        Some(t + Duration::from_secs(2 + 900)),
+        "due as the newest"
+    );
+    assert_eq!(queued.len(), 4, "and the other user's two");
+}
+
 /// After a change of face engine an approved selfie goes back to
 /// processing, compared again with every face once described again.
 async fn an_approved_selfie_is_described_again_from_the_start(store: &impl Store) {
@@ -278,4 +333,5 @@ media_adapters::contract_tests! {
     an_erasure_with_nothing_left_to_erase_queues_no_job: 5,
     selfies_consents_approval_and_erasure: 5,
     an_approved_selfie_is_described_again_from_the_start: 5,
+    erasures_in_a_row_keep_one_queued_purge_the_newest: 5,
 }

@@ -3,6 +3,7 @@ use time::OffsetDateTime;
 
 use super::wire::wire_enum;
 
+use super::erasure::ErasureStep;
 use super::event::{ErasureNotice, Event};
 use crate::ids::{ArchiveId, JobId, PhotoId, ProjectId, SelfieId, UserId};
 
@@ -149,6 +150,11 @@ pub enum JobPayload {
         /// written when the purge completes.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         erasure: Option<ErasureNotice>,
+        /// An erasure's purge or sweep: one of each queued per user
+        /// (`domain/erasure.rs`). `None` in other purges and in jobs queued
+        /// before erasures coalesced.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        step: Option<ErasureStep>,
     },
     /// POSTs one event to `EVENTS_WEBHOOK_URL`; retried with the events'
     /// backoff, the same `webhook-id` on every attempt.
@@ -219,6 +225,10 @@ impl JobPayload {
                 user_id,
                 ..
             } => Some(format!("notify_matches:{project_id}:{user_id}")),
+            // Erasures in a row: the newest's purge, and one sweep.
+            Self::PurgeObjects {
+                step: Some(step), ..
+            } => Some(step.dedup_key()),
             _ => None,
         }
     }
@@ -229,17 +239,24 @@ impl JobPayload {
             targets,
             not_before: None,
             erasure: None,
+            step: None,
         }
     }
 
-    /// An erasure's purge of `targets`, due now, announcing `notice` once
-    /// it completes (when events are on).
-    pub fn erasure_purge(targets: Vec<PurgeTarget>, notice: Option<ErasureNotice>) -> Self {
-        Self::PurgeObjects {
-            targets,
-            not_before: None,
-            erasure: notice,
-        }
+    /// The purge of the ZIPs of `archives`, whose rows are deleted in the
+    /// same transaction; none, no job.
+    pub fn archives_purge(user: UserId, archives: &[ArchiveId]) -> Option<Self> {
+        (!archives.is_empty()).then(|| {
+            Self::purge(
+                archives
+                    .iter()
+                    .map(|&archive_id| PurgeTarget::Archive {
+                        user_id: user,
+                        archive_id,
+                    })
+                    .collect(),
+            )
+        })
     }
 
     /// The delivery of `event`.
@@ -254,6 +271,7 @@ impl JobPayload {
             targets,
             not_before: Some(at),
             erasure: None,
+            step: None,
         }
     }
 

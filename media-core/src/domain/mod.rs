@@ -4,6 +4,8 @@
 pub mod archive;
 /// The directory of operators, photographers, projects and consents.
 pub mod directory;
+/// An erasure's purges: one pending per user.
+pub mod erasure;
 /// Events to the platform (webhooks).
 pub mod event;
 /// Faces, embeddings and matches.
@@ -21,8 +23,12 @@ pub mod selfie;
 pub mod transition;
 pub(crate) mod wire;
 
-pub use archive::{Archive, ArchiveContents, ArchiveStatus};
+pub use archive::{
+    ARCHIVE_BUILD_WAIT, ARCHIVE_BUILDS_PER_PROCESS, Archive, ArchiveContents, ArchiveStatus,
+    archive_build_may_start, matches_digest,
+};
 pub use directory::{Consent, ConsentPurpose, Operator, Photographer, Project, ProjectStats};
+pub use erasure::ErasureStep;
 pub use event::{ErasureCause, ErasureNotice, Event, EventData};
 pub use face::{
     DetectedFace, FaceBox, FaceMatch, LEGACY_RETINA_MODEL, MatchedPhoto, MemberMatches,

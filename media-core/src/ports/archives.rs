@@ -3,22 +3,33 @@ use time::OffsetDateTime;
 
 use crate::domain::{Archive, ArchiveContents, JobPayload};
 use crate::error::Result;
-use crate::ids::ArchiveId;
+use crate::ids::{ArchiveId, ProjectId, UserId};
 
 /// Archive rows (SPEC §3.13b). Erasure removes a user's archives with the
 /// rest of their biometric data ([`SelfieRepo::erase_biometrics`](super::SelfieRepo::erase_biometrics)).
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait ArchiveRepo: Send + Sync {
-    /// Inserts `archive` (status `building`) with `jobs`, unless one is
-    /// already building for its (user, project): then that one, and
-    /// nothing is written. Returns the archive that is building.
+    /// Inserts `archive` (status `building`) with `jobs`, and deletes the
+    /// rows of `replaced` (of the same user and project; their purge is in
+    /// `jobs`), in one transaction, unless one is already building for its
+    /// (user, project): then that one, and nothing is written. Returns the
+    /// archive that is building.
     async fn start_archive(
         &self,
         archive: &Archive,
+        replaced: &[ArchiveId],
         jobs: &[JobPayload],
         now: OffsetDateTime,
     ) -> Result<Archive>;
+    /// The user's ready archives of the project not expired at `now`,
+    /// newest first.
+    async fn ready_archives(
+        &self,
+        user: UserId,
+        project: ProjectId,
+        now: OffsetDateTime,
+    ) -> Result<Vec<Archive>>;
     /// The archive, if it exists.
     async fn archive(&self, id: ArchiveId) -> Result<Option<Archive>>;
     /// [`ArchiveStatus::BUILT`](crate::domain::ArchiveStatus::BUILT) with

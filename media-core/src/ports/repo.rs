@@ -234,8 +234,9 @@ pub trait SelfieRepo: Send + Sync {
         now: OffsetDateTime,
     ) -> Result<bool>;
     /// [`SelfieStatus::APPROVED`](crate::domain::SelfieStatus::APPROVED) with the
-    /// embedding and the model that made it; removes the `superseded` selfies with the user's matches and
-    /// matching progress; enqueues `jobs`. False when the selfie was not
+    /// embedding and the model that made it; removes the `superseded` selfies with the user's matches,
+    /// matching progress and archives; enqueues `jobs` and
+    /// [`JobPayload::archives_purge`] of the archives it deleted. False when the selfie was not
     /// processing any more (erased meanwhile): nothing changes then.
     async fn approve_selfie(
         &self,

@@ -3,7 +3,7 @@
 
 use super::Media;
 use super::views::ArchiveView;
-use crate::domain::{Archive, ArchiveStatus, JobPayload, Principal, PurgeTarget};
+use crate::domain::{Archive, ArchiveStatus, JobPayload, Principal, PurgeTarget, matches_digest};
 use crate::error::{Error, Result};
 use crate::ids::{ArchiveId, ProjectId};
 use crate::keys;
@@ -14,7 +14,12 @@ const EXPIRE_BATCH: u32 = 500;
 
 impl Media {
     /// SPEC §3.13b: a ZIP of the member's matched photos in the project is
-    /// built by a job; while one is building, the same one is returned.
+    /// built by a job; while one is building, the same one is returned, and
+    /// a ready one built from the photos matched now is answered again
+    /// (SPEC §5 "Fairness"). When the matches changed, the new build
+    /// replaces the ready one: its row goes and its ZIP is purged with the
+    /// new row's insert (it holds photos the member may have hidden, and a
+    /// ZIP per change of matches would pile up for `ARCHIVE_TTL_HOURS`).
     #[tracing::instrument(level = "info", skip_all)]
     pub async fn request_archive(
         &self,
@@ -25,6 +30,15 @@ impl Media {
         let user = principal.as_user();
         policy::member_project(self.ports.directory.is_member(project, user).await?)?;
         let now = self.now();
+        let matches = matches_digest(&self.ports.faces.matched_photos(project, user).await?);
+        let ready = self
+            .ports
+            .archives
+            .ready_archives(user, project, now)
+            .await?;
+        if let Some(same) = ready.iter().find(|a| a.answers_again(&matches, now)) {
+            return self.archive_view(same.clone());
+        }
         let archive = Archive {
             id: ArchiveId::new(),
             user_id: user,
@@ -34,14 +48,17 @@ impl Media {
             bytes: None,
             created_at: now,
             expires_at: None,
+            matches: None,
         };
-        let jobs = [JobPayload::BuildArchive {
+        let replaced: Vec<ArchiveId> = ready.iter().map(|a| a.id).collect();
+        let mut jobs = vec![JobPayload::BuildArchive {
             archive_id: archive.id,
         }];
+        jobs.extend(JobPayload::archives_purge(user, &replaced));
         let building = self
             .ports
             .archives
-            .start_archive(&archive, &jobs, now)
+            .start_archive(&archive, &replaced, &jobs, now)
             .await?;
         self.archive_view(building)
     }

@@ -9,7 +9,6 @@ use crate::error::{Error, Result};
 use crate::ids::{EventId, UserId};
 use crate::keys;
 use crate::policy::Access;
-use crate::settings::UPLOAD_URL_TTL;
 
 impl Media {
     /// SPEC §3.11: the user's newest selfie, whatever its status.
@@ -95,8 +94,6 @@ impl Media {
             user_id: user,
             through_ms,
         };
-        // The second purge sweeps what a selfie URL issued before the
-        // erasure (valid 600 s) may still write, once it has expired.
         let notice = cause
             .filter(|_| self.ports.events.is_configured())
             .map(|cause| ErasureNotice {
@@ -106,13 +103,14 @@ impl Media {
                 requested_at: now,
             });
         let archives = PurgeTarget::ArchivesOf { user_id: user };
-        let jobs = [
-            JobPayload::erasure_purge(vec![target.clone(), archives], notice),
-            JobPayload::purge_at(
-                vec![target],
-                now + UPLOAD_URL_TTL + self.settings.upload_grace,
-            ),
-        ];
+        // One job: a purge still queued for the user takes this one's place
+        // (it covers it), and the sweep of what a selfie URL issued before
+        // (valid 600 s) may still write is queued once the purge has run.
+        let jobs = [JobPayload::erasure_purge(
+            user,
+            vec![target, archives],
+            notice,
+        )];
         self.ports
             .selfies
             .erase_biometrics(user, revoke, through_ms, &jobs, now)

@@ -10,21 +10,25 @@ use tracing::Instrument;
 use super::Media;
 use super::backoff::{Backoff, jitter};
 use super::jobs::JobOutcome;
-use crate::domain::{Job, JobKind, Lane};
+use crate::domain::{
+    ARCHIVE_BUILD_WAIT, ARCHIVE_BUILDS_PER_PROCESS, Job, JobKind, Lane, archive_build_may_start,
+};
 use crate::error::Result;
 
 /// A process's workers and claims: bulk work may hold only
 /// [`Lane::bulk_cap`] of the workers and comes before photo work in one
-/// claim of [`crate::domain::lane::BULK_SHARE`] (decision 0032).
+/// claim of [`crate::domain::lane::BULK_SHARE`] (decision 0032); archive
+/// builds at most [`ARCHIVE_BUILDS_PER_PROCESS`] of those (decision 0033).
 #[derive(Debug, Default)]
 pub(crate) struct LaneCounts {
     workers: AtomicUsize,
     claims: AtomicU64,
     bulk_running: AtomicUsize,
+    archives_running: AtomicUsize,
 }
 
-/// A bulk slot taken for one claim; given back when dropped (the claim
-/// found other work, or the bulk job finished).
+/// A bulk (or archive build) slot taken for one claim; given back when
+/// dropped (the claim found other work, or the job finished).
 pub(super) struct BulkSlot<'a>(Option<&'a AtomicUsize>);
 
 impl Drop for BulkSlot<'_> {
@@ -50,6 +54,14 @@ impl LaneCounts {
             drop(slot);
             (lanes, BulkSlot(None))
         }
+    }
+
+    /// A slot to build an archive in, if the process runs fewer than its
+    /// cap: taken at once, so two workers cannot both pass it.
+    pub(super) fn archive_slot(&self) -> Option<BulkSlot<'_>> {
+        let before = self.archives_running.fetch_add(1, Ordering::AcqRel);
+        let slot = BulkSlot(Some(&self.archives_running));
+        archive_build_may_start(before, ARCHIVE_BUILDS_PER_PROCESS).then_some(slot)
     }
 }
 
@@ -109,10 +121,27 @@ impl Worker {
             // Not bulk work: the slot is free again while this job runs.
             drop(std::mem::replace(&mut slot, BulkSlot(None)));
         }
+        let build = if job.payload.kind() == JobKind::BuildArchive {
+            let Some(build) = self.media.lanes.archive_slot() else {
+                // Over the cap: back in the queue, neither failed nor an
+                // attempt spent, claimed again after a while.
+                let at = self.media.now() + ARCHIVE_BUILD_WAIT;
+                queue.release(job.id, &self.id, at).await?;
+                crate::observe::job_ran(JobKind::BuildArchive, "deferred", Duration::ZERO);
+                return Ok(WorkerEvent::Ran {
+                    kind: JobKind::BuildArchive,
+                    outcome: "deferred",
+                    duration: Duration::ZERO,
+                });
+            };
+            Some(build)
+        } else {
+            None
+        };
         // Everything the job does, adapters included, is under this span.
         let span = tracing::info_span!("job", id = %job.id, kind = job.payload.kind().as_str(), attempt = job.attempts);
         let event = self.finish(job).instrument(span).await;
-        drop(slot);
+        drop((slot, build));
         event
     }
 

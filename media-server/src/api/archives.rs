@@ -62,7 +62,10 @@ pub struct ArchiveDto {
 #[serde(rename_all = "camelCase")]
 pub struct ArchiveStarted {
     pub archive_id: Uuid,
-    /// `building` (or, when the one asked for just finished, its status).
+    /// `building`; `ready` when the caller's ready archive was built from
+    /// the photos matched to them now: that one is answered again (its
+    /// `url` by `GET /v1/me/archives/{archiveId}`). Otherwise a new build
+    /// replaces it (its id then answers 404).
     pub status: ArchiveState,
 }
 
@@ -88,7 +91,7 @@ impl From<ArchiveView> for ArchiveDto {
     }
 }
 
-/// SPEC §3.13b: a ZIP of the caller's matched photos (watermarked copies) is built; while one is building, the same archive is returned.
+/// SPEC §3.13b: a ZIP of the caller's matched photos (watermarked copies) is built; while one is building, the same archive is returned, and a ready one built from the photos matched now is answered again (SPEC §5). A new build replaces the caller's ready archive of the project.
 #[utoipa::path(post, path = "/v1/me/projects/{projectId}/archive", tag = "me",
     params(("projectId" = Uuid, Path)),
     responses((status = 202, body = ArchiveStarted), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),

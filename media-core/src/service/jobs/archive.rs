@@ -4,7 +4,7 @@
 use time::OffsetDateTime;
 
 use super::JobOutcome;
-use crate::domain::{ArchiveContents, ArchiveStatus, MatchedPhoto};
+use crate::domain::{ArchiveContents, ArchiveStatus, MatchedPhoto, matches_digest};
 use crate::error::{Error, Result};
 use crate::ids::{ArchiveId, ProjectId};
 use crate::keys::{self, PhotoObject, StorageKey};
@@ -165,6 +165,9 @@ impl Media {
         let mut parts: Vec<String> = Vec::new();
         let mut count = 0u32;
         let now = self.now();
+        // What the member was matched to when the build read it: the next
+        // request is answered with this ZIP while it is still so.
+        let matches = matches_digest(photos);
         let photos: Vec<&MatchedPhoto> = photos.iter().filter(|p| p.watermark_done).collect();
         // Copies are read ahead, a few at once, while the part uploads: one
         // GET at a time left the job waiting on each round trip.
@@ -212,6 +215,7 @@ impl Media {
         Ok(ArchiveContents {
             photo_count: count,
             bytes,
+            matches,
         })
     }
 

@@ -59,9 +59,7 @@ impl Media {
                 project_id,
             } => self.generate_watermark(*photo_id, *project_id).await,
             JobPayload::ClusterFaces { project_id } => self.cluster_faces(*project_id).await,
-            JobPayload::PurgeObjects {
-                targets, erasure, ..
-            } => self.purge_objects(targets, erasure.as_ref()).await,
+            JobPayload::PurgeObjects { .. } => self.purge_objects(payload).await,
             JobPayload::DeliverEvent { event } => self.deliver_event(event).await,
             JobPayload::NotifyMatches {
                 project_id,

@@ -1,18 +1,24 @@
 //! `purge_objects`: deletes the objects of erased or deleted rows.
 
 use super::JobOutcome;
-use crate::domain::{ErasureNotice, JobPayload, PurgeTarget};
+use crate::domain::JobPayload;
 use crate::error::Result;
 use crate::keys::{self, PurgeScope};
 use crate::service::Media;
+use crate::settings::UPLOAD_URL_TTL;
 
 impl Media {
-    /// An erasure's purge announces `erasure.completed` with its completion.
-    pub(super) async fn purge_objects(
-        &self,
-        targets: &[PurgeTarget],
-        erasure: Option<&ErasureNotice>,
-    ) -> Result<JobOutcome> {
+    /// An erasure's purge announces `erasure.completed` with its completion,
+    /// and queues its sweep: due once every upload URL issued before now
+    /// (valid 600 s) and the grace are over, it covers each erasure this
+    /// purge stood for.
+    pub(super) async fn purge_objects(&self, job: &JobPayload) -> Result<JobOutcome> {
+        let JobPayload::PurgeObjects {
+            targets, erasure, ..
+        } = job
+        else {
+            return Ok(JobOutcome::Done);
+        };
         for target in targets {
             match keys::purge_scope(target) {
                 PurgeScope::Prefix(prefix) => {
@@ -35,9 +41,12 @@ impl Media {
                 }
             }
         }
+        let now = self.now();
         let then: Vec<JobPayload> = erasure
-            .and_then(|notice| self.announce(notice.event(self.now())))
+            .as_ref()
+            .and_then(|notice| self.announce(notice.event(now)))
             .into_iter()
+            .chain(job.erasure_sweep(now + UPLOAD_URL_TTL + self.settings.upload_grace))
             .collect();
         Ok(if then.is_empty() {
             JobOutcome::Done

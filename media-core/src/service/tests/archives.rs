@@ -17,6 +17,7 @@ fn building(user: UserId, project: ProjectId) -> Archive {
         bytes: None,
         created_at: NOW,
         expires_at: None,
+        matches: None,
     }
 }
 
@@ -50,19 +51,85 @@ async fn asking_for_an_archive_needs_membership_and_consent_and_enqueues_its_bui
     let mut m = Mocks::new();
     m.consent(true);
     m.directory.expect_is_member().return_const(Ok(true));
+    m.faces.expect_matched_photos().returning(|_, _| Ok(vec![]));
+    m.archives
+        .expect_ready_archives()
+        .returning(|_, _, _| Ok(vec![]));
     let uid = u.as_user();
     m.archives
         .expect_start_archive()
-        .withf(move |a, jobs, _| {
+        .withf(move |a, replaced, jobs, _| {
             a.user_id == uid
                 && a.project_id == project
                 && a.status == ArchiveStatus::Building
+                && replaced.is_empty()
                 && jobs == [JobPayload::BuildArchive { archive_id: a.id }]
         })
         .times(1)
-        .returning(|a, _, _| Ok(a.clone()));
+        .returning(|a, _, _, _| Ok(a.clone()));
     let v = m.media().request_archive(&u, project).await.unwrap();
     assert_eq!((v.status, v.url), (ArchiveStatus::Building, None));
+}
+
+/// Issue 26: a ready archive built from the photos matched now is
+/// answered again, nothing written; once they change, a new build
+/// replaces it (row deleted and ZIP purged with the new row).
+#[tokio::test]
+async fn a_ready_archive_is_answered_again_while_its_matches_are_unchanged() {
+    let u = user();
+    let uid = u.as_user();
+    let project = ProjectId::new();
+    let photos = vec![matched(project, true), matched(project, true)];
+    let mut ready = building(uid, project);
+    ready.status = ArchiveStatus::Ready;
+    ready.expires_at = Some(NOW + Duration::from_secs(3600));
+    ready.matches = Some(matches_digest(&photos));
+
+    let mut m = Mocks::new();
+    m.consent(true);
+    m.directory.expect_is_member().return_const(Ok(true));
+    let now_matched = photos.clone();
+    m.faces
+        .expect_matched_photos()
+        .returning(move |_, _| Ok(now_matched.clone()));
+    m.archives
+        .expect_ready_archives()
+        .return_const(Ok(vec![ready.clone()]));
+    m.archives.expect_start_archive().never();
+    let v = m.media().request_archive(&u, project).await.unwrap();
+    assert_eq!((v.archive_id, v.status), (ready.id, ArchiveStatus::Ready));
+    assert!(v.url.is_some());
+
+    let mut m = Mocks::new();
+    m.consent(true);
+    m.directory.expect_is_member().return_const(Ok(true));
+    let mut more = photos.clone();
+    more.push(matched(project, true));
+    m.faces
+        .expect_matched_photos()
+        .returning(move |_, _| Ok(more.clone()));
+    m.archives
+        .expect_ready_archives()
+        .return_const(Ok(vec![ready.clone()]));
+    let old = ready.id;
+    m.archives
+        .expect_start_archive()
+        .withf(move |a, replaced, jobs, _| {
+            replaced == [old]
+                && jobs
+                    == [
+                        JobPayload::BuildArchive { archive_id: a.id },
+                        JobPayload::purge(vec![PurgeTarget::Archive {
+                            user_id: uid,
+                            archive_id: old,
+                        }]),
+                    ]
+        })
+        .times(1)
+        .returning(|a, _, _, _| Ok(a.clone()));
+    let v = m.media().request_archive(&u, project).await.unwrap();
+    assert_ne!(v.archive_id, old);
+    assert_eq!(v.status, ArchiveStatus::Building);
 }
 
 #[tokio::test]

@@ -130,9 +130,9 @@ async fn an_erasure_purge_announces_its_completion_with_the_id_chosen_at_the_req
     m.selfies
         .expect_erase_biometrics()
         .withf(|_, _, _, jobs, _| {
-            matches!(&jobs[0], JobPayload::PurgeObjects { erasure: Some(n), .. }
+            jobs.len() == 1
+                && matches!(&jobs[0], JobPayload::PurgeObjects { erasure: Some(n), .. }
                 if n.cause == ErasureCause::ConsentRevoked)
-                && matches!(&jobs[1], JobPayload::PurgeObjects { erasure: None, .. })
         })
         .times(1)
         .returning(move |_, _, _, jobs, _| {
@@ -168,6 +168,15 @@ async fn an_erasure_purge_announces_its_completion_with_the_id_chosen_at_the_req
         &events[0].data,
         EventData::ErasureCompleted { user_id, cause: ErasureCause::ConsentRevoked, .. } if *user_id == uid
     ));
+    // Its sweep, queued once it has run: after the URLs (600 s) and the grace (300 s).
+    assert!(
+        then.iter().any(|j| matches!(j, JobPayload::PurgeObjects {
+            not_before: Some(at),
+            step: Some(ErasureStep::Sweep { user_id }),
+            ..
+        } if *at == NOW + Duration::from_secs(900) && *user_id == uid)),
+        "{then:?}"
+    );
 }
 
 #[tokio::test]

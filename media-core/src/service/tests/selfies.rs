@@ -40,13 +40,13 @@ async fn selfie_status_and_erasure() {
                 && *through_ms == keys::timestamp_ms(NOW)
                 && jobs
                     == [
-                        // Archives hold matched photos: they go with the erasure.
-                        JobPayload::purge(vec![
-                            target.clone(),
-                            PurgeTarget::ArchivesOf { user_id: uid },
-                        ]),
-                        // The sweep once every URL issued before (600 s) and the grace (300 s) are over.
-                        JobPayload::purge_at(vec![target.clone()], NOW + Duration::from_secs(900)),
+                        // Archives hold matched photos: they go with the erasure;
+                        // one job, the sweep queued once it has run (issue 26).
+                        JobPayload::erasure_purge(
+                            uid,
+                            vec![target.clone(), PurgeTarget::ArchivesOf { user_id: uid }],
+                            None,
+                        ),
                     ]
         })
         .times(1)
@@ -70,7 +70,8 @@ async fn consents_grant_list_and_revoke_with_erasure() {
     m.selfies
         .expect_erase_biometrics()
         .withf(move |user, revoke, _, jobs, _| {
-            *user == uid && *revoke == Some(ConsentPurpose::BiometricProcessing) && jobs.len() == 2
+            // One purge; its sweep is queued once it has run (issue 26).
+            *user == uid && *revoke == Some(ConsentPurpose::BiometricProcessing) && jobs.len() == 1
         })
         .times(1)
         .returning(|_, _, _, _, _| Ok(()));

@@ -182,3 +182,99 @@ fn bulk_work_holds_at_most_half_the_workers_and_comes_first_in_one_claim_of_four
             .all(|o| o.len() == 3 && o[0] == Lane::Interactive)
     );
 }
+
+/// Issue 26: a member of K projects asking for K archives ran K builds at
+/// once (only the bulk lane's half of the workers capped them). With the
+/// per-process cap of one, two archive jobs claimed at once never build
+/// together: the second goes back to the queue without spending an attempt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_archive_builds_never_run_at_once_in_one_process() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let building = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let claims = Arc::new(AtomicUsize::new(0));
+    let mut m = Mocks::new();
+    let jobs: Vec<Job> = (0..2)
+        .map(|_| {
+            claimed(
+                JobPayload::BuildArchive {
+                    archive_id: ArchiveId::new(),
+                },
+                1,
+            )
+        })
+        .collect();
+    let n = claims.clone();
+    m.queue
+        .expect_claim_in()
+        .returning(move |_, _, _, _| Ok(jobs.get(n.fetch_add(1, Ordering::AcqRel)).cloned()));
+    let owner = UserId::new();
+    m.archives.expect_archive().returning(move |id| {
+        Ok(Some(Archive {
+            id,
+            user_id: owner,
+            project_id: ProjectId::new(),
+            status: ArchiveStatus::Building,
+            photo_count: None,
+            bytes: None,
+            created_at: NOW,
+            expires_at: None,
+            matches: None,
+        }))
+    });
+    m.directory.expect_project().return_const(Ok(None));
+    m.faces.expect_matched_photos().returning(|_, _| Ok(vec![]));
+    let (b, top) = (building.clone(), most.clone());
+    m.storage.expect_begin_upload().returning(move |_, _| {
+        let now = b.fetch_add(1, Ordering::AcqRel) + 1;
+        top.fetch_max(now, Ordering::AcqRel);
+        // Long enough for the other worker to claim meanwhile.
+        std::thread::sleep(Duration::from_millis(300));
+        Ok("upload".into())
+    });
+    m.storage
+        .expect_upload_part()
+        .returning(|_, _, _, _| Ok("etag".into()));
+    let b = building.clone();
+    m.storage.expect_finish_upload().returning(move |_, _, _| {
+        b.fetch_sub(1, Ordering::AcqRel);
+        Ok(())
+    });
+    m.archives
+        .expect_finish_archive()
+        .returning(|_, _, _| Ok(true));
+    m.queue.expect_complete().returning(|_, _, _, _| Ok(()));
+    let released = Arc::new(AtomicUsize::new(0));
+    let r = released.clone();
+    m.queue.expect_release().returning(move |_, _, at| {
+        assert!(at > NOW, "due again later");
+        r.fetch_add(1, Ordering::AcqRel);
+        Ok(())
+    });
+    let media = m.media();
+    let workers: Vec<Arc<Worker>> = (0..4)
+        .map(|i| {
+            Arc::new(Worker::new(
+                media.clone(),
+                format!("w{i}"),
+                Duration::from_secs(30),
+            ))
+        })
+        .collect();
+    let runs: Vec<_> = workers[..2]
+        .iter()
+        .map(|w| {
+            let w = w.clone();
+            tokio::spawn(async move { w.run_once().await.unwrap() })
+        })
+        .collect();
+    for run in runs {
+        run.await.unwrap();
+    }
+    assert_eq!(most.load(Ordering::Acquire), 1, "one build at a time");
+    assert_eq!(
+        released.load(Ordering::Acquire),
+        1,
+        "the other waits queued"
+    );
+}
