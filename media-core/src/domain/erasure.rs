@@ -6,42 +6,12 @@
 //! sweep: `DELETE /v1/selfie` after each new selfie, or consent toggled
 //! around one, queued two jobs per call for everyone else to wait behind.
 
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use super::erasure_step::ErasureStep;
 use super::event::ErasureNotice;
 use super::job::{JobPayload, PurgeTarget};
 use crate::ids::UserId;
-
-/// Which step of a user's erasure a `purge_objects` is. At most one of
-/// each is queued per user: a newer erasure's replaces the queued one,
-/// which it covers (its `SelfiesOf` instant is later, so it deletes every
-/// key the older would, and its archives are the same `archives/{userId}/`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "step", rename_all = "snake_case")]
-pub enum ErasureStep {
-    /// Deletes now; once done, queues the [`ErasureStep::Sweep`].
-    Purge {
-        /// Whose erasure.
-        user_id: UserId,
-    },
-    /// Deletes again what an upload URL issued before the purge ran may
-    /// have written since, once every such URL has expired (SPEC §3.11).
-    Sweep {
-        /// Whose erasure.
-        user_id: UserId,
-    },
-}
-
-impl ErasureStep {
-    /// The queue's dedup key: one queued job of each step per user.
-    pub fn dedup_key(self) -> String {
-        match self {
-            Self::Purge { user_id } => format!("erasure:{user_id}"),
-            Self::Sweep { user_id } => format!("erasure_sweep:{user_id}"),
-        }
-    }
-}
 
 impl JobPayload {
     /// An erasure's purge of `targets` for `user`, due now, announcing

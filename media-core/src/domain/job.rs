@@ -3,7 +3,7 @@ use time::OffsetDateTime;
 
 use super::wire::wire_enum;
 
-use super::erasure::ErasureStep;
+use super::erasure_step::ErasureStep;
 use super::event::{ErasureNotice, Event};
 use crate::ids::{ArchiveId, JobId, PhotoId, ProjectId, SelfieId, UserId};
 

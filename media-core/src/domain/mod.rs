@@ -6,6 +6,8 @@ pub mod archive;
 pub mod directory;
 /// An erasure's purges: one pending per user.
 pub mod erasure;
+/// The step of an erasure a purge job is.
+pub mod erasure_step;
 /// Events to the platform (webhooks).
 pub mod event;
 /// Faces, embeddings and matches.
@@ -28,7 +30,7 @@ pub use archive::{
     archive_build_may_start, matches_digest,
 };
 pub use directory::{Consent, ConsentPurpose, Operator, Photographer, Project, ProjectStats};
-pub use erasure::ErasureStep;
+pub use erasure_step::ErasureStep;
 pub use event::{ErasureCause, ErasureNotice, Event, EventData};
 pub use face::{
     DetectedFace, FaceBox, FaceMatch, LEGACY_RETINA_MODEL, MatchedPhoto, MemberMatches,
