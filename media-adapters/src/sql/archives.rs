@@ -89,9 +89,7 @@ impl ArchiveRepo for SqlStore {
                     .await
                     .map_err(db_error)?;
                 }
-                self.insert_jobs(&mut tx, jobs, now).await?;
-                tx.commit().await.map_err(db_error)?;
-                self.jobs_committed(jobs);
+                self.commit_with_jobs(tx, jobs, now).await?;
                 return Ok(a.clone());
             }
             drop(tx); // nothing written: rolled back

@@ -83,9 +83,7 @@ impl FaceRepo for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
-        self.insert_jobs(&mut tx, jobs, now).await?;
-        tx.commit().await.map_err(db_error)?;
-        self.jobs_committed(jobs);
+        self.commit_with_jobs(tx, jobs, now).await?;
         Ok(())
     }
 
@@ -229,9 +227,7 @@ impl FaceRepo for SqlStore {
             .await
             .map_err(db_error)?;
         }
-        self.insert_jobs(&mut tx, jobs, now).await?;
-        tx.commit().await.map_err(db_error)?;
-        self.jobs_committed(jobs);
+        self.commit_with_jobs(tx, jobs, now).await?;
         Ok(())
     }
 
@@ -281,9 +277,7 @@ impl FaceRepo for SqlStore {
             // Dropping `tx` rolls back: the caller reads again.
             return Ok(false);
         }
-        self.insert_jobs(&mut tx, jobs, now).await?;
-        tx.commit().await.map_err(db_error)?;
-        self.jobs_committed(jobs);
+        self.commit_with_jobs(tx, jobs, now).await?;
         Ok(true)
     }
 

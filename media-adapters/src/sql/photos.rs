@@ -266,9 +266,7 @@ impl PhotoRepo for SqlStore {
         }
         // The purge is enqueued even when the row was already gone: objects
         // written late by a racing job must not outlive the photo.
-        self.insert_jobs(&mut tx, jobs, now).await?;
-        tx.commit().await.map_err(db_error)?;
-        self.jobs_committed(jobs);
+        self.commit_with_jobs(tx, jobs, now).await?;
         Ok(deleted)
     }
 

@@ -124,6 +124,20 @@ impl SqlStore {
     }
 
     /// Wakes this process's idle workers (call after a commit that enqueued).
+    /// Writes `jobs` in the change's transaction `tx`, commits, and wakes
+    /// the workers: the one end of every state change that queues work.
+    pub(crate) async fn commit_with_jobs(
+        &self,
+        mut tx: sqlx::Transaction<'static, sqlx::Any>,
+        jobs: &[JobPayload],
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        self.insert_jobs(&mut tx, jobs, now).await?;
+        tx.commit().await.map_err(db_error)?;
+        self.jobs_committed(jobs);
+        Ok(())
+    }
+
     pub(crate) fn jobs_committed(&self, jobs: &[JobPayload]) {
         if !jobs.is_empty() {
             self.wake.signal();
@@ -187,11 +201,8 @@ impl SqlStore {
 impl JobQueue for SqlStore {
     #[tracing::instrument(level = "debug", skip_all)]
     async fn enqueue(&self, jobs: &[JobPayload], now: OffsetDateTime) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
-        self.insert_jobs(&mut tx, jobs, now).await?;
-        tx.commit().await.map_err(db_error)?;
-        self.jobs_committed(jobs);
-        Ok(())
+        let tx = self.pool.begin().await.map_err(db_error)?;
+        self.commit_with_jobs(tx, jobs, now).await
     }
 
     #[tracing::instrument(level = "debug", skip_all)]

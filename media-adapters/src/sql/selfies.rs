@@ -228,9 +228,7 @@ impl SelfieRepo for SqlStore {
                 .collect::<Result<_>>()?;
         let mut jobs = jobs.to_vec();
         jobs.extend(JobPayload::archives_purge(user_id, &archives));
-        self.insert_jobs(&mut tx, &jobs, now).await?;
-        tx.commit().await.map_err(db_error)?;
-        self.jobs_committed(&jobs);
+        self.commit_with_jobs(tx, &jobs, now).await?;
         Ok(true)
     }
 
@@ -338,9 +336,7 @@ impl SelfieRepo for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
-        self.insert_jobs(&mut tx, jobs, now).await?;
-        tx.commit().await.map_err(db_error)?;
-        self.jobs_committed(jobs);
+        self.commit_with_jobs(tx, jobs, now).await?;
         Ok(true)
     }
 
@@ -410,9 +406,7 @@ impl SelfieRepo for SqlStore {
         // Objects exist only under selfie and archive rows: none deleted,
         // nothing to purge (embeddings and matches are rows only).
         let jobs = if erased > 0 { jobs } else { &[] };
-        self.insert_jobs(&mut tx, jobs, now).await?;
-        tx.commit().await.map_err(db_error)?;
-        self.jobs_committed(jobs);
+        self.commit_with_jobs(tx, jobs, now).await?;
         Ok(())
     }
 }
